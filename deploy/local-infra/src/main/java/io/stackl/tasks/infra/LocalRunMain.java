@@ -1,0 +1,105 @@
+package io.stackl.tasks.infra;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The local run: starts the infrastructure and every packaged service, prints where each listens, and stops
+ * everything on Ctrl-C. It submits nothing by itself. Started by {@code deploy/run-local.sh}.
+ *
+ * <p>Arguments: {@code [--home DIR] [--project-root DIR] [--no-services]}. Data stays in {@code DIR} (default
+ * {@code .local}) across runs.
+ */
+public final class LocalRunMain {
+
+    /** The services in start order, with the port each prefers when it is free. */
+    private static final Map<String, Integer> SERVICES = new LinkedHashMap<>();
+
+    static {
+        SERVICES.put("history-service", 8082);
+        SERVICES.put("task-broker", 8081);
+        SERVICES.put("worker-service", 8083);
+        SERVICES.put("api-gateway", 8080);
+    }
+
+    private LocalRunMain() {}
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        Path home = Path.of(".local");
+        Path root = Path.of(".");
+        boolean services = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--home" -> home = Path.of(args[++i]);
+                case "--project-root" -> root = Path.of(args[++i]);
+                case "--no-services" -> services = false;
+                default -> {
+                    System.err.println("unknown argument: " + args[i]
+                            + "\nusage: LocalRunMain [--home DIR] [--project-root DIR] [--no-services]");
+                    System.exit(2);
+                }
+            }
+        }
+        root = root.toAbsolutePath().normalize();
+        System.out.println("Starting Kafka, PostgreSQL and Apicurio Registry with data in " + home.toAbsolutePath() + " ...");
+        LocalInfrastructure infra;
+        try {
+            infra = LocalInfrastructure.start(home);
+        } catch (InfrastructureException e) {
+            System.err.println("ERROR: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        List<ServiceProcess> started = new ArrayList<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nStopping ...");
+            // Services first, so that none of them sees its broker or database vanish first.
+            for (int i = started.size() - 1; i >= 0; i--) {
+                started.get(i).close();
+            }
+            infra.close();
+            System.out.println("Stopped; data kept in " + infra.home());
+            stopped.countDown();
+        }, "stackl-local-run-shutdown"));
+
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        endpoints.put("kafka (bootstrap servers)", infra.kafka().bootstrapServers());
+        endpoints.put("postgresql (jdbc)", infra.postgres().jdbcUrl(LocalInfrastructure.APP_DATABASE) + "  user=postgres");
+        endpoints.put("schema registry (Confluent API)", infra.registry().confluentApiUrl());
+        endpoints.put("schema registry (Apicurio API)", infra.registry().apicurioApiUrl());
+        System.out.printf("Infrastructure ready in %.1f s%n", infra.startupTime().toMillis() / 1000.0);
+
+        if (services) {
+            for (Map.Entry<String, Integer> service : SERVICES.entrySet()) {
+                System.out.println("Starting " + service.getKey() + " ...");
+                try {
+                    ServiceProcess process = ServiceProcess.start(root, service.getKey(),
+                            FreePorts.preferring(service.getValue()), infra.serviceEnvironment(), infra.home().resolve("logs"));
+                    started.add(process);
+                    endpoints.put(service.getKey(), process.url() + "  (health: " + process.url() + "/q/health)");
+                } catch (InfrastructureException e) {
+                    System.err.println("ERROR: " + e.getMessage());
+                    System.exit(1);
+                }
+            }
+        }
+
+        StringBuilder env = new StringBuilder();
+        infra.serviceEnvironment().forEach((k, v) -> env.append(k).append('=').append(v).append('\n'));
+        Files.writeString(infra.home().resolve("endpoints.env"), env.toString());
+
+        System.out.println();
+        System.out.println("Stackl Tasks is running:");
+        endpoints.forEach((name, where) -> System.out.printf("  %-32s %s%n", name, where));
+        System.out.println("  logs: " + infra.home().resolve("logs") + ", " + infra.home() + "/{kafka,registry}/*.log");
+        System.out.println("Press Ctrl-C to stop everything.");
+        stopped.await();
+    }
+}

@@ -1,0 +1,114 @@
+package io.stackl.tasks.infra;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One of the project's Quarkus services, run from its packaged {@code quarkus-app} as a child process. */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+    private final String name;
+    private final int port;
+    private final ChildProcess process;
+
+    private ServiceProcess(String name, int port, ChildProcess process) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+    }
+
+    /**
+     * Starts {@code <projectRoot>/<module>/target/quarkus-app/quarkus-run.jar} with the infrastructure's settings in
+     * its environment and waits until {@code /q/health/ready} answers 200.
+     */
+    public static ServiceProcess start(Path projectRoot, String module, int port, Map<String, String> environment,
+            Path logDir) {
+        Path jar = projectRoot.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new InfrastructureException(module + " is not packaged (" + jar + " is missing); run './mvnw -q package"
+                    + " -DskipTests' first");
+        }
+        Map<String, String> env = new HashMap<>(environment);
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-Dstackl.service=" + module, "-jar", jar.toString());
+        try {
+            Files.createDirectories(logDir);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot create " + logDir + ": " + e.getMessage(), e);
+        }
+        ChildProcess process = ChildProcess.start(module, command, env, projectRoot, logDir.resolve(module + ".log"),
+                logDir.resolve(module + ".pid"));
+        ServiceProcess service = new ServiceProcess(module, port, process);
+        try {
+            service.awaitReady();
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        return service;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Kills the service with SIGKILL, as a crash would. */
+    public void kill() {
+        process.kill();
+    }
+
+    private void awaitReady() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(3)).GET().build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        try {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new InfrastructureException(name + " exited during start-up; its log " + process.logFile()
+                            + " ends with:\n" + process.logTail(30));
+                }
+                try {
+                    if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // Not listening yet.
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new InfrastructureException(name + " was not ready on " + url() + " within "
+                            + READY_TIMEOUT.toSeconds() + " s; its log ends with:\n" + process.logTail(30));
+                }
+                Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfrastructureException("interrupted while waiting for " + name, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

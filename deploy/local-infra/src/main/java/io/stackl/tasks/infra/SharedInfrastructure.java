@@ -1,0 +1,61 @@
+package io.stackl.tasks.infra;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The infrastructure for a test run: started once per JVM (Surefire runs one JVM per module), on the first call,
+ * in a fresh folder under {@code target/}, and stopped with its folder deleted when the JVM exits. A test that
+ * needs it calls {@link #get()}; if it cannot start, the call throws and the test fails: it never skips.
+ */
+public final class SharedInfrastructure {
+
+    private static LocalInfrastructure instance;
+    private static InfrastructureException failure;
+
+    private SharedInfrastructure() {}
+
+    public static synchronized LocalInfrastructure get() {
+        if (instance != null) {
+            return instance;
+        }
+        if (failure != null) {
+            // Do not try again for every test: one clear failure, repeated.
+            throw failure;
+        }
+        Path home;
+        try {
+            Path target = Files.createDirectories(Path.of("target"));
+            home = Files.createTempDirectory(target.toAbsolutePath(), "infra-");
+        } catch (IOException e) {
+            failure = new InfrastructureException("cannot create a folder for the test infrastructure: " + e.getMessage(), e);
+            throw failure;
+        }
+        try {
+            instance = LocalInfrastructure.start(home);
+        } catch (InfrastructureException e) {
+            failure = e;
+            throw e;
+        }
+        System.out.printf("stackl-infra: started in %.1f s: kafka %s, postgres %d, registry %s (folder %s)%n",
+                instance.startupTime().toMillis() / 1000.0, instance.kafka().bootstrapServers(),
+                instance.postgres().port(), instance.registry().url(), home);
+        LocalInfrastructure started = instance;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            started.close();
+            deleteRecursively(home);
+        }, "stackl-test-infra-cleanup"));
+        return instance;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Leftovers under target/ go with the next 'mvn clean'.
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.stackl.tasks.schema;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Every topic of the system, declared once. Keys are UTF-8 strings (the task id); values are Avro in the Confluent
+ * wire format (see {@link AvroSerdes}), except the dead-letter topic, which keeps the original bytes.
+ */
+public final class Topics {
+
+    /** {@link TaskRequest}s from the gateway or any producer. Consumed by the task-broker. */
+    public static final Topic<TaskRequest> TASK_REQUESTS = new Topic<>("task-requests", TaskRequest.class);
+    /** {@link TaskCommand}s (cancel) on live tasks. Consumed by the task-broker. */
+    public static final Topic<TaskCommand> TASK_COMMANDS = new Topic<>("task-commands", TaskCommand.class);
+    /** {@link TaskEvent}s: every lifecycle transition, in order per task. Produced by the task-broker only. */
+    public static final Topic<TaskEvent> TASK_EVENTS = new Topic<>("task-events", TaskEvent.class);
+    /** {@link TaskResult}s from the workers. Consumed by the task-broker and the history-service. */
+    public static final Topic<TaskResult> TASK_RESULTS = new Topic<>("task-results", TaskResult.class);
+    /** {@link RollbackCommand}s from the task-broker to the history-service. */
+    public static final Topic<RollbackCommand> TASK_ROLLBACKS = new Topic<>("task-rollbacks", RollbackCommand.class);
+    /** {@link RollbackReport}s from the history-service back to the task-broker. */
+    public static final Topic<RollbackReport> TASK_ROLLBACK_REPORTS =
+            new Topic<>("task-rollback-reports", RollbackReport.class);
+    /** {@link CompensationEvent}s: one per item a rollback restored. Produced by the history-service. */
+    public static final Topic<CompensationEvent> TASK_COMPENSATIONS =
+            new Topic<>("task-compensations", CompensationEvent.class);
+    /**
+     * Records that could not be decoded, with the original key and value bytes; headers name the source topic,
+     * partition, offset and the error (see {@link DeadLetters}).
+     */
+    public static final String TASK_DEAD_LETTERS = "task-dead-letters";
+
+    /** Work topics are {@code task-work.<task topic>}; each is shared by the workers of that topic as one group. */
+    public static final String WORK_TOPIC_PREFIX = "task-work.";
+
+    /** The task topics a name may use: Kafka's legal topic characters, without the dot that separates the prefix. */
+    private static final Pattern TASK_TOPIC = Pattern.compile("[a-zA-Z0-9_-]{1,200}");
+
+    private Topics() {}
+
+    /** The fixed topics (work topics come on top of these, one per task topic). */
+    public static List<String> fixedTopicNames() {
+        return List.of(TASK_REQUESTS.name(), TASK_COMMANDS.name(), TASK_EVENTS.name(), TASK_RESULTS.name(),
+                TASK_ROLLBACKS.name(), TASK_ROLLBACK_REPORTS.name(), TASK_COMPENSATIONS.name(), TASK_DEAD_LETTERS);
+    }
+
+    public static boolean isValidTaskTopic(String taskTopic) {
+        return taskTopic != null && TASK_TOPIC.matcher(taskTopic).matches();
+    }
+
+    /** The work topic of a task topic, e.g. {@code document} gives {@code task-work.document}. */
+    public static String workTopic(String taskTopic) {
+        if (!isValidTaskTopic(taskTopic)) {
+            throw new IllegalArgumentException("not a valid task topic: '" + taskTopic
+                    + "' (letters, digits, '_' and '-', at most 200)");
+        }
+        return WORK_TOPIC_PREFIX + taskTopic;
+    }
+
+    /** A work item's topic is not fixed, but its record type is. */
+    public static final Class<WorkItem> WORK_ITEM_TYPE = WorkItem.class;
+
+    /** A topic's name with the record type of its values. */
+    public record Topic<V>(String name, Class<V> valueType) {}
+}
