@@ -1,6 +1,8 @@
 package io.stackl.tasks.infra;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -127,11 +129,12 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private void awaitReady() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        awaitListening(deadline);
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         try (Admin admin = Admin.create(props)) {
             while (true) {
                 if (!process.isAlive()) {
@@ -155,6 +158,32 @@ public final class KafkaBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InfrastructureException("interrupted while waiting for Kafka", e);
+        }
+    }
+
+    /** Waits for the port to accept connections, so that the admin client does not log a warning per attempt. */
+    private void awaitListening(long deadline) {
+        while (true) {
+            if (!process.isAlive()) {
+                throw new InfrastructureException("Kafka exited during start-up; its log " + process.logFile()
+                        + " ends with:\n" + process.logTail(30));
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException notYet) {
+                // Not listening yet.
+            }
+            if (System.nanoTime() > deadline) {
+                throw new InfrastructureException("Kafka did not listen on " + bootstrapServers() + " within "
+                        + READY_TIMEOUT.toSeconds() + " s; its log ends with:\n" + process.logTail(30));
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InfrastructureException("interrupted while waiting for Kafka", e);
+            }
         }
     }
 

@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# What the project needs on the machine, found or explained. Sourced by deploy/run-local.sh and .ci/run.
+#
+# - a JDK 17+ to build and run the services (java and javac on PATH, or JAVA_HOME);
+# - a Java 21+ runtime for Apicurio Registry (STACKL_JAVA21_HOME, JAVA_HOME, or any JDK under /usr/lib/jvm);
+# - curl or wget, and unzip or tar, for the Maven Wrapper's first download of Maven;
+# - unshare (util-linux), which embedded PostgreSQL uses when it runs as root.
+
+stackl_java_feature() { # JAVA_HOME -> its feature version, or nothing
+  local release="$1/release"
+  [ -r "$release" ] || return 0
+  sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9]*\).*/\1/p' "$release" | head -n 1
+}
+
+stackl_find_java21() { # prints a JAVA_HOME with Java 21+, or nothing
+  local home feature
+  for home in "${STACKL_JAVA21_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [ -n "$home" ] && [ -x "$home/bin/java" ] || continue
+    feature=$(stackl_java_feature "$home")
+    if [ -n "$feature" ] && [ "$feature" -ge 21 ]; then
+      echo "$home"
+      return 0
+    fi
+  done
+}
+
+stackl_check_prerequisites() { # exits with a clear message when something is missing
+  local missing=()
+  if ! command -v javac >/dev/null 2>&1 && [ ! -x "${JAVA_HOME:-/nonexistent}/bin/javac" ]; then
+    missing+=("a JDK 17 or newer (javac not found; on Debian: apt-get install openjdk-17-jdk-headless)")
+  fi
+  if [ -z "$(stackl_find_java21)" ]; then
+    missing+=("a Java 21+ runtime for Apicurio Registry (none under STACKL_JAVA21_HOME, JAVA_HOME or /usr/lib/jvm; install one, e.g. a Temurin 21 or 25 JDK, and set STACKL_JAVA21_HOME)")
+  fi
+  if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then
+    missing+=("curl or wget (the Maven Wrapper downloads Maven with it; apt-get install curl)")
+  fi
+  if ! command -v unzip >/dev/null 2>&1 && ! command -v tar >/dev/null 2>&1; then
+    missing+=("unzip (apt-get install unzip)")
+  fi
+  if [ "$(id -u)" = 0 ] && ! command -v unshare >/dev/null 2>&1; then
+    missing+=("unshare, which embedded PostgreSQL needs as root (apt-get install util-linux)")
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Stackl Tasks cannot start; missing:" >&2
+    local m
+    for m in "${missing[@]}"; do echo "  - $m" >&2; done
+    exit 1
+  fi
+}
