@@ -1,0 +1,105 @@
+package io.stackl.tasks.broker.domain;
+
+import io.stackl.tasks.schema.TaskState;
+import java.util.List;
+
+/**
+ * The broker's record of one task, the value of {@code tasks-store}. Immutable: each transition makes a new one.
+ *
+ * @param sequence the sequence number of the last event emitted for the task
+ * @param lockKeys the document keys to lock, deduplicated and sorted: every task acquires in this one global order,
+ *     which is what makes lock acquisition free of deadlock
+ * @param locksHeld how many of {@code lockKeys}, from the first, are granted; the next one asked for is
+ *     {@code lockKeys[locksHeld]}
+ * @param deadlinePhase what {@code deadline} bounds; {@link Phase#NONE} when no deadline runs
+ * @param deadline the absolute wall-clock time (epoch ms) at which the phase ends; indexed in the deadline store
+ * @param rollbackCause FAILED, TIMED_OUT or CANCELLED once a rollback was decided
+ */
+public record BrokerTask(
+        TaskSpec spec,
+        TaskState state,
+        int sequence,
+        int attempt,
+        long fencingToken,
+        List<String> lockKeys,
+        int locksHeld,
+        long acceptedAt,
+        long lockWaitStartedAt,
+        long dispatchedAt,
+        Phase deadlinePhase,
+        long deadline,
+        TaskState rollbackCause,
+        String reason,
+        String relatedTaskId,
+        String outputJson,
+        Failure failure,
+        long finishedAt) {
+
+    /** What the current deadline bounds. */
+    public enum Phase {
+        NONE,
+        /** The wait for locks, up to dispatch ({@code queueTimeout}). */
+        QUEUE,
+        /** The execution, from dispatch ({@code timeout}). */
+        EXECUTION,
+        /** The wait for the history service's rollback report. */
+        ROLLBACK,
+        /** A terminal task is kept this long for live queries, then purged (history keeps it for good). */
+        RETENTION
+    }
+
+    public record Failure(String code, String message, boolean retryable) {}
+
+    public String id() {
+        return spec.id();
+    }
+
+    public boolean isTerminal() {
+        return TaskStates.isTerminal(state);
+    }
+
+    public boolean allLocksHeld() {
+        return locksHeld >= lockKeys.size();
+    }
+
+    public String nextLockKey() {
+        return lockKeys.get(locksHeld);
+    }
+
+    BrokerTask with(TaskState newState, int newSequence) {
+        return new BrokerTask(spec, newState, newSequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                outputJson, failure, finishedAt);
+    }
+
+    BrokerTask withLocksHeld(int held) {
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, held, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                outputJson, failure, finishedAt);
+    }
+
+    BrokerTask withDeadline(Phase phase, long at) {
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, phase, at, rollbackCause, reason, relatedTaskId, outputJson,
+                failure, finishedAt);
+    }
+
+    BrokerTask withDispatch(int newAttempt, long token, long at) {
+        return new BrokerTask(spec, state, sequence, newAttempt, token, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, at, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId, outputJson,
+                failure, finishedAt);
+    }
+
+    BrokerTask withOutcome(TaskState cause, String why, String output, Failure failed) {
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, cause == null ? rollbackCause : cause,
+                why == null ? reason : why, relatedTaskId, output == null ? outputJson : output,
+                failed == null ? failure : failed, finishedAt);
+    }
+
+    BrokerTask withFinishedAt(long at) {
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                outputJson, failure, at);
+    }
+}

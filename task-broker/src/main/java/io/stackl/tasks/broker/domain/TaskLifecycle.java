@@ -1,0 +1,381 @@
+package io.stackl.tasks.broker.domain;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stackl.tasks.broker.domain.BrokerTask.Failure;
+import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.schema.RollbackCommand;
+import io.stackl.tasks.schema.RollbackReport;
+import io.stackl.tasks.schema.TaskCommand;
+import io.stackl.tasks.schema.TaskCommandType;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskFailure;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.schema.WorkItem;
+import io.stackl.tasks.schema.WorkKind;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The task lifecycle of DESIGN.md as a pure state machine: each method takes the task's current record (null if
+ * unknown), one input and the time, and returns an {@link Outcome}. No I/O, no clock, no Kafka: the processor feeds
+ * it and carries out what it returns.
+ *
+ * <p>Invariants it keeps: one event per transition, with a per-task sequence; exactly one terminal state; locks
+ * released only with the terminal state; a timeout never fires before its deadline; a result counts only for the
+ * current attempt and fencing token of a dispatched task.
+ */
+public final class TaskLifecycle {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<TaskState> CANCELLABLE =
+            EnumSet.of(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED);
+    private static final int MAX_ID_LENGTH = 200;
+
+    private final BrokerSettings settings;
+
+    public TaskLifecycle(BrokerSettings settings) {
+        this.settings = settings;
+    }
+
+    // ---------------------------------------------------------------- acceptance
+
+    /** A request reaches the task partition, with the idempotency check's verdict. */
+    public Outcome admit(BrokerTask existing, Admission admission, long now) {
+        TaskSpec spec = admission.spec();
+        if (existing != null) {
+            return Outcome.ignored(existing, "task id " + spec.id() + " is already known (" + existing.state() + ")");
+        }
+        String invalid = validate(spec);
+        if (invalid == null && admission.verdict() == Admission.Verdict.DUPLICATE) {
+            invalid = "DUPLICATE: idempotency key '" + spec.idempotencyKey() + "' already created task "
+                    + admission.relatedTaskId();
+        }
+        if (invalid == null && admission.verdict() == Admission.Verdict.CONFLICT) {
+            invalid = "CONFLICT: idempotency key '" + spec.idempotencyKey() + "' was used by task "
+                    + admission.relatedTaskId() + " for a different request";
+        }
+        if (invalid != null) {
+            return reject(spec, invalid, admission.relatedTaskId(), now);
+        }
+        List<String> keys = List.copyOf(new TreeSet<>(spec.changedDocumentKeys()));
+        long queueDeadline = now + timeout(spec.queueTimeoutMs(), settings.defaultQueueTimeout().toMillis());
+        BrokerTask task = new BrokerTask(spec, TaskState.SUBMITTED, 1, 0, 0, keys, 0, now, now, 0, Phase.QUEUE,
+                queueDeadline, null, null, null, null, null, 0);
+        Outcome.Builder out = Outcome.builder().event(event(task, now));
+        if (keys.isEmpty()) {
+            return out.build(dispatch(task, now, out));
+        }
+        task = task.with(TaskState.WAITING_FOR_LOCKS, task.sequence() + 1);
+        out.event(event(task, now)).lock(LockCommand.acquire(task.nextLockKey(), task.id()));
+        return out.build(task);
+    }
+
+    /**
+     * A request that cannot be a task. The record is kept (terminal) so that a query for the id explains why, and so
+     * that a redelivered copy of the same id is recognised.
+     */
+    public Outcome reject(TaskSpec spec, String reason, String relatedTaskId, long now) {
+        BrokerTask task = new BrokerTask(spec, TaskState.REJECTED, 1, 0, 0, List.of(), 0, now, now, 0,
+                Phase.RETENTION, now + settings.terminalRetention().toMillis(), null, reason, relatedTaskId, null,
+                null, now);
+        return Outcome.builder().event(event(task, now)).build(task);
+    }
+
+    /** Why the request is not a valid task, or null. */
+    String validate(TaskSpec spec) {
+        if (spec.id() == null || spec.id().isBlank()) {
+            return "INVALID: the task has no id";
+        }
+        if (spec.id().length() > MAX_ID_LENGTH) {
+            return "INVALID: the task id is longer than " + MAX_ID_LENGTH + " characters";
+        }
+        if (!Topics.isValidTaskTopic(spec.topic())) {
+            return "INVALID: '" + spec.topic() + "' is not a valid task topic name";
+        }
+        if (!settings.taskTopics().contains(spec.topic())) {
+            return "UNKNOWN_TOPIC: no workers are configured for task topic '" + spec.topic() + "' (known: "
+                    + String.join(", ", new TreeSet<>(settings.taskTopics())) + ")";
+        }
+        if (spec.subtype() == null || spec.subtype().isBlank()) {
+            return "INVALID: the task has no subtype";
+        }
+        String timeouts = validateTimeout("queueTimeoutMs", spec.queueTimeoutMs(), settings.maxQueueTimeout().toMillis());
+        if (timeouts == null) {
+            timeouts = validateTimeout("executionTimeoutMs", spec.executionTimeoutMs(),
+                    settings.maxExecutionTimeout().toMillis());
+        }
+        if (timeouts != null) {
+            return timeouts;
+        }
+        if (spec.changedDocumentKeys() != null && spec.changedDocumentKeys().size() > settings.maxLockKeys()) {
+            return "INVALID: the task declares " + spec.changedDocumentKeys().size() + " document keys; at most "
+                    + settings.maxLockKeys() + " may be locked by one task";
+        }
+        if (spec.changedDocumentKeys() != null
+                && spec.changedDocumentKeys().stream().anyMatch(k -> k == null || k.isBlank())) {
+            return "INVALID: a declared document key is empty";
+        }
+        try {
+            JsonNode arguments = JSON.readTree(spec.argumentsJson() == null ? "" : spec.argumentsJson());
+            if (arguments == null || !arguments.isObject()) {
+                return "INVALID: argumentsJson must be a JSON object";
+            }
+        } catch (JsonProcessingException e) {
+            return "INVALID: argumentsJson is not valid JSON: " + e.getOriginalMessage();
+        }
+        return null;
+    }
+
+    private String validateTimeout(String name, Long value, long max) {
+        if (value == null) {
+            return settings.requireExplicitTimeouts() ? "INVALID: " + name + " is required" : null;
+        }
+        if (value <= 0) {
+            return "INVALID: " + name + " must be positive, was " + value;
+        }
+        if (value > max) {
+            return "INVALID: " + name + " of " + value + " ms is over the maximum of " + max + " ms";
+        }
+        return null;
+    }
+
+    private static long timeout(Long requested, long fallback) {
+        return requested == null ? fallback : requested;
+    }
+
+    // ---------------------------------------------------------------- locks and dispatch
+
+    /** The lock partition granted {@code grant.key()} to the task. */
+    public Outcome lockGranted(BrokerTask task, LockGrant grant, long now) {
+        boolean expected = task != null && task.state() == TaskState.WAITING_FOR_LOCKS && !task.allLocksHeld()
+                && task.nextLockKey().equals(grant.key());
+        if (!expected) {
+            if (task != null && !task.isTerminal() && task.lockKeys().indexOf(grant.key()) >= 0
+                    && task.lockKeys().indexOf(grant.key()) < task.locksHeld()) {
+                return Outcome.ignored(task, "lock " + grant.key() + " granted twice");
+            }
+            // The task stopped waiting (timed out, cancelled, purged): hand the key on at once.
+            return Outcome.builder().ignored("lock " + grant.key() + " granted to a task that no longer waits for it")
+                    .lock(LockCommand.release(grant.key(), grant.taskId())).build(task);
+        }
+        BrokerTask next = task.withLocksHeld(task.locksHeld() + 1);
+        Outcome.Builder out = Outcome.builder();
+        if (!next.allLocksHeld()) {
+            return out.lock(LockCommand.acquire(next.nextLockKey(), next.id())).build(next);
+        }
+        out.lockWaitMs(Math.max(0, now - task.lockWaitStartedAt()));
+        return out.build(dispatch(next, now, out));
+    }
+
+    private BrokerTask dispatch(BrokerTask task, long now, Outcome.Builder out) {
+        long deadline = now + timeout(task.spec().executionTimeoutMs(), settings.defaultExecutionTimeout().toMillis());
+        BrokerTask dispatched = task.withDispatch(task.attempt() + 1, task.fencingToken() + 1, now)
+                .withDeadline(Phase.EXECUTION, deadline)
+                .with(TaskState.DISPATCHED, task.sequence() + 1);
+        out.event(event(dispatched, now)).work(workItem(dispatched, now));
+        return dispatched;
+    }
+
+    // ---------------------------------------------------------------- results, cancel, rollback
+
+    /** A worker's result. Counts only for the current attempt and token of a dispatched task. */
+    public Outcome result(BrokerTask task, TaskResult result, long now) {
+        if (result.getKind() != WorkKind.EXECUTE) {
+            return Outcome.ignored(task, "compensation reports go to the history service");
+        }
+        if (task == null) {
+            return Outcome.ignored(null, "result for unknown task " + result.getTaskId());
+        }
+        if (task.state() != TaskState.DISPATCHED) {
+            return Outcome.ignored(task, "result for a task that is " + task.state() + ", not in flight");
+        }
+        if (result.getAttempt() != task.attempt() || result.getFencingToken() != task.fencingToken()) {
+            return Outcome.ignored(task, "stale result: attempt " + result.getAttempt() + " token "
+                    + result.getFencingToken() + ", current attempt " + task.attempt() + " token " + task.fencingToken());
+        }
+        Outcome.Builder out = Outcome.builder();
+        if (result.getSucceeded()) {
+            BrokerTask done = task.withOutcome(null, null, result.getOutputJson() == null ? "null" : result.getOutputJson(),
+                    null);
+            return out.build(finish(done, TaskState.SUCCEEDED, now, out));
+        }
+        TaskFailure failure = result.getFailure();
+        Failure failed = failure == null
+                ? new Failure("UNKNOWN", "the worker reported a failure without details", false)
+                : new Failure(failure.getCode(), failure.getMessage(), failure.getRetryable());
+        return out.build(startRollback(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
+                TaskState.FAILED, now, out));
+    }
+
+    /** An operator's command. Only a task that has not ended and is not rolling back can be cancelled. */
+    public Outcome command(BrokerTask task, TaskCommand command, long now) {
+        if (command.getCommand() != TaskCommandType.CANCEL) {
+            return Outcome.ignored(task, "unknown command " + command.getCommand());
+        }
+        if (task == null) {
+            return Outcome.ignored(null, "cancel for unknown task " + command.getTaskId());
+        }
+        if (!CANCELLABLE.contains(task.state())) {
+            return Outcome.ignored(task, "cancel for a task that is " + task.state());
+        }
+        String reason = "cancelled by " + (command.getRequestedBy().isBlank() ? "an operator" : command.getRequestedBy())
+                + (command.getReason() == null ? "" : ": " + command.getReason());
+        Outcome.Builder out = Outcome.builder();
+        return out.build(startRollback(task.withOutcome(null, reason, null, null), TaskState.CANCELLED, now, out));
+    }
+
+    /** The history service reports how the rollback ended. */
+    public Outcome rollbackReport(BrokerTask task, RollbackReport report, long now) {
+        if (task == null || task.state() != TaskState.ROLLING_BACK) {
+            return Outcome.ignored(task, "rollback report for a task that is "
+                    + (task == null ? "unknown" : task.state().toString()));
+        }
+        Outcome.Builder out = Outcome.builder();
+        if (report.getRolledBack()) {
+            return out.build(finish(task, TaskState.ROLLED_BACK, now, out));
+        }
+        TaskFailure failure = report.getFailure();
+        Failure failed = failure == null ? new Failure("ROLLBACK_FAILED", "the history service gave no reason", false)
+                : new Failure(failure.getCode(), failure.getMessage(), failure.getRetryable());
+        return out.build(finish(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
+                TaskState.ROLLBACK_FAILED, now, out));
+    }
+
+    /** The task's deadline index entry is due. Never acts before the deadline. */
+    public Outcome deadlineReached(BrokerTask task, long now) {
+        if (task == null) {
+            return Outcome.ignored(null, "deadline of an unknown task");
+        }
+        if (task.deadlinePhase() == Phase.NONE || now < task.deadline()) {
+            return Outcome.ignored(task, "deadline not due");
+        }
+        Outcome.Builder out = Outcome.builder();
+        long lateness = now - task.deadline();
+        switch (task.deadlinePhase()) {
+            case QUEUE -> {
+                out.timeoutLatenessMs(lateness);
+                String why = "queue timeout: not dispatched within " + (task.deadline() - task.acceptedAt()) + " ms"
+                        + (task.lockKeys().isEmpty() ? "" : " (held " + task.locksHeld() + " of "
+                        + task.lockKeys().size() + " locks)");
+                return out.build(startRollback(task.withOutcome(null, why, null, null), TaskState.TIMED_OUT, now, out));
+            }
+            case EXECUTION -> {
+                out.timeoutLatenessMs(lateness);
+                String why = "execution timeout: no result within " + (task.deadline() - task.dispatchedAt()) + " ms of"
+                        + " dispatch (attempt " + task.attempt() + ")";
+                return out.build(startRollback(task.withOutcome(null, why, null, null), TaskState.TIMED_OUT, now, out));
+            }
+            case ROLLBACK -> {
+                out.timeoutLatenessMs(lateness);
+                Failure failed = new Failure("ROLLBACK_TIMEOUT", "no rollback report from the history service within "
+                        + settings.rollbackTimeout().toMillis() + " ms", false);
+                return out.build(finish(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
+                        TaskState.ROLLBACK_FAILED, now, out));
+            }
+            case RETENTION -> {
+                return out.delete().build(null);
+            }
+            default -> {
+                return Outcome.ignored(task, "no deadline");
+            }
+        }
+    }
+
+    /**
+     * FAILED, TIMED_OUT or CANCELLED, then ROLLING_BACK. A task that never ran changed nothing, so it is rolled back
+     * at once; otherwise the history service is asked, and has {@code rollbackTimeout} to report.
+     */
+    private BrokerTask startRollback(BrokerTask task, TaskState cause, long now, Outcome.Builder out) {
+        BrokerTask caused = task.withOutcome(cause, null, null, null).with(cause, task.sequence() + 1);
+        out.event(event(caused, now));
+        BrokerTask rolling = caused.with(TaskState.ROLLING_BACK, caused.sequence() + 1);
+        if (task.attempt() == 0) {
+            out.event(event(rolling.withDeadline(Phase.NONE, 0), now));
+            return finish(rolling.withOutcome(null, caused.reason() + "; nothing to undo: never dispatched", null, null),
+                    TaskState.ROLLED_BACK, now, out);
+        }
+        rolling = rolling.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis());
+        out.event(event(rolling, now)).rollback(RollbackCommand.newBuilder()
+                .setTaskId(task.id())
+                .setTopic(task.spec().topic())
+                .setSubtype(task.spec().subtype())
+                .setFencingToken(task.fencingToken())
+                .setCause(cause)
+                .setReason(caused.reason())
+                .setRequestedAt(Instant.ofEpochMilli(now))
+                .build());
+        return rolling;
+    }
+
+    /** The terminal state: one event, every lock released, and the record kept for {@code terminalRetention}. */
+    private BrokerTask finish(BrokerTask task, TaskState terminal, long now, Outcome.Builder out) {
+        BrokerTask done = task.with(terminal, task.sequence() + 1)
+                .withDeadline(Phase.RETENTION, now + settings.terminalRetention().toMillis())
+                .withFinishedAt(now);
+        out.event(event(done, now));
+        for (int i = 0; i < task.lockKeys().size(); i++) {
+            // Held keys are released, and the key being waited for (if any) leaves its queue: RELEASE does both.
+            if (i <= task.locksHeld()) {
+                out.lock(LockCommand.release(task.lockKeys().get(i), task.id()));
+            }
+        }
+        return done;
+    }
+
+    // ---------------------------------------------------------------- records
+
+    static TaskEvent event(BrokerTask task, long now) {
+        TaskSpec spec = task.spec();
+        boolean deadlineRuns = task.deadlinePhase() == Phase.QUEUE || task.deadlinePhase() == Phase.EXECUTION
+                || task.deadlinePhase() == Phase.ROLLBACK;
+        return TaskEvent.newBuilder()
+                .setTaskId(spec.id() == null ? "" : spec.id())
+                .setSequence(task.sequence())
+                .setState(task.state())
+                .setTopic(spec.topic() == null ? "" : spec.topic())
+                .setSubtype(spec.subtype() == null ? "" : spec.subtype())
+                .setSource(spec.source() == null ? "" : spec.source())
+                .setOccurredAt(Instant.ofEpochMilli(now))
+                .setAttempt(task.attempt())
+                .setFencingToken(task.fencingToken())
+                .setDeadline(deadlineRuns && !task.isTerminal() ? Instant.ofEpochMilli(task.deadline()) : null)
+                .setReason(task.reason())
+                .setOutputJson(task.state() == TaskState.SUCCEEDED ? task.outputJson() : null)
+                .setFailure(task.failure() == null || (task.state() != TaskState.FAILED
+                        && task.state() != TaskState.ROLLBACK_FAILED) ? null
+                        : TaskFailure.newBuilder().setCode(task.failure().code())
+                                .setMessage(task.failure().message()).setRetryable(task.failure().retryable()).build())
+                .setChangedDocumentKeys(task.lockKeys())
+                .setRelatedTaskId(task.relatedTaskId())
+                .build();
+    }
+
+    static WorkItem workItem(BrokerTask task, long now) {
+        TaskSpec spec = task.spec();
+        return WorkItem.newBuilder()
+                .setTaskId(spec.id())
+                .setKind(WorkKind.EXECUTE)
+                .setTopic(spec.topic())
+                .setSubtype(spec.subtype())
+                .setSource(spec.source() == null ? "" : spec.source())
+                .setArgumentsJson(spec.argumentsJson())
+                .setIncludedDocuments(spec.includedDocumentRecords())
+                .setChangedDocumentKeys(task.lockKeys())
+                .setAttempt(task.attempt())
+                .setFencingToken(task.fencingToken())
+                .setDeadline(Instant.ofEpochMilli(task.deadline()))
+                .setDispatchedAt(Instant.ofEpochMilli(now))
+                .setIdempotencyKey(spec.id() + ":" + task.attempt())
+                .setUndoRecords(List.of())
+                .setTraceContext(spec.traceContext() == null ? Map.of() : spec.traceContext())
+                .build();
+    }
+}

@@ -1,0 +1,57 @@
+package io.stackl.tasks.broker.domain;
+
+import io.stackl.tasks.schema.IncludedDocument;
+import io.stackl.tasks.schema.TaskRequest;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a producer asked for, as the broker keeps it (in its stores and internal topics, as JSON): everything a
+ * worker needs, so that the work item can be built from it alone.
+ */
+public record TaskSpec(
+        String id,
+        String topic,
+        String subtype,
+        String source,
+        String argumentsJson,
+        List<Document> includedDocuments,
+        List<String> changedDocumentKeys,
+        Long queueTimeoutMs,
+        Long executionTimeoutMs,
+        String idempotencyKey,
+        long submittedAt,
+        Map<String, String> traceContext) {
+
+    public record Document(String key, String valueJson, Long version) {}
+
+    public static TaskSpec from(TaskRequest request) {
+        return new TaskSpec(
+                request.getId(),
+                request.getTopic(),
+                request.getSubtype(),
+                request.getSource(),
+                request.getArgumentsJson(),
+                request.getIncludedDocuments().stream()
+                        .map(d -> new Document(d.getKey(), d.getValueJson(), d.getVersion()))
+                        .toList(),
+                List.copyOf(request.getChangedDocumentKeys()),
+                request.getQueueTimeoutMs(),
+                request.getExecutionTimeoutMs(),
+                request.getIdempotencyKey(),
+                request.getSubmittedAt() == null ? 0 : request.getSubmittedAt().toEpochMilli(),
+                request.getTraceContext() == null ? Map.of() : Map.copyOf(request.getTraceContext()));
+    }
+
+    public TaskSpec withId(String newId) {
+        return new TaskSpec(newId, topic, subtype, source, argumentsJson, includedDocuments, changedDocumentKeys,
+                queueTimeoutMs, executionTimeoutMs, idempotencyKey, submittedAt, traceContext);
+    }
+
+    public List<IncludedDocument> includedDocumentRecords() {
+        return includedDocuments == null ? List.of() : includedDocuments.stream()
+                .map(d -> IncludedDocument.newBuilder().setKey(d.key()).setValueJson(d.valueJson())
+                        .setVersion(d.version()).build())
+                .toList();
+    }
+}

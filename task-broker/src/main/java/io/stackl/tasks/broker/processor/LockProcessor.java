@@ -1,0 +1,66 @@
+package io.stackl.tasks.broker.processor;
+
+import io.stackl.tasks.broker.domain.LockCommand;
+import io.stackl.tasks.broker.domain.LockGrant;
+import io.stackl.tasks.broker.domain.LockQueue;
+import io.stackl.tasks.broker.store.JsonSerde;
+import io.stackl.tasks.broker.topology.TaskObserver;
+import io.stackl.tasks.broker.topology.TopologyNames;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Owns the locks of the document keys in its partition. Each key is a FIFO queue; a grant goes back to the task's
+ * partition. Tasks ask for their keys one at a time in one global (sorted) order, so no cycle of waits can form
+ * across partitions: this is what makes the locks free of deadlock without a global coordinator.
+ */
+public final class LockProcessor implements Processor<String, byte[], String, Object> {
+
+    private final TaskObserver observer;
+    private final JsonSerde<LockCommand> commands = new JsonSerde<>(LockCommand.class);
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, LockQueue> locks;
+
+    public LockProcessor(TaskObserver observer) {
+        this.observer = observer;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.locks = context.getStateStore(TopologyNames.LOCKS_STORE);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        LockCommand command;
+        try {
+            command = commands.deserializer().deserialize(TopologyNames.LOCK_REQUESTS_TOPIC, record.value());
+            if (command == null || command.key() == null || command.taskId() == null || command.type() == null) {
+                throw new SerializationException("incomplete lock command");
+            }
+        } catch (SerializationException e) {
+            DeadLetterRouting.send(context, record, e, observer);
+            return;
+        }
+        LockQueue queue = locks.get(command.key());
+        if (queue == null) {
+            queue = LockQueue.FREE;
+        }
+        LockQueue.Step step = command.type() == LockCommand.Type.ACQUIRE
+                ? queue.acquire(command.taskId())
+                : queue.release(command.taskId());
+        if (step.queue().isFree()) {
+            locks.delete(command.key());
+        } else if (!step.queue().equals(queue)) {
+            locks.put(command.key(), step.queue());
+        }
+        if (step.grantedTo() != null) {
+            context.forward(new Record<String, Object>(step.grantedTo(), new LockGrant(step.grantedTo(), command.key()),
+                    context.currentSystemTimeMs()), TopologyNames.LOCK_GRANTS_SINK);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.stackl.tasks.broker.processor;
+
+import io.stackl.tasks.broker.domain.Admission;
+import io.stackl.tasks.broker.domain.TaskSpec;
+import io.stackl.tasks.broker.topology.TaskObserver;
+import io.stackl.tasks.broker.topology.TopologyNames;
+import io.stackl.tasks.schema.TaskRequest;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The door for task requests. Routes each to where it can be decided:
+ * <ul>
+ *   <li>with an idempotency key: to {@code task-idempotency-checks}, keyed by source and key, so that one partition
+ *       sees every use of the key;
+ *   <li>keyed by its own id: straight to the lifecycle processor (it is already in the task's partition);
+ *   <li>keyed otherwise (a producer that used no key or another key): to {@code task-admissions}, keyed by id.
+ * </ul>
+ */
+public final class RequestIntakeProcessor implements Processor<String, byte[], String, Object> {
+
+    /** Separates source and idempotency key in the idempotency store's key; it cannot occur in either. */
+    public static final String IDEMPOTENCY_SCOPE_SEPARATOR = "\u0000";
+
+    private final Deserializer<TaskRequest> deserializer;
+    private final TaskObserver observer;
+    private ProcessorContext<String, Object> context;
+
+    public RequestIntakeProcessor(Deserializer<TaskRequest> deserializer, TaskObserver observer) {
+        this.deserializer = deserializer;
+        this.observer = observer;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse("task-requests");
+        TaskSpec spec;
+        try {
+            TaskRequest request = deserializer.deserialize(topic, record.value());
+            if (request == null) {
+                throw new SerializationException("empty value (a tombstone) on " + topic);
+            }
+            spec = TaskSpec.from(request);
+        } catch (SerializationException e) {
+            DeadLetterRouting.send(context, record, e, observer);
+            return;
+        }
+        if (spec.id() == null || spec.id().isBlank()) {
+            if (record.key() == null || record.key().isBlank()) {
+                DeadLetterRouting.send(context, record,
+                        new IllegalArgumentException("the request has no task id, in its body or its key"), observer);
+                return;
+            }
+            // The record's key is the task id by contract; an id missing from the body is taken from it.
+            spec = spec.withId(record.key());
+        }
+        try {
+            if (spec.idempotencyKey() != null && !spec.idempotencyKey().isBlank()) {
+                String scope = (spec.source() == null ? "" : spec.source()) + IDEMPOTENCY_SCOPE_SEPARATOR
+                        + spec.idempotencyKey();
+                context.forward(new Record<String, Object>(scope, spec, record.timestamp()),
+                        TopologyNames.IDEMPOTENCY_CHECKS_SINK);
+            } else if (spec.id().equals(record.key())) {
+                context.forward(new Record<String, Object>(spec.id(), Admission.fresh(spec), record.timestamp(),
+                        record.headers()), TopologyNames.TASK_PROCESSOR);
+            } else {
+                context.forward(new Record<String, Object>(spec.id(), Admission.fresh(spec), record.timestamp()),
+                        TopologyNames.ADMISSIONS_SINK);
+            }
+        } catch (RuntimeException e) {
+            if (DeadLetterRouting.isInfrastructure(e)) {
+                throw e;
+            }
+            DeadLetterRouting.send(context, record, e, observer);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.stackl.tasks.broker.processor;
+
+import io.stackl.tasks.broker.domain.Admission;
+import io.stackl.tasks.broker.domain.BrokerTask;
+import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.broker.domain.BrokerSettings;
+import io.stackl.tasks.broker.domain.LockCommand;
+import io.stackl.tasks.broker.domain.LockGrant;
+import io.stackl.tasks.broker.domain.Outcome;
+import io.stackl.tasks.broker.domain.TaskLifecycle;
+import io.stackl.tasks.broker.store.DeadlineIndex;
+import io.stackl.tasks.broker.topology.TaskObserver;
+import io.stackl.tasks.broker.topology.TopologyNames;
+import io.stackl.tasks.schema.RollbackCommand;
+import io.stackl.tasks.schema.RollbackReport;
+import io.stackl.tasks.schema.TaskCommand;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.WorkItem;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the lifecycle of the tasks in its partition: feeds each input to {@link TaskLifecycle}, then writes the
+ * task's record and deadline and forwards what the lifecycle decided, all in the same transaction (exactly-once).
+ * A wall-clock punctuator fires deadlines even when no record arrives.
+ */
+public final class TaskProcessor implements Processor<String, Object, String, Object> {
+
+    private static final Logger LOG = Logger.getLogger(TaskProcessor.class);
+
+    private final BrokerSettings settings;
+    private final TaskLifecycle lifecycle;
+    private final TaskObserver observer;
+    /** Measures the scan's time budget only; the lifecycle's "now" is always Kafka Streams' wall-clock time. */
+    private final LongSupplier nanoClock;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, BrokerTask> tasks;
+    private DeadlineIndex deadlines;
+    private Cancellable deadlineScan;
+
+    public TaskProcessor(BrokerSettings settings, TaskObserver observer, LongSupplier nanoClock) {
+        this.settings = settings;
+        this.lifecycle = new TaskLifecycle(settings);
+        this.observer = observer;
+        this.nanoClock = nanoClock;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.tasks = context.getStateStore(TopologyNames.TASKS_STORE);
+        this.deadlines = new DeadlineIndex(context.getStateStore(TopologyNames.DEADLINES_STORE));
+        this.deadlineScan = context.schedule(settings.deadlineScanInterval(), PunctuationType.WALL_CLOCK_TIME,
+                this::scanDeadlines);
+    }
+
+    @Override
+    public void process(Record<String, Object> record) {
+        long now = context.currentSystemTimeMs();
+        String taskId = record.key();
+        BrokerTask current = tasks.get(taskId);
+        Object input = record.value();
+        Outcome outcome;
+        if (input instanceof Admission admission) {
+            outcome = lifecycle.admit(current, admission, now);
+        } else if (input instanceof LockGrant grant) {
+            outcome = lifecycle.lockGranted(current, grant, now);
+        } else if (input instanceof TaskResult result) {
+            outcome = lifecycle.result(current, result, now);
+        } else if (input instanceof TaskCommand command) {
+            outcome = lifecycle.command(current, command, now);
+        } else if (input instanceof RollbackReport report) {
+            outcome = lifecycle.rollbackReport(current, report, now);
+        } else {
+            throw new IllegalArgumentException("unexpected input " + input.getClass().getName());
+        }
+        if (!outcome.changed()) {
+            LOG.debugf("input ignored taskId=%s input=%s why=%s", taskId, input.getClass().getSimpleName(),
+                    outcome.ignored());
+            observer.ignored(input.getClass().getSimpleName(), outcome.ignored());
+        }
+        apply(taskId, current, outcome, now);
+    }
+
+    /**
+     * Takes every deadline due up to now, oldest first, within a count and time budget; the rest waits for the next
+     * scan, which finds it again because entries are deleted only when handled.
+     */
+    void scanDeadlines(long now) {
+        long started = nanoClock.getAsLong();
+        long budget = settings.deadlineScanBudget().toNanos();
+        int handled = 0;
+        for (DeadlineIndex.Entry due : deadlines.due(now, settings.deadlineScanMaxEntries())) {
+            if (handled > 0 && nanoClock.getAsLong() - started > budget) {
+                break;
+            }
+            BrokerTask task = tasks.get(due.id());
+            if (task == null || task.deadlinePhase() == Phase.NONE || task.deadline() != due.deadline()) {
+                // Left behind by a change that moved the deadline; the live entry is elsewhere in the index.
+                deadlines.remove(due.deadline(), due.id());
+                continue;
+            }
+            Outcome outcome = lifecycle.deadlineReached(task, now);
+            if (outcome.timeoutLatenessMs() != null) {
+                observer.timeoutFired(outcome.timeoutLatenessMs());
+            }
+            apply(due.id(), task, outcome, now);
+            handled++;
+        }
+        observer.deadlineScan(handled, nanoClock.getAsLong() - started);
+    }
+
+    private void apply(String taskId, BrokerTask before, Outcome outcome, long now) {
+        BrokerTask after = outcome.task();
+        if (outcome.changed()) {
+            moveDeadline(taskId, before, after);
+            if (outcome.delete() || after == null) {
+                tasks.delete(taskId);
+            } else {
+                tasks.put(taskId, after);
+            }
+        }
+        for (TaskEvent event : outcome.events()) {
+            LOG.debugf("task event taskId=%s state=%s sequence=%d", taskId, event.getState(), event.getSequence());
+            context.forward(new Record<String, Object>(taskId, event, now), TopologyNames.EVENTS_SINK);
+            observer.transition(event);
+        }
+        for (WorkItem item : outcome.work()) {
+            context.forward(new Record<String, Object>(taskId, item, now), TopologyNames.WORK_SINK);
+        }
+        for (RollbackCommand rollback : outcome.rollbacks()) {
+            context.forward(new Record<String, Object>(taskId, rollback, now), TopologyNames.ROLLBACKS_SINK);
+        }
+        for (LockCommand lock : outcome.lockCommands()) {
+            context.forward(new Record<String, Object>(lock.key(), lock, now), TopologyNames.LOCK_REQUESTS_SINK);
+        }
+        if (outcome.lockWaitMs() != null) {
+            observer.lockWait(outcome.lockWaitMs());
+        }
+    }
+
+    private void moveDeadline(String taskId, BrokerTask before, BrokerTask after) {
+        boolean hadDeadline = before != null && before.deadlinePhase() != Phase.NONE;
+        boolean hasDeadline = after != null && after.deadlinePhase() != Phase.NONE;
+        if (hadDeadline && hasDeadline && before.deadline() == after.deadline()) {
+            return;
+        }
+        if (hadDeadline) {
+            deadlines.remove(before.deadline(), taskId);
+        }
+        if (hasDeadline) {
+            deadlines.put(after.deadline(), taskId);
+        }
+    }
+
+    /** For tests and diagnostics: the tasks this processor currently holds deadlines for. */
+    List<DeadlineIndex.Entry> pendingDeadlines(long upTo) {
+        return deadlines.due(upTo, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public void close() {
+        if (deadlineScan != null) {
+            deadlineScan.cancel();
+        }
+    }
+}
