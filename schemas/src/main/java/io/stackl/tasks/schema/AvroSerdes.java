@@ -4,7 +4,21 @@ import io.apicurio.registry.serde.Default4ByteIdHandler;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.config.SerdeConfig;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -63,25 +77,41 @@ public final class AvroSerdes {
     }
 
     public static <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type, String registryUrl) {
+        Map<String, Object> config = wireFormatConfig(registryUrl);
+        // Decoded generically here (which only needs the writer's schema from the registry); CheckedDeserializer
+        // then reads the bytes into the generated class itself, so Avro never has to find that class by name through
+        // a class loader that may not see it (a Kafka Streams thread inside Quarkus, for one).
+        config.put(KafkaSerdeKeys.USE_SPECIFIC_AVRO_READER, false);
         AvroKafkaDeserializer<Object> delegate = new AvroKafkaDeserializer<>();
-        delegate.configure(wireFormatConfig(registryUrl), false);
+        delegate.configure(config, false);
         return new CheckedDeserializer<>(type, delegate);
     }
 
     /**
-     * Turns every way a record can fail to decode into one exception type that a service can catch, and refuses a
-     * well-formed record of another type (a producer that wrote the wrong schema onto the topic).
+     * Turns every way a record can fail to decode into one exception type that a service can catch, refuses a
+     * well-formed record of another type (a producer that wrote the wrong schema onto the topic), and tells an
+     * unreachable registry apart from bad bytes.
      */
-    static final class CheckedDeserializer<T> implements Deserializer<T> {
+    static final class CheckedDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
         static final byte MAGIC_BYTE = 0;
         static final int HEADER_LENGTH = 5;
 
         private final Class<T> type;
+        private final Schema readerSchema;
+        private final SpecificData data;
         private final Deserializer<Object> delegate;
+        /** One resolving reader per writer schema (by fingerprint): writer → this build's generated class. */
+        private final Map<Long, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
 
         CheckedDeserializer(Class<T> type, Deserializer<Object> delegate) {
             this.type = type;
+            // Bound to the loader of the generated class itself: Avro's default model resolves record classes by
+            // name through its own loader, which in a Quarkus test or a plugin setup can be another copy.
+            this.data = new SpecificData(type.getClassLoader());
+            // ...with the logical-type conversions (timestamp-millis as Instant) the generated class was built with.
+            SpecificData.getForClass(type).getConversions().forEach(data::addLogicalTypeConversion);
+            this.readerSchema = data.getSchema(type);
             this.delegate = delegate;
         }
 
@@ -91,34 +121,62 @@ public final class AvroSerdes {
         }
 
         @Override
-        public T deserialize(String topic, byte[] data) {
-            if (data == null) {
+        public T deserialize(String topic, byte[] bytes) {
+            if (bytes == null) {
                 // A tombstone; the caller decides what an absent value means.
                 return null;
             }
-            if (data.length < HEADER_LENGTH || data[0] != MAGIC_BYTE) {
+            if (bytes.length < HEADER_LENGTH || bytes[0] != MAGIC_BYTE) {
                 throw new UndecodableRecordException(topic, "not the Confluent wire format (expected magic byte 0 and"
-                        + " a 4-byte schema id, got " + data.length + " bytes starting with "
-                        + (data.length == 0 ? "nothing" : String.format("0x%02x", data[0])) + ")", null);
+                        + " a 4-byte schema id, got " + bytes.length + " bytes starting with "
+                        + (bytes.length == 0 ? "nothing" : String.format("0x%02x", bytes[0])) + ")", null);
             }
-            Object value;
+            Object generic;
             try {
-                value = delegate.deserialize(topic, data);
+                generic = delegate.deserialize(topic, bytes);
             } catch (RuntimeException e) {
+                if (registryUnreachable(e)) {
+                    throw new SchemaRegistryUnavailableException("the schema registry could not be reached to decode a"
+                            + " record on " + topic + ": " + e.getMessage(), e);
+                }
                 throw new UndecodableRecordException(topic, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
             }
-            if (!type.isInstance(value)) {
+            if (!(generic instanceof GenericContainer container)
+                    || !container.getSchema().getFullName().equals(readerSchema.getFullName())) {
                 throw new UndecodableRecordException(topic, "expected a " + type.getSimpleName() + " record but the"
-                        + " schema id names " + (value == null ? "nothing" : describe(value)), null);
+                        + " schema id names " + describe(generic), null);
             }
-            return type.cast(value);
+            Schema writerSchema = container.getSchema();
+            try {
+                SpecificDatumReader<T> reader = readers.computeIfAbsent(SchemaNormalization.parsingFingerprint64(
+                        writerSchema), f -> new SpecificDatumReader<>(writerSchema, readerSchema, data));
+                BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
+                        bytes.length - HEADER_LENGTH, null);
+                return reader.read(null, decoder);
+            } catch (IOException | RuntimeException e) {
+                throw new UndecodableRecordException(topic, "cannot read the record as " + type.getSimpleName() + ": "
+                        + e.getMessage(), e);
+            }
         }
 
         private static String describe(Object value) {
-            if (value instanceof org.apache.avro.generic.GenericContainer container) {
+            if (value instanceof GenericContainer container) {
                 return container.getSchema().getFullName();
             }
-            return value.getClass().getName();
+            return value == null ? "nothing" : value.getClass().getName();
+        }
+
+        /** A connection problem anywhere in the cause chain, as opposed to an answer from the registry or bad bytes. */
+        static boolean registryUnreachable(Throwable error) {
+            for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof ConnectException || t instanceof UnknownHostException
+                        || t instanceof SocketTimeoutException || t instanceof HttpTimeoutException
+                        || t instanceof ClosedChannelException
+                        || (t.getMessage() != null && t.getMessage().contains("Connection refused"))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

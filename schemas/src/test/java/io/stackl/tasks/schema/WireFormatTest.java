@@ -145,6 +145,26 @@ class WireFormatTest {
     }
 
     @Test
+    void shouldTellAnUnreachableRegistryApartFromBadBytes() throws Exception {
+        String topic = "unreachable-" + UUID.randomUUID();
+        byte[] valid;
+        try (Serializer<TaskRequest> serializer = AvroSerdes.serializer(TaskRequest.class, registryUrl)) {
+            valid = serializer.serialize(topic, fullTaskRequest());
+        }
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+
+        try (Deserializer<TaskRequest> deserializer = AvroSerdes.deserializer(TaskRequest.class,
+                "http://127.0.0.1:" + closedPort + "/apis/registry/v3")) {
+            assertThatThrownBy(() -> deserializer.deserialize(topic, valid))
+                    .isInstanceOf(SchemaRegistryUnavailableException.class)
+                    .isNotInstanceOf(SerializationException.class);
+        }
+    }
+
+    @Test
     void shouldEnforceBackwardCompatibilityInTheRegistry() throws Exception {
         String subject = "compat-" + UUID.randomUUID() + "-value";
         String v1 = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}";

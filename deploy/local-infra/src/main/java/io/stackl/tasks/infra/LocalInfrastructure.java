@@ -123,6 +123,7 @@ public final class LocalInfrastructure implements AutoCloseable {
     public Map<String, String> quarkusConfig() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        config.put("quarkus.kafka-streams.bootstrap-servers", kafka.bootstrapServers());
         config.put("mp.messaging.connector.smallrye-kafka.apicurio.registry.url", registry.apicurioApiUrl());
         config.put("tasks.schema-registry.url", registry.apicurioApiUrl());
         config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(APP_DATABASE));

@@ -1,0 +1,85 @@
+package io.stackl.tasks.broker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.stackl.tasks.broker.domain.BrokerSettings;
+import java.time.Duration;
+import java.util.Set;
+
+/** The broker's own settings, {@code tasks.broker.*}; see the module README for what each does. */
+@ConfigMapping(prefix = "tasks.broker")
+public interface BrokerConfig {
+
+    /** The task topics workers serve; a request for any other topic is rejected. */
+    @WithDefault("document,http,noop")
+    Set<String> taskTopics();
+
+    /** Partitions of every task-keyed topic; they must all be equal (co-partitioned). */
+    @WithDefault("6")
+    int partitions();
+
+    @WithDefault("1")
+    short replicationFactor();
+
+    /** Create missing topics at start-up (off where an operator or Strimzi owns topics). */
+    @WithDefault("true")
+    boolean provisionTopics();
+
+    Timeouts timeouts();
+
+    DeadlineScan deadlineScan();
+
+    /** How long a repeated idempotency key maps to the first task. */
+    @WithDefault("24h")
+    Duration idempotencyWindow();
+
+    /** How long a terminal task stays queryable here; the history service keeps it for good. */
+    @WithDefault("1h")
+    Duration terminalRetention();
+
+    @WithDefault("256")
+    int maxLockKeys();
+
+    interface Timeouts {
+        @WithDefault("30s")
+        Duration queueDefault();
+
+        @WithDefault("1h")
+        Duration queueMax();
+
+        @WithDefault("60s")
+        Duration executionDefault();
+
+        @WithDefault("24h")
+        Duration executionMax();
+
+        /** Reject requests that leave a timeout out instead of applying the default. */
+        @WithDefault("false")
+        boolean requireExplicit();
+
+        /** How long the history service has to report a rollback before the task is ROLLBACK_FAILED. */
+        @WithDefault("5m")
+        Duration rollback();
+    }
+
+    interface DeadlineScan {
+        /** How often the wall-clock punctuator looks for due deadlines. */
+        @WithDefault("100ms")
+        Duration interval();
+
+        /** At most this many deadlines per scan; the rest wait for the next. */
+        @WithDefault("1000")
+        int maxEntries();
+
+        /** At most this much time per scan. */
+        @WithDefault("50ms")
+        Duration budget();
+    }
+
+    default BrokerSettings toSettings() {
+        return new BrokerSettings(Set.copyOf(taskTopics()), timeouts().queueDefault(), timeouts().queueMax(),
+                timeouts().executionDefault(), timeouts().executionMax(), timeouts().requireExplicit(),
+                timeouts().rollback(), terminalRetention(), idempotencyWindow(), deadlineScan().interval(),
+                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys());
+    }
+}

@@ -1,0 +1,84 @@
+package io.stackl.tasks.broker.kafka;
+
+import io.quarkus.runtime.StartupEvent;
+import io.stackl.tasks.broker.config.BrokerConfig;
+import io.stackl.tasks.broker.topology.TaskTopology;
+import io.stackl.tasks.schema.Topics;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates the broker's topics before Kafka Streams starts: every task-keyed topic with the same partition count
+ * (the topology requires them co-partitioned), and one work topic per configured task topic. Refuses to start when
+ * an existing task-keyed topic has another partition count, since tasks would then be split across partitions.
+ */
+@ApplicationScoped
+public class TopicProvisioner {
+
+    private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
+
+    /** Topics that must be co-partitioned with the tasks-store: everything keyed by task id or read by a processor. */
+    private static final Set<String> MUST_MATCH = Set.of(Topics.TASK_REQUESTS.name(), Topics.TASK_COMMANDS.name(),
+            Topics.TASK_RESULTS.name(), Topics.TASK_ROLLBACK_REPORTS.name(), "task-admissions", "task-lock-grants");
+
+    private final BrokerConfig config;
+    private final String bootstrapServers;
+
+    TopicProvisioner(BrokerConfig config,
+            @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrapServers) {
+        this.config = config;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    void onStart(@Observes @Priority(0) StartupEvent event) throws InterruptedException, ExecutionException {
+        if (config.provisionTopics()) {
+            provision();
+        }
+    }
+
+    public void provision() throws InterruptedException, ExecutionException {
+        List<String> names = new ArrayList<>(TaskTopology.topics());
+        config.taskTopics().stream().map(Topics::workTopic).forEach(names::add);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = names.stream().filter(n -> !existing.contains(n))
+                    .map(n -> new NewTopic(n, config.partitions(), config.replicationFactor())).toList();
+            if (!missing.isEmpty()) {
+                try {
+                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // Another broker instance may have created them at the same moment.
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+                LOG.infof("topics created: %s (%d partitions)", missing.stream().map(NewTopic::name).toList(),
+                        config.partitions());
+            }
+            Map<String, TopicDescription> described =
+                    admin.describeTopics(MUST_MATCH).allTopicNames().get(30, TimeUnit.SECONDS);
+            described.values().stream().filter(d -> d.partitions().size() != config.partitions()).findAny()
+                    .ifPresent(d -> {
+                        throw new IllegalStateException("topic " + d.name() + " has " + d.partitions().size()
+                                + " partitions but tasks.broker.partitions is " + config.partitions()
+                                + "; all task-keyed topics must have the same count");
+                    });
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within 30 s", e);
+        }
+    }
+}

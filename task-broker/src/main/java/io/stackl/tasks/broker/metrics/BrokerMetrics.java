@@ -1,0 +1,93 @@
+package io.stackl.tasks.broker.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.stackl.tasks.broker.config.BrokerConfig;
+import io.stackl.tasks.broker.topology.TaskObserver;
+import io.stackl.tasks.schema.TaskEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/** The broker's meters (Micrometer, rendered for Prometheus under /q/metrics). Tags never carry ids. */
+@ApplicationScoped
+public class BrokerMetrics implements TaskObserver {
+
+    public static final String TRANSITIONS = "tasks.transitions";
+    public static final String IGNORED = "tasks.inputs.ignored";
+    public static final String DEAD_LETTERS = "tasks.dead.letters";
+    public static final String TIMEOUT_LATENESS = "tasks.timeout.lateness";
+    public static final String TIMEOUTS_EARLY = "tasks.timeouts.early";
+    public static final String LOCK_WAIT = "tasks.lock.wait";
+    public static final String DEADLINE_SCAN = "tasks.deadline.scan";
+
+    private final MeterRegistry registry;
+    private final Set<String> taskTopics;
+    private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
+    private final Timer lateness;
+    private final Counter early;
+    private final Timer lockWait;
+    private final Timer deadlineScan;
+
+    BrokerMetrics(MeterRegistry registry, BrokerConfig config) {
+        this.registry = registry;
+        this.taskTopics = Set.copyOf(config.taskTopics());
+        this.lateness = Timer.builder(TIMEOUT_LATENESS)
+                .description("How long after its deadline a timeout fired")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        this.early = Counter.builder(TIMEOUTS_EARLY).description("Timeouts that fired before their deadline (must stay 0)")
+                .register(registry);
+        this.lockWait = Timer.builder(LOCK_WAIT).description("Time from acceptance until a task held all its locks")
+                .publishPercentileHistogram().register(registry);
+        this.deadlineScan = Timer.builder(DEADLINE_SCAN).description("Duration of one deadline scan")
+                .register(registry);
+    }
+
+    @Override
+    public void transition(TaskEvent event) {
+        // A rejected request may name any topic; only configured ones become tag values.
+        String topic = taskTopics.contains(event.getTopic()) ? event.getTopic() : "other";
+        String key = event.getState() + "|" + topic;
+        transitions.computeIfAbsent(key, k -> Counter.builder(TRANSITIONS)
+                .description("Lifecycle events emitted, by the state entered and the task topic")
+                .tag("state", event.getState().toString())
+                .tag("task.topic", topic)
+                .register(registry)).increment();
+    }
+
+    @Override
+    public void ignored(String input, String why) {
+        registry.counter(IGNORED, "input", input).increment();
+    }
+
+    @Override
+    public void timeoutFired(long latenessMs) {
+        if (latenessMs < 0) {
+            early.increment();
+        }
+        lateness.record(Math.max(0, latenessMs), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void lockWait(long waitMs) {
+        lockWait.record(waitMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void deadLettered(String topic, Throwable error) {
+        registry.counter(DEAD_LETTERS, "source.topic", topic).increment();
+    }
+
+    @Override
+    public void deadlineScan(int handled, long tookNanos) {
+        deadlineScan.record(tookNanos, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,124 @@
+package io.stackl.tasks.broker.it;
+
+import io.stackl.tasks.schema.AvroSerdes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** A producer and readers for tests that drive the broker only through Kafka, as users do. */
+public final class KafkaTestClient implements AutoCloseable {
+
+    private final String bootstrapServers;
+    private final String registryUrl;
+    private final KafkaProducer<String, byte[]> producer;
+
+    public KafkaTestClient(String bootstrapServers, String registryUrl) {
+        this.bootstrapServers = bootstrapServers;
+        this.registryUrl = registryUrl;
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    public <T extends SpecificRecord> void send(String topic, String key, T value) {
+        @SuppressWarnings("unchecked")
+        Class<T> type = (Class<T>) value.getClass();
+        try (var serializer = AvroSerdes.serializer(type, registryUrl)) {
+            sendRaw(topic, key, serializer.serialize(topic, value));
+        }
+    }
+
+    public void sendRaw(String topic, String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not produce to " + topic, e);
+        }
+    }
+
+    /** A reader of a topic from its beginning, decoding values as {@code type}. */
+    public <T extends SpecificRecord> Reader<T> reader(String topic, Class<T> type) {
+        return new Reader<>(topic, type);
+    }
+
+    public Reader<byte[]> rawReader(String topic) {
+        return new Reader<>(topic, null);
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    public final class Reader<T> implements AutoCloseable {
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final String topic;
+        private final Class<T> type;
+        private final List<ConsumerRecord<String, T>> seen = new ArrayList<>();
+
+        private Reader(String topic, Class<T> type) {
+            this.topic = topic;
+            this.type = type;
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+        }
+
+        /** Reads until {@code done} holds for everything read so far, or fails after {@code timeout}. */
+        public List<ConsumerRecord<String, T>> until(Predicate<List<ConsumerRecord<String, T>>> done, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(seen)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("condition on " + topic + " not met within " + timeout + "; read "
+                            + seen.size() + " records: " + seen.stream().map(ConsumerRecord::value).toList());
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    seen.add(decode(record));
+                }
+            }
+            return seen;
+        }
+
+        public List<T> valuesFor(String key) {
+            return seen.stream().filter(r -> key.equals(r.key())).map(ConsumerRecord::value).toList();
+        }
+
+        @SuppressWarnings("unchecked")
+        private ConsumerRecord<String, T> decode(ConsumerRecord<String, byte[]> raw) {
+            Object value = raw.value();
+            if (type != null && raw.value() != null) {
+                try (var deserializer = AvroSerdes.deserializer((Class<? extends SpecificRecord>) type, registryUrl)) {
+                    value = deserializer.deserialize(topic, raw.value());
+                }
+            }
+            return new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(),
+                    raw.timestampType(), raw.serializedKeySize(), raw.serializedValueSize(), raw.key(), (T) value,
+                    raw.headers(), raw.leaderEpoch());
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+}
