@@ -3,10 +3,13 @@ package io.stackl.tasks.history;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.stackl.tasks.infra.InfrastructureTestResource;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
+@QuarkusTestResource(value = InfrastructureTestResource.class, restrictToAnnotatedClass = false)
 class HealthTest {
 
     @Test

@@ -4,6 +4,8 @@ import io.stackl.tasks.schema.AvroSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -16,6 +18,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -36,12 +40,26 @@ public final class KafkaTestClient implements AutoCloseable {
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
+    /** Serializers by record type: each keeps its own registry cache, so one per type, not one per send. */
+    private final Map<Class<?>, Serializer<Object>> serializers = new ConcurrentHashMap<>();
+
+    @SuppressWarnings("unchecked")
     public <T extends SpecificRecord> void send(String topic, String key, T value) {
-        @SuppressWarnings("unchecked")
-        Class<T> type = (Class<T>) value.getClass();
-        try (var serializer = AvroSerdes.serializer(type, registryUrl)) {
-            sendRaw(topic, key, serializer.serialize(topic, value));
-        }
+        Serializer<Object> serializer = serializers.computeIfAbsent(value.getClass(),
+                type -> (Serializer<Object>) (Serializer<?>) AvroSerdes.serializer((Class<T>) type, registryUrl));
+        sendRaw(topic, key, serializer.serialize(topic, value));
+    }
+
+    /** Sends without waiting for the acknowledgement (for load); {@link #flush()} waits for all. */
+    @SuppressWarnings("unchecked")
+    public <T extends SpecificRecord> void sendAsync(String topic, String key, T value) {
+        Serializer<Object> serializer = serializers.computeIfAbsent(value.getClass(),
+                type -> (Serializer<Object>) (Serializer<?>) AvroSerdes.serializer((Class<T>) type, registryUrl));
+        producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value)));
+    }
+
+    public void flush() {
+        producer.flush();
     }
 
     public void sendRaw(String topic, String key, byte[] value) {
@@ -64,6 +82,7 @@ public final class KafkaTestClient implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
+        serializers.values().forEach(Serializer::close);
     }
 
     public final class Reader<T> implements AutoCloseable {
@@ -71,10 +90,14 @@ public final class KafkaTestClient implements AutoCloseable {
         private final String topic;
         private final Class<T> type;
         private final List<ConsumerRecord<String, T>> seen = new ArrayList<>();
+        private final Deserializer<? extends SpecificRecord> deserializer;
 
+        @SuppressWarnings("unchecked")
         private Reader(String topic, Class<T> type) {
             this.topic = topic;
             this.type = type;
+            this.deserializer = type == null ? null
+                    : AvroSerdes.deserializer((Class<? extends SpecificRecord>) type, registryUrl);
             Properties props = new Properties();
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
@@ -82,6 +105,16 @@ public final class KafkaTestClient implements AutoCloseable {
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
             consumer.subscribe(List.of(topic));
+        }
+
+        /** Reads what is there now, without waiting; calls {@code each} for every new record. */
+        public List<ConsumerRecord<String, T>> poll(java.util.function.Consumer<ConsumerRecord<String, T>> each) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+                ConsumerRecord<String, T> decoded = decode(record);
+                seen.add(decoded);
+                each.accept(decoded);
+            }
+            return seen;
         }
 
         /** Reads until {@code done} holds for everything read so far, or fails after {@code timeout}. */
@@ -106,10 +139,8 @@ public final class KafkaTestClient implements AutoCloseable {
         @SuppressWarnings("unchecked")
         private ConsumerRecord<String, T> decode(ConsumerRecord<String, byte[]> raw) {
             Object value = raw.value();
-            if (type != null && raw.value() != null) {
-                try (var deserializer = AvroSerdes.deserializer((Class<? extends SpecificRecord>) type, registryUrl)) {
-                    value = deserializer.deserialize(topic, raw.value());
-                }
+            if (deserializer != null && raw.value() != null) {
+                value = deserializer.deserialize(topic, raw.value());
             }
             return new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(),
                     raw.timestampType(), raw.serializedKeySize(), raw.serializedValueSize(), raw.key(), (T) value,
@@ -119,6 +150,9 @@ public final class KafkaTestClient implements AutoCloseable {
         @Override
         public void close() {
             consumer.close(Duration.ofSeconds(5));
+            if (deserializer != null) {
+                deserializer.close();
+            }
         }
     }
 }

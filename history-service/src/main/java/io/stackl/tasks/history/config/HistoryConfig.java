@@ -1,0 +1,37 @@
+package io.stackl.tasks.history.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** The history service's own settings, {@code tasks.history.*}; see the module README. */
+@ConfigMapping(prefix = "tasks.history")
+public interface HistoryConfig {
+
+    /** Consumer group of the history recorder (events and results) and of the rollback consumer (suffixed). */
+    @WithDefault("history-service")
+    String consumerGroup();
+
+    /** At most this many records are stored in one transaction. */
+    @WithDefault("500")
+    int maxBatch();
+
+    /** Start the Kafka consumers (off in tests that drive the services directly). */
+    @WithDefault("true")
+    boolean consumersEnabled();
+
+    /** How long a worker has to run the compensation of a rollback before the rollback fails. */
+    @WithDefault("5m")
+    Duration compensationTimeout();
+
+    Retention retention();
+
+    interface Retention {
+        /** History of tasks that ended longer ago than this is purged; 0 keeps it for good. */
+        @WithDefault("30d")
+        Duration keep();
+
+        @WithDefault("1h")
+        Duration interval();
+    }
+}

@@ -1,0 +1,222 @@
+package io.stackl.tasks.history.consumer;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.stackl.tasks.history.config.HistoryConfig;
+import io.stackl.tasks.history.metrics.HistoryMetrics;
+import io.stackl.tasks.history.service.HistoryRecorder;
+import io.stackl.tasks.history.service.RollbackService;
+import io.stackl.tasks.schema.AvroSerdes;
+import io.stackl.tasks.schema.RollbackCommand;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.schema.WorkKind;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Two consumer loops. The recorder stores task events and results in batches (one database transaction per poll)
+ * and ends rollbacks whose compensation the workers reported. The rollback loop carries out rollback commands.
+ * Offsets are committed only after the database committed and every record they caused was acknowledged; a failure
+ * rewinds to the last committed offset and tries again. A record that cannot be decoded goes to the dead-letter
+ * topic and the loop goes on.
+ */
+@ApplicationScoped
+public class HistoryConsumers {
+
+    private static final Logger LOG = Logger.getLogger(HistoryConsumers.class);
+
+    private final HistoryConfig config;
+    private final HistoryRecorder recorder;
+    private final RollbackService rollbacks;
+    private final HistoryMetrics metrics;
+    private final String bootstrapServers;
+    private final String registryUrl;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<KafkaConsumer<?, ?>> consumers = new ArrayList<>();
+    /** Created once: each keeps its own cache of schemas by id, so the registry is asked once per schema. */
+    private Deserializer<TaskEvent> eventReader;
+    private Deserializer<TaskResult> resultReader;
+    private Deserializer<RollbackCommand> rollbackReader;
+
+    HistoryConsumers(HistoryConfig config, HistoryRecorder recorder, RollbackService rollbacks, HistoryMetrics metrics,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
+        this.config = config;
+        this.recorder = recorder;
+        this.rollbacks = rollbacks;
+        this.metrics = metrics;
+        this.bootstrapServers = bootstrapServers;
+        this.registryUrl = registryUrl;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.consumersEnabled()) {
+            return;
+        }
+        running.set(true);
+        eventReader = AvroSerdes.deserializer(TaskEvent.class, registryUrl);
+        resultReader = AvroSerdes.deserializer(TaskResult.class, registryUrl);
+        rollbackReader = AvroSerdes.deserializer(RollbackCommand.class, registryUrl);
+        start("history-recorder", config.consumerGroup(),
+                List.of(Topics.TASK_EVENTS.name(), Topics.TASK_RESULTS.name()), this::record);
+        start("history-rollbacks", config.consumerGroup() + "-rollbacks", List.of(Topics.TASK_ROLLBACKS.name()),
+                this::rollback);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running.set(false);
+        synchronized (consumers) {
+            consumers.forEach(KafkaConsumer::wakeup);
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface BatchHandler {
+        void handle(ConsumerRecords<String, byte[]> records, Outbox outbox);
+    }
+
+    private void start(String name, String group, List<String> topics, BatchHandler handler) {
+        Thread thread = new Thread(() -> loop(name, group, topics, handler), name);
+        thread.setDaemon(true);
+        threads.add(thread);
+        thread.start();
+    }
+
+    private void loop(String name, String group, List<String> topics, BatchHandler handler) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // The broker writes transactionally; only committed records are history.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatch()));
+        try (KafkaConsumer<String, byte[]> consumer =
+                        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+                Outbox outbox = new Outbox(bootstrapServers, registryUrl)) {
+            synchronized (consumers) {
+                consumers.add(consumer);
+            }
+            consumer.subscribe(topics);
+            while (running.get()) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                try {
+                    handler.handle(records, outbox);
+                    outbox.flush();
+                    consumer.commitSync();
+                } catch (RuntimeException e) {
+                    if (e instanceof WakeupException) {
+                        throw e;
+                    }
+                    LOG.errorf(e, "%s: batch of %d failed; rewinding to the last committed offsets", name,
+                            records.count());
+                    rewind(consumer);
+                    sleepQuietly(1_000);
+                }
+            }
+        } catch (WakeupException stopping) {
+            // Shutdown.
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s stopped", name);
+        }
+    }
+
+    private void record(ConsumerRecords<String, byte[]> records, Outbox outbox) {
+        List<TaskEvent> events = new ArrayList<>();
+        List<TaskResult> results = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                if (record.topic().equals(Topics.TASK_EVENTS.name())) {
+                    events.add(require(eventReader.deserialize(record.topic(), record.value()), record));
+                } else {
+                    results.add(require(resultReader.deserialize(record.topic(), record.value()), record));
+                }
+            } catch (SerializationException e) {
+                outbox.deadLetter(record, e);
+                metrics.deadLettered(record.topic());
+            }
+        }
+        recorder.recordEvents(events);
+        recorder.recordResults(results);
+        for (TaskResult result : results) {
+            if (result.getKind() == WorkKind.COMPENSATE) {
+                outbox.send(rollbacks.compensated(result));
+            }
+        }
+    }
+
+    private void rollback(ConsumerRecords<String, byte[]> records, Outbox outbox) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            RollbackCommand command;
+            try {
+                command = require(rollbackReader.deserialize(record.topic(), record.value()), record);
+            } catch (SerializationException e) {
+                outbox.deadLetter(record, e);
+                metrics.deadLettered(record.topic());
+                continue;
+            }
+            LOG.infof("rollback taskId=%s cause=%s", command.getTaskId(), command.getCause());
+            outbox.send(rollbacks.rollback(command, config.compensationTimeout()));
+        }
+    }
+
+    private static <T> T require(T value, ConsumerRecord<String, byte[]> record) {
+        if (value == null) {
+            throw new SerializationException("empty value at " + record.topic() + "-" + record.partition() + "@"
+                    + record.offset());
+        }
+        return value;
+    }
+
+    private static void rewind(KafkaConsumer<String, byte[]> consumer) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+        Map<TopicPartition, Long> beginnings = new HashMap<>(consumer.beginningOffsets(assigned));
+        for (TopicPartition partition : assigned) {
+            OffsetAndMetadata offset = committed.get(partition);
+            consumer.seek(partition, offset == null ? beginnings.get(partition) : offset.offset());
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

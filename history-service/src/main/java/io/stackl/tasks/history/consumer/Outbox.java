@@ -1,0 +1,101 @@
+package io.stackl.tasks.history.consumer;
+
+import io.stackl.tasks.history.service.RollbackService;
+import io.stackl.tasks.schema.AvroSerdes;
+import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.DeadLetters;
+import io.stackl.tasks.schema.Topics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * What the history service sends: compensating events, rollback reports, compensation work items, dead letters.
+ * Sent after the database transaction committed and before the input offset is committed, so a crash in between
+ * sends again (at least once); the broker ignores a second report, and consumers of compensating events key them
+ * by (task, snapshot sequence).
+ */
+final class Outbox implements AutoCloseable {
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final String registryUrl;
+    private final Map<Class<?>, Serializer<Object>> serializers = new ConcurrentHashMap<>();
+    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+
+    Outbox(String bootstrapServers, String registryUrl) {
+        this.registryUrl = registryUrl;
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    void send(RollbackService.Plan plan) {
+        if (plan == null) {
+            return;
+        }
+        for (CompensationEvent event : plan.compensations()) {
+            send(Topics.TASK_COMPENSATIONS.name(), plan.taskId(), event);
+        }
+        if (plan.compensation() != null) {
+            send(Topics.workTopic(plan.compensation().getTopic()), plan.taskId(), plan.compensation());
+        }
+        if (plan.report() != null) {
+            send(Topics.TASK_ROLLBACK_REPORTS.name(), plan.taskId(), plan.report());
+        }
+    }
+
+    void deadLetter(ConsumerRecord<String, byte[]> record, Throwable error) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), error, "history-service");
+        pending.add(producer.send(new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(), record.value(),
+                headers)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends SpecificRecord> void send(String topic, String key, T value) {
+        Serializer<Object> serializer = serializers.computeIfAbsent(value.getClass(),
+                type -> (Serializer<Object>) (Serializer<?>) AvroSerdes.serializer((Class<T>) type, registryUrl));
+        pending.add(producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value))));
+    }
+
+    /** Waits until everything sent is acknowledged; throws if anything failed, so the input is not committed. */
+    void flush() {
+        producer.flush();
+        List<Future<RecordMetadata>> sent = new ArrayList<>(pending);
+        pending.clear();
+        for (Future<RecordMetadata> future : sent) {
+            try {
+                future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while sending", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a record could not be sent: " + e.getCause().getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+        serializers.values().forEach(Serializer::close);
+    }
+}

@@ -1,0 +1,92 @@
+package io.stackl.tasks.history.error;
+
+import java.util.Map;
+
+/** A refusal with its RFC 9457 problem type; {@code ProblemMapper} renders it. */
+public class HistoryException extends RuntimeException {
+
+    private final int status;
+    private final String type;
+    private final String title;
+    private final Map<String, Object> extras;
+    private final Integer retryAfterSeconds;
+
+    public HistoryException(int status, String type, String title, String detail, Map<String, Object> extras) {
+        this(status, type, title, detail, extras, null);
+    }
+
+    public HistoryException(int status, String type, String title, String detail, Map<String, Object> extras,
+            Integer retryAfterSeconds) {
+        super(detail);
+        this.status = status;
+        this.type = type;
+        this.title = title;
+        this.extras = extras;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public Map<String, Object> extras() {
+        return extras;
+    }
+
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public static HistoryException taskNotYetKnown(String taskId) {
+        return new HistoryException(503, "/problems/task-not-yet-known", "Task not yet known",
+                "The history service has not yet seen task " + taskId + " dispatched; retry shortly",
+                Map.of("taskId", taskId), 1);
+    }
+
+    public static HistoryException sealed(String taskId, String state) {
+        return new HistoryException(409, "/problems/task-sealed", "Task no longer in flight",
+                "Task " + taskId + " is " + state + " and sealed: it may no longer change documents",
+                Map.of("taskId", taskId, "state", state));
+    }
+
+    public static HistoryException notInFlight(String taskId, String state) {
+        return new HistoryException(409, "/problems/task-not-in-flight", "Task no longer in flight",
+                "Task " + taskId + " is " + state + "; only a dispatched task may change documents",
+                Map.of("taskId", taskId, "state", state));
+    }
+
+    public static HistoryException staleToken(String taskId, long given, long current) {
+        return new HistoryException(409, "/problems/stale-fencing-token", "Stale fencing token",
+                "Fencing token " + given + " of task " + taskId + " is not the current one (" + current
+                        + "); this worker's attempt was superseded",
+                Map.of("taskId", taskId, "fencingToken", given, "currentFencingToken", current));
+    }
+
+    public static HistoryException undeclaredKey(String taskId, String key) {
+        return new HistoryException(409, "/problems/undeclared-document-key", "Document key not declared",
+                "Task " + taskId + " did not declare document key '" + key + "' among the keys it changes, so it holds"
+                        + " no lock on it",
+                Map.of("taskId", taskId, "key", key));
+    }
+
+    public static HistoryException notFound(String what, String id) {
+        return new HistoryException(404, "/problems/" + what + "-not-found", capital(what) + " not found",
+                "No " + what + " '" + id + "'", Map.of(what.equals("task") ? "taskId" : "key", id));
+    }
+
+    public static HistoryException badRequest(String detail) {
+        return new HistoryException(400, "/problems/invalid-request", "Invalid request", detail, Map.of());
+    }
+
+    private static String capital(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}

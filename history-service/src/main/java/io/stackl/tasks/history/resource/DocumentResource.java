@@ -1,0 +1,82 @@
+package io.stackl.tasks.history.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.service.DocumentService;
+import io.stackl.tasks.history.service.HistoryQueries;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Documents: read by anyone; written only by workers on behalf of a dispatched task, with its fencing token (the
+ * write is snapshotted first). All changes by producers go through tasks (the gateway exposes reads only).
+ */
+@Path("/documents")
+@Produces(MediaType.APPLICATION_JSON)
+public class DocumentResource {
+
+    private final DocumentService documents;
+    private final HistoryQueries queries;
+
+    DocumentResource(DocumentService documents, HistoryQueries queries) {
+        this.documents = documents;
+        this.queries = queries;
+    }
+
+    /** A fenced write: {@code {"taskId": "...", "fencingToken": 1, "value": {...}}}. */
+    public record WriteRequest(String taskId, Long fencingToken, JsonNode value) {}
+
+    @GET
+    public List<DocumentService.Document> list(@QueryParam("prefix") @DefaultValue("") String prefix,
+            @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+        return documents.list(prefix, after, limit);
+    }
+
+    @GET
+    @Path("/{key: .+}")
+    public DocumentService.Document get(@PathParam("key") String key) {
+        return documents.get(key);
+    }
+
+    @PUT
+    @Path("/{key: .+}")
+    public DocumentService.WriteResult put(@PathParam("key") String key, WriteRequest request) {
+        if (request == null || request.taskId() == null || request.fencingToken() == null || request.value() == null
+                || request.value().isMissingNode()) {
+            throw HistoryException.badRequest("a write needs taskId, fencingToken and value");
+        }
+        return documents.put(key, request.taskId(), request.fencingToken(), request.value().toString());
+    }
+
+    @DELETE
+    @Path("/{key: .+}")
+    public DocumentService.WriteResult delete(@PathParam("key") String key, @QueryParam("taskId") String taskId,
+            @QueryParam("fencingToken") Long fencingToken) {
+        if (taskId == null || fencingToken == null) {
+            throw HistoryException.badRequest("a delete needs the taskId and fencingToken query parameters");
+        }
+        return documents.delete(key, taskId, fencingToken);
+    }
+
+    /** The snapshots taken of one document, newest first: its history of changes by tasks. */
+    @GET
+    @Path("/-/snapshots")
+    public List<Map<String, Object>> snapshots(@QueryParam("key") String key,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+        if (key == null) {
+            throw HistoryException.badRequest("the key query parameter is required");
+        }
+        return queries.snapshotsOfDocument(key, limit);
+    }
+}

@@ -1,0 +1,79 @@
+package io.stackl.tasks.history.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.service.DocumentService;
+import io.stackl.tasks.history.service.HistoryQueries;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+
+/** Task history: timelines, results, listings; and the external undo records workers write before acting. */
+@Path("/tasks")
+@Produces(MediaType.APPLICATION_JSON)
+public class TaskHistoryResource {
+
+    private final HistoryQueries queries;
+    private final DocumentService documents;
+
+    TaskHistoryResource(HistoryQueries queries, DocumentService documents) {
+        this.queries = queries;
+        this.documents = documents;
+    }
+
+    public record UndoRequest(Long fencingToken, String handlerTopic, String handlerSubtype, JsonNode undo) {}
+
+    @GET
+    @Path("/{taskId}")
+    public Map<String, Object> task(@PathParam("taskId") String taskId) {
+        return queries.task(taskId);
+    }
+
+    @GET
+    public List<Map<String, Object>> tasks(@QueryParam("state") String state, @QueryParam("topic") String topic,
+            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("before") String before,
+            @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(500) int limit) {
+        return queries.tasks(state, topic, instant("from", from), instant("to", to), instant("before", before), limit);
+    }
+
+    @GET
+    @Path("/{taskId}/snapshots")
+    public List<Map<String, Object>> snapshots(@PathParam("taskId") String taskId) {
+        return queries.snapshotsOfTask(taskId);
+    }
+
+    /** Records what undoes an external action, before the handler does it. */
+    @POST
+    @Path("/{taskId}/undo-records")
+    public Map<String, Object> recordUndo(@PathParam("taskId") String taskId, UndoRequest request) {
+        if (request == null || request.fencingToken() == null || request.handlerTopic() == null
+                || request.handlerSubtype() == null || request.undo() == null) {
+            throw HistoryException.badRequest("an undo record needs fencingToken, handlerTopic, handlerSubtype, undo");
+        }
+        int seq = documents.recordUndo(taskId, request.fencingToken(), request.handlerTopic(),
+                request.handlerSubtype(), request.undo().toString());
+        return Map.of("taskId", taskId, "sequence", seq);
+    }
+
+    private static Instant instant(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw HistoryException.badRequest(name + " must be an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.stackl.tasks.history.service;
+
+import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
+
+import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.metrics.HistoryMetrics;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Fenced document writes. In one transaction: lock the task's fence row (a rollback's seal locks it too, so the two
+ * are serialised), check that the task is dispatched, unsealed, with the current token and the key declared; store
+ * the document's pre-image as the task's next snapshot; write the document.
+ */
+@ApplicationScoped
+public class DocumentService {
+
+    private final DataSource dataSource;
+    private final HistoryMetrics metrics;
+
+    DocumentService(DataSource dataSource, HistoryMetrics metrics) {
+        this.dataSource = dataSource;
+        this.metrics = metrics;
+    }
+
+    public record Document(String key, String valueJson, long version, Instant updatedAt, String updatedBy) {}
+
+    public record WriteResult(String key, Long version, int snapshotSequence, boolean deleted) {}
+
+    public WriteResult put(String key, String taskId, long fencingToken, String valueJson) {
+        return write(key, taskId, fencingToken, valueJson);
+    }
+
+    public WriteResult delete(String key, String taskId, long fencingToken) {
+        return write(key, taskId, fencingToken, null);
+    }
+
+    /** Records what undoes an external action before the handler does it; a snapshot of kind EXTERNAL. */
+    public int recordUndo(String taskId, long fencingToken, String handlerTopic, String handlerSubtype, String undoJson) {
+        try {
+            return inTransaction(dataSource, c -> {
+                Fence fence = lockFence(c, taskId, fencingToken);
+                int seq = fence.lastSnapshotSeq() + 1;
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, handler_topic,"
+                        + " handler_subtype, undo, fencing_token) VALUES (?, ?, 'EXTERNAL', ?, ?, ?::jsonb, ?)")) {
+                    s.setString(1, taskId);
+                    s.setInt(2, seq);
+                    s.setString(3, handlerTopic);
+                    s.setString(4, handlerSubtype);
+                    s.setString(5, undoJson);
+                    s.setLong(6, fencingToken);
+                    s.executeUpdate();
+                }
+                advanceSnapshotSeq(c, taskId, seq);
+                return seq;
+            });
+        } catch (HistoryException e) {
+            metrics.refused(e.type());
+            throw e;
+        }
+    }
+
+    private WriteResult write(String key, String taskId, long fencingToken, String valueJson) {
+        long started = System.nanoTime();
+        try {
+            WriteResult result = inTransaction(dataSource, c -> {
+                Fence fence = lockFence(c, taskId, fencingToken);
+                if (!fence.declaredKeys().contains(key)) {
+                    throw HistoryException.undeclaredKey(taskId, key);
+                }
+                Document before = find(c, key, true);
+                int seq = fence.lastSnapshotSeq() + 1;
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, document_key,"
+                        + " pre_value, pre_version, fencing_token) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?)")) {
+                    s.setString(1, taskId);
+                    s.setInt(2, seq);
+                    s.setString(3, key);
+                    s.setString(4, before == null ? null : before.valueJson());
+                    s.setObject(5, before == null ? null : before.version());
+                    s.setLong(6, fencingToken);
+                    s.executeUpdate();
+                }
+                advanceSnapshotSeq(c, taskId, seq);
+                if (valueJson == null) {
+                    try (PreparedStatement s = c.prepareStatement("DELETE FROM documents WHERE key = ?")) {
+                        s.setString(1, key);
+                        s.executeUpdate();
+                    }
+                    return new WriteResult(key, null, seq, true);
+                }
+                long version = before == null ? 1 : before.version() + 1;
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO documents (key, value, version, updated_at,"
+                        + " updated_by) VALUES (?, ?::jsonb, ?, now(), ?) ON CONFLICT (key) DO UPDATE SET"
+                        + " value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,"
+                        + " updated_by = EXCLUDED.updated_by")) {
+                    s.setString(1, key);
+                    s.setString(2, valueJson);
+                    s.setLong(3, version);
+                    s.setString(4, taskId);
+                    s.executeUpdate();
+                }
+                return new WriteResult(key, version, seq, false);
+            });
+            metrics.written(System.nanoTime() - started);
+            return result;
+        } catch (HistoryException e) {
+            metrics.refused(e.type());
+            throw e;
+        }
+    }
+
+    record Fence(String state, long fencingToken, List<String> declaredKeys, boolean sealed, int lastSnapshotSeq) {}
+
+    /** Locks the fence row and checks the task may write; the lock is what orders writes against the seal. */
+    static Fence lockFence(Connection c, String taskId, long fencingToken) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT state, fencing_token, declared_keys, sealed,"
+                + " last_snapshot_seq FROM task_fences WHERE task_id = ? FOR UPDATE")) {
+            s.setString(1, taskId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw HistoryException.taskNotYetKnown(taskId);
+                }
+                Array keys = rs.getArray(3);
+                Fence fence = new Fence(rs.getString(1), rs.getLong(2),
+                        keys == null ? List.of() : Arrays.asList((String[]) keys.getArray()), rs.getBoolean(4),
+                        rs.getInt(5));
+                if (fence.sealed()) {
+                    throw HistoryException.sealed(taskId, fence.state());
+                }
+                if (fencingToken < fence.fencingToken()) {
+                    throw HistoryException.staleToken(taskId, fencingToken, fence.fencingToken());
+                }
+                if (fencingToken > fence.fencingToken()) {
+                    // The broker dispatched a newer attempt that history has not seen yet.
+                    throw HistoryException.taskNotYetKnown(taskId);
+                }
+                if (!"DISPATCHED".equals(fence.state())) {
+                    throw HistoryException.notInFlight(taskId, fence.state());
+                }
+                return fence;
+            }
+        }
+    }
+
+    private static void advanceSnapshotSeq(Connection c, String taskId, int seq) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE task_fences SET last_snapshot_seq = ?, updated_at = now() WHERE task_id = ?")) {
+            s.setInt(1, seq);
+            s.setString(2, taskId);
+            s.executeUpdate();
+        }
+    }
+
+    public Document get(String key) {
+        Document document = inTransaction(dataSource, c -> find(c, key, false));
+        if (document == null) {
+            throw HistoryException.notFound("document", key);
+        }
+        return document;
+    }
+
+    public List<Document> list(String prefix, String after, int limit) {
+        return inTransaction(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT key, value::text, version, updated_at, updated_by"
+                    + " FROM documents WHERE key LIKE ? AND key > ? ORDER BY key LIMIT ?")) {
+                s.setString(1, escapeLike(prefix) + "%");
+                s.setString(2, after == null ? "" : after);
+                s.setInt(3, limit);
+                List<Document> documents = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        documents.add(document(rs));
+                    }
+                }
+                return documents;
+            }
+        });
+    }
+
+    static Document find(Connection c, String key, boolean forUpdate) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT key, value::text, version, updated_at, updated_by"
+                + " FROM documents WHERE key = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? document(rs) : null;
+            }
+        }
+    }
+
+    private static Document document(ResultSet rs) throws SQLException {
+        Timestamp at = rs.getTimestamp(4);
+        return new Document(rs.getString(1), rs.getString(2), rs.getLong(3), at == null ? null : at.toInstant(),
+                rs.getString(5));
+    }
+
+    private static String escapeLike(String prefix) {
+        return (prefix == null ? "" : prefix).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+}

@@ -1,0 +1,135 @@
+package io.stackl.tasks.history.service;
+
+import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
+
+import io.stackl.tasks.history.error.HistoryException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/** Read side: a task's timeline and results, tasks by state/topic/time, snapshots by task and by document. */
+@ApplicationScoped
+public class HistoryQueries {
+
+    private final DataSource dataSource;
+    private final RollbackService rollbacks;
+
+    HistoryQueries(DataSource dataSource, RollbackService rollbacks) {
+        this.dataSource = dataSource;
+        this.rollbacks = rollbacks;
+    }
+
+    public Map<String, Object> task(String taskId) {
+        Map<String, Object> task = one("SELECT task_id, topic, subtype, source, state, last_sequence, first_seen_at,"
+                + " updated_at, terminal FROM tasks WHERE task_id = ?", taskId);
+        if (task == null) {
+            throw HistoryException.notFound("task", taskId);
+        }
+        task.put("events", rows("SELECT sequence, state, occurred_at, attempt, fencing_token, deadline, reason, output,"
+                + " failure_code, failure_message, related_task_id FROM task_events WHERE task_id = ? ORDER BY sequence",
+                taskId));
+        task.put("results", rows("SELECT kind, attempt, fencing_token, succeeded, output, failure_code,"
+                + " failure_message, retryable, worker_id, started_at, finished_at FROM task_results WHERE task_id = ?"
+                + " ORDER BY finished_at", taskId));
+        task.put("rollback", rollbacks.find(taskId));
+        return task;
+    }
+
+    /** Newest first; page with {@code before} (the {@code updated_at} of the last row of the previous page). */
+    public List<Map<String, Object>> tasks(String state, String topic, Instant from, Instant to, Instant before,
+            int limit) {
+        StringBuilder sql = new StringBuilder("SELECT task_id, topic, subtype, source, state, last_sequence,"
+                + " first_seen_at, updated_at, terminal FROM tasks WHERE TRUE");
+        List<Object> args = new ArrayList<>();
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state);
+        }
+        if (topic != null) {
+            sql.append(" AND topic = ?");
+            args.add(topic);
+        }
+        if (from != null) {
+            sql.append(" AND updated_at >= ?");
+            args.add(Timestamp.from(from));
+        }
+        if (to != null) {
+            sql.append(" AND updated_at < ?");
+            args.add(Timestamp.from(to));
+        }
+        if (before != null) {
+            sql.append(" AND updated_at < ?");
+            args.add(Timestamp.from(before));
+        }
+        sql.append(" ORDER BY updated_at DESC, task_id LIMIT ?");
+        args.add(limit);
+        return rows(sql.toString(), args.toArray());
+    }
+
+    public List<Map<String, Object>> snapshotsOfTask(String taskId) {
+        return rows("SELECT task_id, seq, kind, document_key, pre_value::text AS pre_value, pre_version, handler_topic,"
+                + " handler_subtype, undo::text AS undo, fencing_token, taken_at, restored_at FROM snapshots"
+                + " WHERE task_id = ? ORDER BY seq", taskId);
+    }
+
+    public List<Map<String, Object>> snapshotsOfDocument(String key, int limit) {
+        return rows("SELECT task_id, seq, kind, document_key, pre_value::text AS pre_value, pre_version, fencing_token,"
+                + " taken_at, restored_at FROM snapshots WHERE document_key = ? ORDER BY taken_at DESC, seq DESC"
+                + " LIMIT ?", key, limit);
+    }
+
+    private Map<String, Object> one(String sql, Object... args) {
+        List<Map<String, Object>> rows = rows(sql, args);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    private List<Map<String, Object>> rows(String sql, Object... args) {
+        return inTransaction(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    s.setObject(i + 1, args[i]);
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    return toMaps(rs);
+                }
+            }
+        });
+    }
+
+    private static List<Map<String, Object>> toMaps(ResultSet rs) throws SQLException {
+        ResultSetMetaData meta = rs.getMetaData();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        while (rs.next()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                Object value = rs.getObject(i);
+                row.put(camel(meta.getColumnLabel(i)), value instanceof Timestamp t ? t.toInstant() : value);
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static String camel(String column) {
+        StringBuilder out = new StringBuilder();
+        boolean upper = false;
+        for (char ch : column.toCharArray()) {
+            if (ch == '_') {
+                upper = true;
+            } else {
+                out.append(upper ? Character.toUpperCase(ch) : ch);
+                upper = false;
+            }
+        }
+        return out.toString();
+    }
+}

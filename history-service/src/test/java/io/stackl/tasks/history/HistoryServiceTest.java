@@ -1,0 +1,260 @@
+package io.stackl.tasks.history;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.service.DocumentService;
+import io.stackl.tasks.history.service.HistoryQueries;
+import io.stackl.tasks.history.service.HistoryRecorder;
+import io.stackl.tasks.history.service.RetentionPurge;
+import io.stackl.tasks.history.service.RollbackService;
+import io.stackl.tasks.infra.InfrastructureTestResource;
+import io.stackl.tasks.schema.CompensationAction;
+import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskState;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+/** The history service on the real PostgreSQL: migrations, fenced writes, the seal race, exact rollback. */
+@QuarkusTest
+@QuarkusTestResource(value = InfrastructureTestResource.class, restrictToAnnotatedClass = false)
+class HistoryServiceTest {
+
+    @Inject
+    Flyway flyway;
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    HistoryRecorder recorder;
+
+    @Inject
+    DocumentService documents;
+
+    @Inject
+    RollbackService rollbacks;
+
+    @Inject
+    HistoryQueries queries;
+
+    @Inject
+    RetentionPurge purge;
+
+    @Test
+    void shouldMigrateAnEmptyDatabaseToTheCurrentSchema() throws SQLException {
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("1");
+        assertThat(flyway.info().pending()).isEmpty();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_name IN"
+                        + " ('task_fences','documents','snapshots','task_events','tasks','task_results','rollbacks')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void shouldSnapshotThenWriteAndRefuseWritesThatAreNotFenced() {
+        String task = Tasks.newId("writer");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+
+        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 1)))
+                .put("/documents/{key}", key).then().statusCode(200).body("version", equalTo(1));
+        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 0, "value", Map.of("n", 2)))
+                .put("/documents/{key}", key).then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("/problems/stale-fencing-token"));
+        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 3)))
+                .put("/documents/{key}", "docs/not-declared").then().statusCode(409)
+                .body("type", equalTo("/problems/undeclared-document-key"));
+        given().contentType(ContentType.JSON).body(Map.of("taskId", "never-dispatched", "fencingToken", 1, "value", 1))
+                .put("/documents/{key}", key).then().statusCode(503).header("Retry-After", "1")
+                .body("type", equalTo("/problems/task-not-yet-known"));
+
+        given().get("/documents/{key}", key).then().statusCode(200).body("valueJson", equalTo("{\"n\": 1}"));
+        List<Map<String, Object>> snapshots = queries.snapshotsOfTask(task);
+        assertThat(snapshots).singleElement().satisfies(s -> {
+            assertThat(s.get("documentKey")).isEqualTo(key);
+            assertThat(s.get("preValue")).isNull();
+        });
+    }
+
+    @Test
+    void shouldRefuseWritesFromATaskThatEnded() {
+        String task = Tasks.newId("ended");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        recorder.recordEvents(List.of(Tasks.event(task, 3, TaskState.SUCCEEDED, 1, List.of(key))));
+
+        assertThatThrownBy(() -> documents.put(key, task, 1, "{}"))
+                .isInstanceOfSatisfying(HistoryException.class, e -> assertThat(e.status()).isEqualTo(409))
+                .hasMessageContaining("SUCCEEDED");
+    }
+
+    @Test
+    void shouldRestoreTheExactPriorStateOnRollback() {
+        String run = Tasks.newId("exact");
+        String changed = run + "/changed";
+        String deleted = run + "/deleted";
+        String created = run + "/created";
+        String setup = run + "-setup";
+        recorder.recordEvents(Tasks.dispatched(setup, List.of(changed, deleted)));
+        documents.put(changed, setup, 1, "{\"v\": \"original\"}");
+        documents.put(changed, setup, 1, "{\"v\": \"original, version 2\"}");
+        documents.put(deleted, setup, 1, "{\"keep\": true}");
+        recorder.recordEvents(List.of(Tasks.event(setup, 3, TaskState.SUCCEEDED, 1, List.of())));
+        DocumentService.Document changedBefore = documents.get(changed);
+        DocumentService.Document deletedBefore = documents.get(deleted);
+
+        String task = run + "-task";
+        recorder.recordEvents(Tasks.dispatched(task, List.of(changed, deleted, created)));
+        documents.put(changed, task, 1, "{\"v\": 1}");
+        documents.put(created, task, 1, "{\"new\": true}");
+        documents.put(changed, task, 1, "{\"v\": 2}");
+        documents.delete(deleted, task, 1);
+        documents.put(changed, task, 1, "{\"v\": 3}");
+
+        RollbackService.Plan plan = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
+
+        assertThat(documents.get(changed)).extracting(DocumentService.Document::valueJson,
+                DocumentService.Document::version).containsExactly(changedBefore.valueJson(), changedBefore.version());
+        assertThat(documents.get(deleted)).extracting(DocumentService.Document::valueJson,
+                DocumentService.Document::version).containsExactly(deletedBefore.valueJson(), deletedBefore.version());
+        assertThatThrownBy(() -> documents.get(created)).isInstanceOf(HistoryException.class);
+        assertThat(plan.report().getRolledBack()).isTrue();
+        assertThat(plan.report().getRestoredDocuments()).isEqualTo(5);
+        assertThat(plan.compensations()).extracting(CompensationEvent::getSnapshotSequence).containsExactly(5, 4, 3, 2, 1);
+        assertThat(plan.compensations()).extracting(CompensationEvent::getAction).containsExactly(
+                CompensationAction.DOCUMENT_RESTORED, CompensationAction.DOCUMENT_RESTORED,
+                CompensationAction.DOCUMENT_RESTORED, CompensationAction.DOCUMENT_DELETED,
+                CompensationAction.DOCUMENT_RESTORED);
+    }
+
+    @Test
+    void shouldRestoreOnceWhenTheRollbackCommandIsDeliveredTwice() {
+        String task = Tasks.newId("twice");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        documents.put(key, task, 1, "{\"x\": 1}");
+
+        RollbackService.Plan first = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
+        RollbackService.Plan second = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
+
+        assertThat(first.compensations()).hasSize(1);
+        assertThat(second.compensations()).isEmpty();
+        assertThat(second.report().getRolledBack()).isTrue();
+        assertThat(second.report().getRestoredDocuments()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldStoreARedeliveredEventBatchOnce() {
+        String task = Tasks.newId("redelivered");
+        List<TaskEvent> events = new ArrayList<>(Tasks.dispatched(task, List.of()));
+        events.add(Tasks.event(task, 3, TaskState.SUCCEEDED, 1, List.of()));
+
+        int first = recorder.recordEvents(events);
+        int again = recorder.recordEvents(events);
+
+        assertThat(first).isEqualTo(3);
+        assertThat(again).isZero();
+        assertThat(queries.task(task)).containsEntry("state", "SUCCEEDED").containsEntry("lastSequence", 3);
+        assertThat((List<?>) queries.task(task).get("events")).hasSize(3);
+    }
+
+    @Test
+    void shouldAcceptNoWriteAfterTheSealWhileManyThreadsWrite() throws Exception {
+        String task = Tasks.newId("race");
+        List<String> keys = List.of(task + "/a", task + "/b", task + "/c");
+        recorder.recordEvents(Tasks.dispatched(task, keys));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        AtomicInteger accepted = new AtomicInteger();
+        ConcurrentLinkedQueue<Instant> refusedAfter = new ConcurrentLinkedQueue<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<java.util.concurrent.Future<?>> writers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            writers.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < 200; i++) {
+                    try {
+                        documents.put(keys.get((thread + i) % keys.size()), task, 1, "{\"t\": " + thread + ", \"i\": " + i + "}");
+                        accepted.incrementAndGet();
+                    } catch (HistoryException e) {
+                        assertThat(e.status()).isEqualTo(409);
+                        refusedAfter.add(Instant.now());
+                    }
+                }
+                return null;
+            }));
+        }
+
+        go.countDown();
+        Thread.sleep(150);
+        RollbackService.Plan plan = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
+        for (var writer : writers) {
+            writer.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        List<Map<String, Object>> snapshots = queries.snapshotsOfTask(task);
+        assertThat(accepted.get()).as("some writes landed before the seal").isPositive();
+        assertThat(refusedAfter).as("some writes were refused after it").isNotEmpty();
+        assertThat(snapshots).as("one snapshot per accepted write, no more, no less").hasSize(accepted.get());
+        assertThat(plan.report().getRestoredDocuments()).isEqualTo(accepted.get());
+        for (String key : keys) {
+            assertThatThrownBy(() -> documents.get(key)).as("%s is as before the task: absent", key)
+                    .isInstanceOf(HistoryException.class);
+        }
+        assertThat(sealedAfterLastSnapshot(task)).as("no snapshot was taken after the seal").isTrue();
+        assertThatThrownBy(() -> documents.put(keys.get(0), task, 1, "{}")).isInstanceOf(HistoryException.class)
+                .hasMessageContaining("sealed");
+    }
+
+    @Test
+    void shouldPurgeTheHistoryOfEndedTasksButNeverOfTasksInFlight() {
+        String ended = Tasks.newId("ended-long-ago");
+        String running = Tasks.newId("still-running");
+        recorder.recordEvents(List.of(Tasks.event(ended, 1, TaskState.SUBMITTED, 0, List.of()),
+                Tasks.event(ended, 2, TaskState.REJECTED, 0, List.of())));
+        recorder.recordEvents(Tasks.dispatched(running, List.of()));
+
+        purge.purgeEndedBefore(Instant.now().plusSeconds(60));
+
+        assertThatThrownBy(() -> queries.task(ended)).isInstanceOf(HistoryException.class);
+        assertThat(queries.task(running)).containsEntry("state", "DISPATCHED");
+    }
+
+    private boolean sealedAfterLastSnapshot(String task) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT f.sealed_at >= coalesce(max(s.taken_at), '-infinity')"
+                        + " FROM task_fences f LEFT JOIN snapshots s ON s.task_id = f.task_id WHERE f.task_id = '"
+                        + task + "' GROUP BY f.sealed_at")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+}

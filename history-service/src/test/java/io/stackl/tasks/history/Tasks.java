@@ -1,0 +1,34 @@
+package io.stackl.tasks.history;
+
+import io.stackl.tasks.schema.RollbackCommand;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskState;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** Builders for the broker's records, as the history service receives them. */
+final class Tasks {
+
+    private Tasks() {}
+
+    static String newId(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+
+    static TaskEvent event(String taskId, int sequence, TaskState state, long token, List<String> keys) {
+        return TaskEvent.newBuilder().setTaskId(taskId).setSequence(sequence).setState(state).setTopic("document")
+                .setSubtype("put").setSource("history-test").setOccurredAt(Instant.now()).setAttempt(token > 0 ? 1 : 0)
+                .setFencingToken(token).setChangedDocumentKeys(keys).build();
+    }
+
+    /** The events up to and including DISPATCHED, as the broker emits them for a task with these keys. */
+    static List<TaskEvent> dispatched(String taskId, List<String> keys) {
+        return List.of(event(taskId, 1, TaskState.SUBMITTED, 0, keys), event(taskId, 2, TaskState.DISPATCHED, 1, keys));
+    }
+
+    static RollbackCommand rollback(String taskId) {
+        return RollbackCommand.newBuilder().setTaskId(taskId).setTopic("document").setSubtype("put").setFencingToken(1)
+                .setCause(TaskState.FAILED).setReason("test").setRequestedAt(Instant.now()).build();
+    }
+}

@@ -1,0 +1,113 @@
+package io.stackl.tasks.broker.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.schema.TaskCommand;
+import io.stackl.tasks.schema.TaskCommandType;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.WorkKind;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The lifecycle as a pure state machine: no Kafka, no clock. */
+class TaskLifecycleTest {
+
+    private static final long NOW = 1_000_000L;
+    private final BrokerSettings settings = BrokerSettings.defaults(Set.of("noop"));
+    private final TaskLifecycle lifecycle = new TaskLifecycle(settings);
+
+    private static TaskSpec spec(String id, List<String> keys) {
+        return new TaskSpec(id, "noop", "run", "test", "{}", List.of(), keys, 1_000L, 5_000L, null, NOW, Map.of());
+    }
+
+    @Test
+    void shouldApplyTheDefaultTimeoutsWhenTheRequestLeavesThemOut() {
+        TaskSpec spec = new TaskSpec("t", "noop", "run", "test", "{}", List.of(), List.of(), null, null, null, NOW,
+                Map.of());
+
+        Outcome outcome = lifecycle.admit(null, Admission.fresh(spec), NOW);
+
+        assertThat(outcome.task().deadline()).isEqualTo(NOW + settings.defaultExecutionTimeout().toMillis());
+        assertThat(outcome.work()).singleElement()
+                .satisfies(w -> assertThat(w.getDeadline()).isEqualTo(Instant.ofEpochMilli(outcome.task().deadline())));
+    }
+
+    @Test
+    void shouldRejectAMissingTimeoutWhenExplicitTimeoutsAreRequired() {
+        BrokerSettings strict = new BrokerSettings(Set.of("noop"), settings.defaultQueueTimeout(),
+                settings.maxQueueTimeout(), settings.defaultExecutionTimeout(), settings.maxExecutionTimeout(), true,
+                settings.rollbackTimeout(), settings.terminalRetention(), settings.idempotencyWindow(),
+                settings.deadlineScanInterval(), settings.deadlineScanMaxEntries(), settings.deadlineScanBudget(),
+                settings.maxLockKeys());
+        TaskSpec spec = new TaskSpec("t", "noop", "run", "test", "{}", List.of(), List.of(), null, 5_000L, null, NOW,
+                Map.of());
+
+        Outcome outcome = new TaskLifecycle(strict).admit(null, Admission.fresh(spec), NOW);
+
+        assertThat(outcome.task().state()).isEqualTo(TaskState.REJECTED);
+        assertThat(outcome.task().reason()).contains("queueTimeoutMs is required");
+    }
+
+    @Test
+    void shouldSortAndDeduplicateLockKeysAndAskForTheFirstOnly() {
+        Outcome outcome = lifecycle.admit(null, Admission.fresh(spec("t", List.of("b", "a", "b"))), NOW);
+
+        assertThat(outcome.task().lockKeys()).containsExactly("a", "b");
+        assertThat(outcome.lockCommands()).containsExactly(LockCommand.acquire("a", "t"));
+        assertThat(outcome.events()).extracting(TaskEvent::getState)
+                .containsExactly(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS);
+    }
+
+    @Test
+    void shouldNotActOnADeadlineBeforeItIsDue() {
+        BrokerTask dispatched = lifecycle.admit(null, Admission.fresh(spec("t", List.of())), NOW).task();
+
+        Outcome early = lifecycle.deadlineReached(dispatched, dispatched.deadline() - 1);
+        Outcome due = lifecycle.deadlineReached(dispatched, dispatched.deadline());
+
+        assertThat(early.changed()).isFalse();
+        assertThat(due.events()).extracting(TaskEvent::getState).containsExactly(TaskState.TIMED_OUT,
+                TaskState.ROLLING_BACK);
+        assertThat(due.timeoutLatenessMs()).isZero();
+    }
+
+    @Test
+    void shouldReleaseHeldKeysAndLeaveTheQueueOfTheAwaitedKeyOnQueueTimeout() {
+        BrokerTask waiting = lifecycle.admit(null, Admission.fresh(spec("t", List.of("a", "b", "c"))), NOW).task();
+        BrokerTask holdsA = lifecycle.lockGranted(waiting, new LockGrant("t", "a"), NOW + 1).task();
+
+        Outcome timedOut = lifecycle.deadlineReached(holdsA, holdsA.deadline());
+
+        assertThat(timedOut.lockCommands()).containsExactly(LockCommand.release("a", "t"), LockCommand.release("b", "t"));
+        assertThat(timedOut.task().state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(timedOut.task().deadlinePhase()).isEqualTo(Phase.RETENTION);
+    }
+
+    @Test
+    void shouldGiveBackAGrantThatArrivesAfterTheTaskStoppedWaiting() {
+        BrokerTask waiting = lifecycle.admit(null, Admission.fresh(spec("t", List.of("a"))), NOW).task();
+        BrokerTask cancelled = lifecycle.command(waiting, TaskCommand.newBuilder().setTaskId("t")
+                .setCommand(TaskCommandType.CANCEL).setRequestedAt(Instant.ofEpochMilli(NOW)).build(), NOW).task();
+
+        Outcome lateGrant = lifecycle.lockGranted(cancelled, new LockGrant("t", "a"), NOW + 5);
+
+        assertThat(lateGrant.changed()).isFalse();
+        assertThat(lateGrant.lockCommands()).containsExactly(LockCommand.release("a", "t"));
+        assertThat(lateGrant.work()).isEmpty();
+    }
+
+    @Test
+    void shouldIgnoreACompensationReport() {
+        BrokerTask dispatched = lifecycle.admit(null, Admission.fresh(spec("t", List.of())), NOW).task();
+        TaskResult compensation = TaskResult.newBuilder().setTaskId("t").setKind(WorkKind.COMPENSATE).setAttempt(1)
+                .setFencingToken(1).setSucceeded(true).setStartedAt(Instant.EPOCH).setFinishedAt(Instant.EPOCH).build();
+
+        assertThat(lifecycle.result(dispatched, compensation, NOW).changed()).isFalse();
+    }
+}

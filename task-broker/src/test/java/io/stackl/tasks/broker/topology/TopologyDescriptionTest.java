@@ -1,0 +1,36 @@
+package io.stackl.tasks.broker.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stackl.tasks.broker.domain.BrokerSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Store, node and topic names are state: a rename loses changelogs and in-flight records. This test fails on any
+ * change of the topology's shape; update {@code topology.txt} only together with an ADR (see docs/adr/0003).
+ */
+class TopologyDescriptionTest {
+
+    @Test
+    void shouldKeepTheTopologyItsStoresAndTopicsAsRecorded() throws IOException {
+        String described = TaskTopology.build(BrokerSettings.defaults(Set.of("noop")), new PlainAvroSerdes(),
+                TaskObserver.NONE, System::nanoTime).describe().toString();
+
+        String recorded;
+        try (InputStream in = getClass().getResourceAsStream("/topology.txt")) {
+            assertThat(in).as("src/test/resources/topology.txt").isNotNull();
+            recorded = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        assertThat(normalise(described)).isEqualTo(normalise(recorded));
+    }
+
+    /** The description names the work-topic extractor by its lambda class, which changes from build to build. */
+    private static String normalise(String description) {
+        return description.replaceAll("topic extractor: [^)\\n]*", "topic extractor: <work topic>").strip();
+    }
+}
