@@ -20,6 +20,21 @@ public interface HistoryConfig {
     @WithDefault("true")
     boolean consumersEnabled();
 
+    /** Create the public topics this service uses when missing (the broker does the same, with the same count). */
+    @WithDefault("true")
+    boolean provisionTopics();
+
+    /** Partitions of the topics it creates; must equal the broker's {@code tasks.broker.partitions}. */
+    @WithDefault("6")
+    int partitions();
+
+    @WithDefault("1")
+    short replicationFactor();
+
+    /** Task topics whose work topics it may send compensation work items to. */
+    @WithDefault("document,http,noop")
+    java.util.Set<String> taskTopics();
+
     /** How long a worker has to run the compensation of a rollback before the rollback fails. */
     @WithDefault("5m")
     Duration compensationTimeout();

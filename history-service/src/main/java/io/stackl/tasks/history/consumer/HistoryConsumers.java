@@ -10,6 +10,7 @@ import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TopicAdmin;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkKind;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -74,6 +75,15 @@ public class HistoryConsumers {
     }
 
     void onStart(@Observes StartupEvent event) {
+        if (config.provisionTopics()) {
+            List<String> topics = new ArrayList<>(Topics.fixedTopicNames());
+            config.taskTopics().stream().map(Topics::workTopic).forEach(topics::add);
+            List<String> created = TopicAdmin.ensure(bootstrapServers, topics, config.partitions(),
+                    config.replicationFactor());
+            if (!created.isEmpty()) {
+                LOG.infof("topics created: %s", created);
+            }
+        }
         if (!config.consumersEnabled()) {
             return;
         }

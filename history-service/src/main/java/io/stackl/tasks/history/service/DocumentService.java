@@ -52,7 +52,8 @@ public class DocumentService {
                 Fence fence = lockFence(c, taskId, fencingToken);
                 int seq = fence.lastSnapshotSeq() + 1;
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, handler_topic,"
-                        + " handler_subtype, undo, fencing_token) VALUES (?, ?, 'EXTERNAL', ?, ?, ?::jsonb, ?)")) {
+                        + " handler_subtype, undo, fencing_token, taken_at) VALUES (?, ?, 'EXTERNAL', ?, ?, ?::jsonb, ?,"
+                        + " clock_timestamp())")) {
                     s.setString(1, taskId);
                     s.setInt(2, seq);
                     s.setString(3, handlerTopic);
@@ -81,7 +82,9 @@ public class DocumentService {
                 Document before = find(c, key, true);
                 int seq = fence.lastSnapshotSeq() + 1;
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, document_key,"
-                        + " pre_value, pre_version, fencing_token) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?)")) {
+                        + " pre_value, pre_version, fencing_token, taken_at) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?,"
+                        // The time it was taken under the fence lock, not the transaction's start (now()).
+                        + " clock_timestamp())")) {
                     s.setString(1, taskId);
                     s.setInt(2, seq);
                     s.setString(3, key);

@@ -152,8 +152,9 @@ public class RollbackService {
     private static void sealFence(Connection c, RollbackCommand command) throws SQLException {
         // Created sealed if history never saw the task dispatched: nothing can then be written for it, ever.
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_fences (task_id, topic, state, fencing_token,"
-                + " sealed, sealed_at) VALUES (?, ?, 'ROLLING_BACK', ?, TRUE, now()) ON CONFLICT (task_id) DO UPDATE"
-                + " SET sealed = TRUE, sealed_at = COALESCE(task_fences.sealed_at, now()), state = 'ROLLING_BACK',"
+                + " sealed, sealed_at) VALUES (?, ?, 'ROLLING_BACK', ?, TRUE, clock_timestamp()) ON CONFLICT (task_id)"
+                + " DO UPDATE SET sealed = TRUE, sealed_at = COALESCE(task_fences.sealed_at, clock_timestamp()),"
+                + " state = 'ROLLING_BACK',"
                 + " updated_at = now()")) {
             s.setString(1, command.getTaskId());
             s.setString(2, command.getTopic());

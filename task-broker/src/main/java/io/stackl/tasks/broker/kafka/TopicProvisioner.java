@@ -3,6 +3,7 @@ package io.stackl.tasks.broker.kafka;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.broker.config.BrokerConfig;
 import io.stackl.tasks.broker.topology.TaskTopology;
+import io.stackl.tasks.schema.TopicAdmin;
 import io.stackl.tasks.schema.Topics;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,9 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -53,22 +52,12 @@ public class TopicProvisioner {
     public void provision() throws InterruptedException, ExecutionException {
         List<String> names = new ArrayList<>(TaskTopology.topics());
         config.taskTopics().stream().map(Topics::workTopic).forEach(names::add);
+        List<String> created = TopicAdmin.ensure(bootstrapServers, names, config.partitions(),
+                config.replicationFactor());
+        if (!created.isEmpty()) {
+            LOG.infof("topics created: %s (%d partitions)", created, config.partitions());
+        }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = names.stream().filter(n -> !existing.contains(n))
-                    .map(n -> new NewTopic(n, config.partitions(), config.replicationFactor())).toList();
-            if (!missing.isEmpty()) {
-                try {
-                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    // Another broker instance may have created them at the same moment.
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-                LOG.infof("topics created: %s (%d partitions)", missing.stream().map(NewTopic::name).toList(),
-                        config.partitions());
-            }
             Map<String, TopicDescription> described =
                     admin.describeTopics(MUST_MATCH).allTopicNames().get(30, TimeUnit.SECONDS);
             described.values().stream().filter(d -> d.partitions().size() != config.partitions()).findAny()

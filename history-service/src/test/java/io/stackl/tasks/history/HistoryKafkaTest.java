@@ -1,0 +1,205 @@
+package io.stackl.tasks.history;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.stackl.tasks.infra.InfrastructureTestResource;
+import io.stackl.tasks.schema.AvroSerdes;
+import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.CompensationOutcome;
+import io.stackl.tasks.schema.DeadLetters;
+import io.stackl.tasks.schema.RollbackReport;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.schema.WorkItem;
+import io.stackl.tasks.schema.WorkKind;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** The history service driven only through Kafka and HTTP, as the broker and the workers drive it. */
+@QuarkusTest
+@QuarkusTestResource(value = InfrastructureTestResource.class, restrictToAnnotatedClass = false)
+class HistoryKafkaTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "tasks.schema-registry.url")
+    String registryUrl;
+
+    @Test
+    void shouldRollBackFromACommandOnKafkaAndReportOnceThoughDeliveredTwice() {
+        String task = Tasks.newId("kafka-rollback");
+        String key = "docs/" + task;
+        Tasks.dispatched(task, List.of(key)).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
+        awaitWritable(task, key);
+        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("a", 1)))
+                .put("/documents/{key}", key).then().statusCode(200);
+
+        send(Topics.TASK_ROLLBACKS.name(), task, Tasks.rollback(task));
+        send(Topics.TASK_ROLLBACKS.name(), task, Tasks.rollback(task));
+
+        List<RollbackReport> reports = read(Topics.TASK_ROLLBACK_REPORTS.name(), RollbackReport.class, task,
+                seen -> seen.size() >= 2);
+        // Both reports are out, so every compensating event of both deliveries is in the topic: read to its end.
+        List<CompensationEvent> compensations = readToEnd(Topics.TASK_COMPENSATIONS.name(), CompensationEvent.class,
+                task);
+        assertThat(reports).allSatisfy(r -> assertThat(r.getRolledBack()).isTrue());
+        // Two writes (the first one in awaitWritable), restored newest first, once.
+        assertThat(compensations).extracting(CompensationEvent::getSnapshotSequence).containsExactly(2, 1);
+        given().get("/documents/{key}", key).then().statusCode(404);
+    }
+
+    @Test
+    void shouldHandExternalUndoToTheWorkersAndEndTheRollbackWithTheirReport() {
+        String task = Tasks.newId("kafka-undo");
+        Tasks.dispatched(task, List.of()).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
+        Awaitility.await().atMost(WAIT).until(() -> given().contentType(ContentType.JSON)
+                .body(Map.of("fencingToken", 1, "handlerTopic", "http", "handlerSubtype", "call",
+                        "undo", Map.of("url", "http://127.0.0.1/undo/1")))
+                .post("/tasks/{id}/undo-records", task).statusCode() == 200);
+
+        send(Topics.TASK_ROLLBACKS.name(), task, Tasks.rollback(task));
+        WorkItem compensation = read(Topics.workTopic("http"), WorkItem.class, task, seen -> !seen.isEmpty()).get(0);
+        send(Topics.TASK_RESULTS.name(), task, TaskResult.newBuilder().setTaskId(task).setKind(WorkKind.COMPENSATE)
+                .setAttempt(0).setFencingToken(1).setSucceeded(true).setWorkerId("w")
+                .setCompensations(List.of(CompensationOutcome.newBuilder().setSequence(1).setSucceeded(true).build()))
+                .setStartedAt(Instant.now()).setFinishedAt(Instant.now()).build());
+
+        RollbackReport report = read(Topics.TASK_ROLLBACK_REPORTS.name(), RollbackReport.class, task,
+                seen -> !seen.isEmpty()).get(0);
+        assertThat(compensation.getKind()).isEqualTo(WorkKind.COMPENSATE);
+        assertThat(compensation.getUndoRecords()).singleElement()
+                .satisfies(u -> assertThat(u.getUndoJson()).contains("/undo/1"));
+        assertThat(report.getRolledBack()).isTrue();
+        assertThat(report.getCompensatedActions()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldStoreEventsFromKafkaAndDeadLetterAPoisonRecordWithoutStopping() {
+        String poisonKey = Tasks.newId("poison");
+        String task = Tasks.newId("after-poison");
+        sendRaw(Topics.TASK_EVENTS.name(), poisonKey, "not avro".getBytes(StandardCharsets.UTF_8));
+        Tasks.dispatched(task, List.of()).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
+
+        Awaitility.await().atMost(WAIT).until(() -> given().get("/tasks/{id}", task).statusCode() == 200);
+        List<ConsumerRecord<String, byte[]>> dead = readRaw(Topics.TASK_DEAD_LETTERS, poisonKey);
+        assertThat(dead).singleElement().satisfies(r -> assertThat(new String(r.headers()
+                .lastHeader(DeadLetters.FAILED_BY).value(), StandardCharsets.UTF_8)).isEqualTo("history-service"));
+        given().get("/tasks/{id}", task).then().statusCode(200)
+                .body("state", org.hamcrest.Matchers.equalTo("DISPATCHED"))
+                .body("events.size()", org.hamcrest.Matchers.equalTo(2));
+    }
+
+    private void awaitWritable(String task, String key) {
+        // The fence comes from the DISPATCHED event; until the consumer stored it a write answers 503 Retry-After.
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> given()
+                .contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("a", 0)))
+                .put("/documents/{key}", key).statusCode() != 503);
+    }
+
+    private <T extends SpecificRecord> void send(String topic, String key, T value) {
+        @SuppressWarnings("unchecked")
+        Class<T> type = (Class<T>) value.getClass();
+        try (var serializer = AvroSerdes.serializer(type, registryUrl)) {
+            sendRaw(topic, key, serializer.serialize(topic, value));
+        }
+    }
+
+    private void sendRaw(String topic, String key, byte[] value) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <T extends SpecificRecord> List<T> read(String topic, Class<T> type, String key, Predicate<List<T>> done) {
+        List<T> values = new ArrayList<>();
+        try (var deserializer = AvroSerdes.deserializer(type, registryUrl)) {
+            poll(topic, key, record -> values.add(deserializer.deserialize(topic, record.value())), () -> done.test(values));
+        }
+        return values;
+    }
+
+    private <T extends SpecificRecord> List<T> readToEnd(String topic, Class<T> type, String key) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "history-test-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<T> values = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+                var deserializer = AvroSerdes.deserializer(type, registryUrl)) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                assertThat(System.nanoTime()).as("read %s to its end", topic).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (key.equals(r.key())) {
+                        values.add(deserializer.deserialize(topic, r.value()));
+                    }
+                });
+            }
+        }
+        return values;
+    }
+
+    private List<ConsumerRecord<String, byte[]>> readRaw(String topic, String key) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        poll(topic, key, records::add, () -> !records.isEmpty());
+        return records;
+    }
+
+    private void poll(String topic, String key, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each,
+            java.util.function.BooleanSupplier done) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "history-test-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!done.getAsBoolean()) {
+                assertThat(System.nanoTime()).as("records for %s on %s within %s", key, topic, WAIT).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (key.equals(r.key())) {
+                        each.accept(r);
+                    }
+                });
+            }
+        }
+    }
+}
