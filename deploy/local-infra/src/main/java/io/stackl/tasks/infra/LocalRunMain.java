@@ -80,8 +80,11 @@ public final class LocalRunMain {
             for (Map.Entry<String, Integer> service : SERVICES.entrySet()) {
                 System.out.println("Starting " + service.getKey() + " ...");
                 try {
+                    Map<String, String> environment = new LinkedHashMap<>(infra.serviceEnvironment());
+                    // The broker's local Kafka Streams state lives with the rest of the run's data.
+                    environment.put("TASKS_BROKER_STATE_DIR", infra.home().resolve("task-broker-state").toString());
                     ServiceProcess process = ServiceProcess.start(root, service.getKey(),
-                            FreePorts.preferring(service.getValue()), infra.serviceEnvironment(), infra.home().resolve("logs"));
+                            FreePorts.preferring(service.getValue()), environment, infra.home().resolve("logs"));
                     started.add(process);
                     endpoints.put(service.getKey(), process.url() + "  (health: " + process.url() + "/q/health)");
                 } catch (InfrastructureException e) {
