@@ -83,6 +83,9 @@ public final class LocalRunMain {
                     Map<String, String> environment = new LinkedHashMap<>(infra.serviceEnvironment());
                     // The broker's local Kafka Streams state lives with the rest of the run's data.
                     environment.put("TASKS_BROKER_STATE_DIR", infra.home().resolve("task-broker-state").toString());
+                    // Services started earlier are reachable by the later ones (history first, gateway last).
+                    started.forEach(s -> environment.put(s.name().replace('-', '_').toUpperCase()
+                            .replace("_SERVICE", "") + "_URL", s.url()));
                     ServiceProcess process = ServiceProcess.start(root, service.getKey(),
                             FreePorts.preferring(service.getValue()), environment, infra.home().resolve("logs"));
                     started.add(process);

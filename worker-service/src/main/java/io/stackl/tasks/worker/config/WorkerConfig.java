@@ -1,0 +1,50 @@
+package io.stackl.tasks.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/** The worker's own settings, {@code tasks.worker.*}; see the module README. */
+@ConfigMapping(prefix = "tasks.worker")
+public interface WorkerConfig {
+
+    /** The task topics this worker serves; empty = every topic a handler serves. */
+    Optional<Set<String>> topics();
+
+    /** All replicas of the worker share each work topic through this group. */
+    @WithDefault("workers")
+    String group();
+
+    /** Work items run at once (and the most taken per poll). */
+    @WithDefault("8")
+    int maxParallel();
+
+    /** The history service, for document writes and undo records. */
+    String historyUrl();
+
+    /** On shutdown, in-flight work gets this long; what has not finished by then is given up (not acknowledged). */
+    @WithDefault("10s")
+    Duration shutdownGrace();
+
+    @WithDefault("true")
+    boolean provisionTopics();
+
+    /** This replica's name in results; default {@code <pid>@<hostname>}. */
+    Optional<String> id();
+
+    Http http();
+
+    /** The built-in HTTP handler (topic {@code http}). */
+    interface Http {
+        /** Where each {@code http} task is POSTed. */
+        Optional<String> url();
+
+        /** Where the recorded undo entry is POSTed on rollback. */
+        Optional<String> undoUrl();
+    }
+
+    @WithDefault("6")
+    int partitions();
+}

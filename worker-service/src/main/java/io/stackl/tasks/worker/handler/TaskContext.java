@@ -1,0 +1,54 @@
+package io.stackl.tasks.worker.handler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a handler may use: the task's arguments and included documents, its deadline and idempotency key, a
+ * document API whose writes are snapshotted and fenced by the history service, and a way to record the undo of an
+ * external action before doing it.
+ */
+public interface TaskContext {
+
+    String taskId();
+
+    String topic();
+
+    String subtype();
+
+    int attempt();
+
+    /** {@code taskId:attempt}: pass it to every side-effecting call so that a repeat does nothing twice. */
+    String idempotencyKey();
+
+    /** The handler is stopped (interrupted) here; nothing it returns afterwards is sent. */
+    Instant deadline();
+
+    JsonNode arguments();
+
+    /** The documents the producer included, by key (value null when the producer saw none). */
+    Map<String, JsonNode> includedDocuments();
+
+    List<String> declaredKeys();
+
+    Documents documents();
+
+    /**
+     * Records, before the handler acts, what undoes an external action. On rollback the same handler's
+     * {@link TaskHandler#compensate} receives it. Throws if the task may no longer act (sealed, superseded).
+     */
+    void recordUndo(JsonNode undo);
+
+    /** Reads and fenced writes of documents; every write is snapshotted first so that a rollback can restore it. */
+    interface Documents {
+        /** The current value, or null. */
+        JsonNode get(String key);
+
+        /** Writes the value; returns the new version. */
+        long put(String key, JsonNode value);
+
+        void delete(String key);
+    }
+}

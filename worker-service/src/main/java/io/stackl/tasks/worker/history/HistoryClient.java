@@ -1,0 +1,150 @@
+package io.stackl.tasks.worker.history;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The history service's document and undo API, as the worker's handlers use it. Waits and retries while the history
+ * service answers 503 (it has not yet seen the task dispatched), up to the task's deadline; a 409 means the task may
+ * no longer write (sealed, superseded, key not declared) and is final.
+ */
+public final class HistoryClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public HistoryClient(String baseUrl) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    /** The history service refused a write for good; the message is its problem detail. */
+    public static final class WriteRefusedException extends RuntimeException {
+        private final String problemType;
+
+        public WriteRefusedException(String problemType, String detail) {
+            super(detail);
+            this.problemType = problemType;
+        }
+
+        public String problemType() {
+            return problemType;
+        }
+    }
+
+    public JsonNode get(String key) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(documentUri(key)).GET(), Instant.MAX);
+        if (response.statusCode() == 404) {
+            return null;
+        }
+        JsonNode document = parse(response);
+        return parseValue(document.path("valueJson").asText());
+    }
+
+    public long put(String key, String taskId, long fencingToken, JsonNode value, Instant deadline) {
+        ObjectNode body = JSON.createObjectNode().put("taskId", taskId).put("fencingToken", fencingToken);
+        body.set("value", value);
+        HttpResponse<String> response = send(HttpRequest.newBuilder(documentUri(key))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString())), deadline);
+        return parse(response).path("version").asLong();
+    }
+
+    public void delete(String key, String taskId, long fencingToken, Instant deadline) {
+        URI uri = URI.create(documentUri(key) + "?taskId=" + encode(taskId) + "&fencingToken=" + fencingToken);
+        parse(send(HttpRequest.newBuilder(uri).DELETE(), deadline));
+    }
+
+    public void recordUndo(String taskId, long fencingToken, String topic, String subtype, JsonNode undo,
+            Instant deadline) {
+        ObjectNode body = JSON.createObjectNode().put("fencingToken", fencingToken).put("handlerTopic", topic)
+                .put("handlerSubtype", subtype);
+        body.set("undo", undo);
+        parse(send(HttpRequest.newBuilder(URI.create(baseUrl + "/tasks/" + encode(taskId) + "/undo-records"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())), deadline));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, Instant deadline) {
+        HttpRequest built = request.timeout(Duration.ofSeconds(10)).build();
+        while (true) {
+            HttpResponse<String> response;
+            try {
+                response = http.send(built, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new IllegalStateException("the history service at " + baseUrl + " did not answer: "
+                        + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted (the task's deadline passed)", e);
+            }
+            if (response.statusCode() != 503) {
+                return response;
+            }
+            long waitMs = 200L * Long.parseLong(response.headers().firstValue("Retry-After").orElse("1"));
+            if (Instant.now().plusMillis(waitMs).isAfter(deadline)) {
+                throw new IllegalStateException("the history service stayed unavailable until the task's deadline: "
+                        + response.body());
+            }
+            try {
+                Thread.sleep(waitMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted (the task's deadline passed)", e);
+            }
+        }
+    }
+
+    private static JsonNode parse(HttpResponse<String> response) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(response.body() == null || response.body().isEmpty() ? "{}" : response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("the history service answered " + response.statusCode()
+                    + " with a body that is not JSON", e);
+        }
+        if (response.statusCode() == 409) {
+            throw new WriteRefusedException(body.path("type").asText(), body.path("detail").asText());
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("the history service answered " + response.statusCode() + ": "
+                    + body.path("detail").asText(response.body()));
+        }
+        return body;
+    }
+
+    private static JsonNode parseValue(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("a stored document is not JSON", e);
+        }
+    }
+
+    private URI documentUri(String key) {
+        // Keys may contain '/', which the history service's path accepts as is; everything else is encoded.
+        StringBuilder path = new StringBuilder();
+        for (String segment : key.split("/", -1)) {
+            if (path.length() > 0) {
+                path.append('/');
+            }
+            path.append(encode(segment));
+        }
+        return URI.create(baseUrl + "/documents/" + path);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

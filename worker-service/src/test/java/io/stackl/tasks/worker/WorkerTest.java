@@ -1,0 +1,210 @@
+package io.stackl.tasks.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.stackl.tasks.schema.AvroSerdes;
+import io.stackl.tasks.schema.RollbackCommand;
+import io.stackl.tasks.schema.RollbackReport;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.schema.WorkItem;
+import io.stackl.tasks.schema.WorkKind;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker on the real Kafka broker and the real history service (a separate process); the test plays the broker:
+ * it announces the dispatch on {@code task-events}, sends the work item, and reads the result.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = HistoryAndEndpointResource.class, restrictToAnnotatedClass = false)
+class WorkerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "tasks.schema-registry.url")
+    String registryUrl;
+
+    @ConfigProperty(name = "tasks.worker.history-url")
+    String historyUrl;
+
+    @ConfigProperty(name = "test.endpoint.url")
+    String endpointUrl;
+
+    @Test
+    void shouldPutPatchAndDeleteDocumentsThroughTheHistoryService() throws Exception {
+        String key = "worker-test/" + UUID.randomUUID();
+
+        TaskResult put = run(item("document", "put", "{\"key\":\"" + key + "\",\"value\":{\"a\":1,\"b\":{\"c\":2}}}", key));
+        TaskResult create = run(item("document", "create", "{\"key\":\"" + key + "\",\"value\":{}}", key));
+        TaskResult patch = run(item("document", "patch",
+                "{\"key\":\"" + key + "\",\"value\":{\"b\":{\"c\":null,\"d\":3},\"e\":true}}", key));
+        String afterPatch = get(historyUrl + "/documents/" + key);
+        TaskResult delete = run(item("document", "delete", "{\"key\":\"" + key + "\"}", key));
+
+        assertThat(put.getSucceeded()).isTrue();
+        assertThat(put.getOutputJson()).contains("\"version\":1");
+        assertThat(create.getSucceeded()).isFalse();
+        assertThat(create.getFailure().getCode()).isEqualTo("ALREADY_EXISTS");
+        assertThat(patch.getSucceeded()).as(String.valueOf(patch.getFailure())).isTrue();
+        assertThat(afterPatch).contains("\\\"a\\\": 1").contains("\\\"d\\\": 3").contains("\\\"e\\\": true")
+                .doesNotContain("\\\"c\\\"");
+        assertThat(delete.getSucceeded()).isTrue();
+        assertThat(status(historyUrl + "/documents/" + key)).isEqualTo(404);
+    }
+
+    @Test
+    void shouldReportAThrowingHandlerAsARetryableFailure() throws Exception {
+        TaskResult result = run(item("noop", "throw", "{}"));
+
+        assertThat(result.getSucceeded()).isFalse();
+        assertThat(result.getFailure().getCode()).isEqualTo("HANDLER_EXCEPTION");
+        assertThat(result.getFailure().getRetryable()).isTrue();
+    }
+
+    @Test
+    void shouldStopAHandlerAtItsDeadlineAndSendNoResult() throws Exception {
+        WorkItem sleeper = item("noop", "sleep", "{\"ms\":20000}", Instant.now().plusMillis(1_500));
+        WorkItem marker = item("noop", "run", "{}");
+
+        announce(sleeper);
+        send(Topics.workTopic("noop"), sleeper.getTaskId(), sleeper);
+        announce(marker);
+        send(Topics.workTopic("noop"), marker.getTaskId(), marker);
+        List<TaskResult> results = read(Topics.TASK_RESULTS.name(), TaskResult.class,
+                seen -> seen.stream().anyMatch(r -> r.getTaskId().equals(marker.getTaskId())));
+
+        // The marker came after the sleeper: by the time its result is out, the sleeper was stopped, resultless.
+        String sleeperId = sleeper.getTaskId();
+        assertThat(results).noneMatch(r -> r.getTaskId().equals(sleeperId));
+    }
+
+    @Test
+    void shouldCallTheHttpEndpointAndUndoThroughItOnRollback() throws Exception {
+        WorkItem call = item("http", "deploy", "{\"service\":\"web\"}");
+
+        TaskResult result = run(call);
+        send(Topics.TASK_ROLLBACKS.name(), call.getTaskId(), RollbackCommand.newBuilder().setTaskId(call.getTaskId())
+                .setTopic("http").setSubtype("deploy").setFencingToken(1).setCause(TaskState.FAILED)
+                .setRequestedAt(Instant.now()).build());
+        List<RollbackReport> reports = read(Topics.TASK_ROLLBACK_REPORTS.name(), RollbackReport.class,
+                seen -> seen.stream().anyMatch(r -> r.getTaskId().equals(call.getTaskId())));
+        String calls = get(endpointUrl + "/calls");
+
+        assertThat(result.getSucceeded()).isTrue();
+        assertThat(result.getOutputJson()).isEqualTo("{\"echo\":\"/call\"}");
+        assertThat(reports).filteredOn(r -> r.getTaskId().equals(call.getTaskId())).singleElement()
+                .satisfies(r -> assertThat(r.getRolledBack()).isTrue())
+                .satisfies(r -> assertThat(r.getCompensatedActions()).isEqualTo(1));
+        assertThat(calls).contains("/call {").contains("/undo {").contains(call.getTaskId());
+    }
+
+    @Test
+    void shouldMapA5xxAnswerToARetryableFailure() throws Exception {
+        TaskResult result = run(item("http", "deploy", "{\"mode\":\"fail500\"}"));
+
+        assertThat(result.getSucceeded()).isFalse();
+        assertThat(result.getFailure().getCode()).isEqualTo("HTTP_500");
+        assertThat(result.getFailure().getRetryable()).isTrue();
+    }
+
+    // ---------------------------------------------------------------- acting as the broker
+
+    private WorkItem item(String topic, String subtype, String arguments, String... keys) {
+        return item(topic, subtype, arguments, Instant.now().plusSeconds(30), keys);
+    }
+
+    private WorkItem item(String topic, String subtype, String arguments, Instant deadline, String... keys) {
+        String id = topic + "-" + UUID.randomUUID();
+        return WorkItem.newBuilder().setTaskId(id).setKind(WorkKind.EXECUTE).setTopic(topic).setSubtype(subtype)
+                .setArgumentsJson(arguments).setChangedDocumentKeys(List.of(keys)).setAttempt(1).setFencingToken(1)
+                .setDeadline(deadline).setDispatchedAt(Instant.now()).setIdempotencyKey(id + ":1")
+                .build();
+    }
+
+    private TaskResult run(WorkItem item) throws Exception {
+        announce(item);
+        send(Topics.workTopic(item.getTopic()), item.getTaskId(), item);
+        return read(Topics.TASK_RESULTS.name(), TaskResult.class,
+                seen -> seen.stream().anyMatch(r -> r.getTaskId().equals(item.getTaskId()))).stream()
+                .filter(r -> r.getTaskId().equals(item.getTaskId())).findFirst().orElseThrow();
+    }
+
+    /** What the broker does at dispatch: the history service learns the token and keys from this event. */
+    private void announce(WorkItem item) {
+        TaskEvent dispatched = TaskEvent.newBuilder().setTaskId(item.getTaskId()).setSequence(1)
+                .setState(TaskState.DISPATCHED).setTopic(item.getTopic()).setSubtype(item.getSubtype())
+                .setOccurredAt(Instant.now()).setAttempt(1).setFencingToken(1)
+                .setChangedDocumentKeys(item.getChangedDocumentKeys()).build();
+        send(Topics.TASK_EVENTS.name(), item.getTaskId(), dispatched);
+    }
+
+    private <T extends SpecificRecord> void send(String topic, String key, T value) {
+        @SuppressWarnings("unchecked")
+        Class<T> type = (Class<T>) value.getClass();
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (var serializer = AvroSerdes.serializer(type, registryUrl);
+                var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <T extends SpecificRecord> List<T> read(String topic, Class<T> type, Predicate<List<T>> done) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "worker-test-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<T> values = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+                var deserializer = AvroSerdes.deserializer(type, registryUrl)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!done.test(values)) {
+                assertThat(System.nanoTime()).as("records on %s within %s", topic, WAIT).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(deserializer.deserialize(topic, r.value())));
+            }
+        }
+        return values;
+    }
+
+    private static String get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static int status(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+}
