@@ -31,6 +31,14 @@ public interface WorkerConfig {
     @WithDefault("true")
     boolean provisionTopics();
 
+    /** How soon a crashed replica's work moves to the others. */
+    @WithDefault("10s")
+    Duration sessionTimeout();
+
+    /** Longer than the longest execution timeout a worker of this fleet runs. */
+    @WithDefault("1h")
+    Duration maxPollInterval();
+
     /** This replica's name in results; default {@code <pid>@<hostname>}. */
     Optional<String> id();
 

@@ -35,6 +35,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -128,6 +131,10 @@ public class WorkConsumer {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxParallel()));
+        // A crashed replica's partitions move to the others after this long.
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout().toMillis()));
+        // A batch runs until its longest deadline; the group must not evict the replica meanwhile.
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(config.maxPollInterval().toMillis()));
         Properties producerProps = new Properties();
         producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -146,27 +153,47 @@ public class WorkConsumer {
                 if (records.isEmpty()) {
                     continue;
                 }
-                List<Future<RecordMetadata>> sent = new ArrayList<>();
-                for (Running item : start(records, items, producer, sent)) {
-                    TaskResult result = await(item);
-                    if (result != null) {
-                        sent.add(producer.send(new ProducerRecord<>(Topics.TASK_RESULTS.name(), result.getTaskId(),
-                                results.serialize(Topics.TASK_RESULTS.name(), result))));
+                try {
+                    List<Future<RecordMetadata>> sent = new ArrayList<>();
+                    for (Running item : start(records, items, producer, sent)) {
+                        TaskResult result = await(item);
+                        if (result != null) {
+                            sent.add(producer.send(new ProducerRecord<>(Topics.TASK_RESULTS.name(),
+                                    result.getTaskId(), results.serialize(Topics.TASK_RESULTS.name(), result))));
+                        }
                     }
+                    producer.flush();
+                    for (Future<RecordMetadata> future : sent) {
+                        future.get();
+                    }
+                    kafka.commitSync();
+                } catch (CommitFailedException | RebalanceInProgressException e) {
+                    // The partitions moved while the batch ran: its results are out, and the new owner gets the
+                    // items again; the broker counts one result per attempt and token.
+                    LOG.warnf("offsets not committed after a rebalance: %s", e.getMessage());
+                } catch (ExecutionException | KafkaException e) {
+                    // Results could not be sent: take the batch again from the last committed offsets.
+                    LOG.errorf(e, "results of a batch of %d could not be sent; retrying it", records.count());
+                    rewind(kafka);
+                    Thread.sleep(1_000);
                 }
-                producer.flush();
-                for (Future<RecordMetadata> future : sent) {
-                    future.get();
-                }
-                kafka.commitSync();
             }
         } catch (WakeupException stopping) {
             LOG.info("worker stopping");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | RuntimeException e) {
-            // Results could not be sent: the offsets stay uncommitted, the items come again to this or another replica.
-            LOG.error("worker loop failed; exiting so that the work items are redelivered", e);
+        } catch (RuntimeException e) {
+            LOG.error("worker loop stopped", e);
+        }
+    }
+
+    private static void rewind(KafkaConsumer<String, byte[]> consumer) {
+        var assigned = consumer.assignment();
+        var committed = consumer.committed(assigned);
+        var beginnings = consumer.beginningOffsets(assigned);
+        for (var partition : assigned) {
+            var offset = committed.get(partition);
+            consumer.seek(partition, offset == null ? beginnings.get(partition) : offset.offset());
         }
     }
 
