@@ -3,6 +3,7 @@ package io.stackl.tasks.broker.kafka;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.broker.config.BrokerConfig;
 import io.stackl.tasks.broker.topology.TaskTopology;
+import io.stackl.tasks.schema.SchemaRegistration;
 import io.stackl.tasks.schema.TopicAdmin;
 import io.stackl.tasks.schema.Topics;
 import jakarta.annotation.Priority;
@@ -36,16 +37,23 @@ public class TopicProvisioner {
 
     private final BrokerConfig config;
     private final String bootstrapServers;
+    private final String registryUrl;
 
     TopicProvisioner(BrokerConfig config,
-            @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrapServers) {
+            @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrapServers,
+            @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
         this.config = config;
         this.bootstrapServers = bootstrapServers;
+        this.registryUrl = registryUrl;
     }
 
     void onStart(@Observes @Priority(0) StartupEvent event) throws InterruptedException, ExecutionException {
         if (config.provisionTopics()) {
             provision();
+            // Every public subject exists from the start, so clients in other languages can encode with the latest
+            // version of any of them (e.g. a result) before a Java service has written one.
+            SchemaRegistration.registerAll(registryUrl, SchemaRegistration.subjects(
+                    config.taskTopics().stream().map(Topics::workTopic).toList()));
         }
     }
 

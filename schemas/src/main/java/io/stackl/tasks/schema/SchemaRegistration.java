@@ -1,0 +1,90 @@
+package io.stackl.tasks.schema;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+
+/**
+ * Registers the schema of every public topic under its subject ({@code <topic>-value}) so that a client in another language can encode with the latest version of a subject (a result
+ * from a Node.js worker, say) before any Java service has written one. Registering an already registered schema is
+ * a no-op for the registry. The generated classes' schemas are self-contained (nested types inlined).
+ *
+ * <p>It uses Apicurio's own API with the artifact type given, in group {@code default}, which the Confluent API
+ * serves as the same subjects: Apicurio's Confluent API guesses the type from the content and fails on schemas with
+ * a string default of {@code "{}"} (HTTP 422 "Failed to discover artifact type"), which {@code TaskRequest} has.
+ */
+public final class SchemaRegistration {
+
+    private SchemaRegistration() {}
+
+    /** The subjects and schemas of the fixed topics, plus {@code WorkItem} for each given work topic. */
+    public static Map<String, Schema> subjects(Iterable<String> workTopics) {
+        Map<String, Schema> subjects = new LinkedHashMap<>();
+        subjects.put(Topics.TASK_REQUESTS.name() + "-value", TaskRequest.getClassSchema());
+        subjects.put(Topics.TASK_COMMANDS.name() + "-value", TaskCommand.getClassSchema());
+        subjects.put(Topics.TASK_EVENTS.name() + "-value", TaskEvent.getClassSchema());
+        subjects.put(Topics.TASK_RESULTS.name() + "-value", TaskResult.getClassSchema());
+        subjects.put(Topics.TASK_ROLLBACKS.name() + "-value", RollbackCommand.getClassSchema());
+        subjects.put(Topics.TASK_ROLLBACK_REPORTS.name() + "-value", RollbackReport.getClassSchema());
+        subjects.put(Topics.TASK_COMPENSATIONS.name() + "-value", CompensationEvent.getClassSchema());
+        for (String workTopic : workTopics) {
+            subjects.put(workTopic + "-value", WorkItem.getClassSchema());
+        }
+        return subjects;
+    }
+
+    /**
+     * @param apicurioApiUrl e.g. {@code http://127.0.0.1:8081/apis/registry/v3}
+     * @throws IllegalStateException if the registry refuses a schema (e.g. an incompatible change)
+     */
+    public static void registerAll(String apicurioApiUrl, Map<String, Schema> subjects) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        for (Map.Entry<String, Schema> subject : subjects.entrySet()) {
+            String body = "{\"artifactId\":" + quote(subject.getKey()) + ",\"artifactType\":\"AVRO\","
+                    + "\"firstVersion\":{\"content\":{\"contentType\":\"application/json\",\"content\":"
+                    + quote(subject.getValue().toString()) + "}}}";
+            HttpRequest request = HttpRequest.newBuilder(URI.create(apicurioApiUrl
+                            + "/groups/default/artifacts?ifExists=FIND_OR_CREATE_VERSION"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() / 100 != 2) {
+                    throw new IllegalStateException("the registry refused the schema of " + subject.getKey() + ": HTTP "
+                            + response.statusCode() + " " + response.body());
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("the registry at " + apicurioApiUrl + " did not answer: "
+                        + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while registering schemas", e);
+            }
+        }
+    }
+
+    private static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}
