@@ -1,0 +1,34 @@
+package io.stackl.tasks.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** The gateway's own settings, {@code tasks.gateway.*}; see the module README. */
+@ConfigMapping(prefix = "tasks.gateway")
+public interface GatewayConfig {
+
+    /** The task broker (live task state). */
+    String brokerUrl();
+
+    /** The history service (ended tasks, listings, documents). */
+    String historyUrl();
+
+    /** The longest {@code wait} a client may ask for; the task's own timeouts bound it too. */
+    @WithDefault("60s")
+    Duration maxWait();
+
+    /** Largest {@code arguments} accepted, serialized. */
+    @WithDefault("262144")
+    int maxArgumentsBytes();
+
+    /** How long the gateway waits for Kafka to take a task before answering 503. */
+    @WithDefault("5s")
+    Duration sendTimeout();
+
+    @WithDefault("true")
+    boolean provisionTopics();
+
+    @WithDefault("6")
+    int partitions();
+}

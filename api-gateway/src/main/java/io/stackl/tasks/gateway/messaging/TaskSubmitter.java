@@ -1,0 +1,83 @@
+package io.stackl.tasks.gateway.messaging;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.stackl.tasks.gateway.config.GatewayConfig;
+import io.stackl.tasks.gateway.error.GatewayException;
+import io.stackl.tasks.schema.AvroSerdes;
+import io.stackl.tasks.schema.TaskCommand;
+import io.stackl.tasks.schema.TaskRequest;
+import io.stackl.tasks.schema.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Hands tasks and commands to Kafka. A send completes only when Kafka acknowledged it (acks=all): the gateway
+ * answers 202 only for a task Kafka holds. If Kafka cannot take it within {@code send-timeout} (broker down, buffer
+ * full), the answer is 503 with Retry-After and nothing was accepted.
+ */
+@ApplicationScoped
+public class TaskSubmitter {
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final Serializer<TaskRequest> requests;
+    private final Serializer<TaskCommand> commands;
+
+    TaskSubmitter(GatewayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        long timeout = config.sendTimeout().toMillis();
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout));
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(timeout + 1));
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.requests = AvroSerdes.serializer(TaskRequest.class, registryUrl);
+        this.commands = AvroSerdes.serializer(TaskCommand.class, registryUrl);
+    }
+
+    public CompletionStage<Void> submit(TaskRequest request) {
+        return send(Topics.TASK_REQUESTS.name(), request.getId(), request, requests);
+    }
+
+    public CompletionStage<Void> command(TaskCommand command) {
+        return send(Topics.TASK_COMMANDS.name(), command.getTaskId(), command, commands);
+    }
+
+    private <T extends SpecificRecord> CompletionStage<Void> send(String topic, String key, T value,
+            Serializer<T> serializer) {
+        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+        try {
+            producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value)), (metadata, error) -> {
+                if (error == null) {
+                    acknowledged.complete(null);
+                } else {
+                    acknowledged.completeExceptionally(GatewayException.unavailable(
+                            "Kafka did not take the task: " + error.getMessage() + "; nothing was accepted, retry"));
+                }
+            });
+        } catch (RuntimeException e) {
+            acknowledged.completeExceptionally(GatewayException.unavailable(
+                    "Kafka cannot take tasks now: " + e.getMessage() + "; nothing was accepted, retry"));
+        }
+        return acknowledged;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

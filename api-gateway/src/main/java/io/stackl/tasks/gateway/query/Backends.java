@@ -1,0 +1,49 @@
+package io.stackl.tasks.gateway.query;
+
+import io.stackl.tasks.gateway.config.GatewayConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/** Reads from the broker (live state) and the history service (ended tasks, listings, documents), asynchronously. */
+@ApplicationScoped
+public class Backends {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String brokerUrl;
+    private final String historyUrl;
+
+    Backends(GatewayConfig config) {
+        this.brokerUrl = trim(config.brokerUrl());
+        this.historyUrl = trim(config.historyUrl());
+    }
+
+    /** A backend's answer, passed on as it is (status, content type, body). */
+    public record Answer(int status, String contentType, String body) {}
+
+    public CompletionStage<Answer> broker(String pathAndQuery) {
+        return get(brokerUrl + pathAndQuery);
+    }
+
+    public CompletionStage<Answer> history(String pathAndQuery) {
+        return get(historyUrl + pathAndQuery);
+    }
+
+    private CompletionStage<Answer> get(String url) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(r -> new Answer(r.statusCode(), r.headers().firstValue("Content-Type")
+                        .orElse("application/json"), r.body()))
+                .exceptionally(e -> new Answer(503, "application/problem+json", "{\"type\":\"/problems/"
+                        + "temporarily-unavailable\",\"title\":\"Temporarily unavailable\",\"status\":503,"
+                        + "\"detail\":\"a backend did not answer; retry\"}"));
+    }
+
+    private static String trim(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

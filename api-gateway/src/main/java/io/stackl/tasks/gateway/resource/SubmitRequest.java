@@ -1,0 +1,25 @@
+package io.stackl.tasks.gateway.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of {@code POST /tasks}.
+ *
+ * @param includedDocuments key → the value the producer saw (the task carries it to the worker)
+ * @param changedDocumentKeys the keys the task will change; the broker locks them all or none
+ */
+public record SubmitRequest(
+        @NotBlank @Pattern(regexp = "[a-zA-Z0-9_-]{1,200}", message = "letters, digits, '_' and '-', at most 200")
+        String topic,
+        @NotBlank @Size(max = 200) String subtype,
+        JsonNode arguments,
+        Map<String, JsonNode> includedDocuments,
+        @Size(max = 256) List<@NotBlank @Size(max = 1024) String> changedDocumentKeys,
+        @Positive Long queueTimeoutMs,
+        @Positive Long timeoutMs) {}

@@ -1,0 +1,187 @@
+package io.stackl.tasks.gateway.resource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.stackl.tasks.gateway.error.GatewayException;
+import io.stackl.tasks.gateway.query.Backends;
+import io.stackl.tasks.gateway.service.TaskService;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskState;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+/** The producers' door: submit, read, list and cancel tasks; follow one as Server-Sent Events. */
+@Path("/tasks")
+@Produces(MediaType.APPLICATION_JSON)
+public class TaskResource {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TaskService tasks;
+
+    TaskResource(TaskService tasks) {
+        this.tasks = tasks;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(summary = "Submit a task", description = "Waits up to `wait` seconds (bounded by the gateway's maximum"
+            + " and the task's timeouts) for the task to end: 200 with the outcome, or 202 with its Location.")
+    public CompletionStage<Response> submit(@Valid @NotNull SubmitRequest body,
+            @QueryParam("wait") @DefaultValue("0") @DecimalMin("0") @DecimalMax("3600") double waitSeconds,
+            @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        Duration wait = Duration.ofMillis((long) (waitSeconds * 1000));
+        return tasks.submit(body, idempotencyKey, wait, "anonymous").thenApply(submitted -> {
+            TaskEvent end = submitted.terminal();
+            if (end != null && end.getState() == TaskState.REJECTED && end.getRelatedTaskId() != null
+                    && end.getReason() != null && end.getReason().startsWith("DUPLICATE")) {
+                // A repeated Idempotency-Key: the answer is the first task.
+                return Response.status(Response.Status.SEE_OTHER).header("Location", "/tasks/" + end.getRelatedTaskId())
+                        .entity(outcome(end.getRelatedTaskId(), null, "DUPLICATE")).build();
+            }
+            if (end != null) {
+                return Response.ok(outcome(submitted.taskId(), end, end.getState().toString())).build();
+            }
+            // A relative Location (RFC 9110), set as a header: the request context that .location() would resolve
+            // against is gone by the time the task ends or the wait does.
+            return Response.accepted(outcome(submitted.taskId(), null, submitted.lastState() == null ? "ACCEPTED"
+                    : submitted.lastState().toString())).header("Location", "/tasks/" + submitted.taskId()).build();
+        });
+    }
+
+    @GET
+    @Path("/{taskId}")
+    @Operation(summary = "A task's state and timeline")
+    public CompletionStage<Response> get(@PathParam("taskId") String taskId) {
+        return tasks.find(taskId).thenApply(TaskResource::passOn);
+    }
+
+    @GET
+    @Path("/{taskId}/result")
+    @Operation(summary = "A task's result, once it has ended")
+    public CompletionStage<Response> result(@PathParam("taskId") String taskId, @Context UriInfo uri) {
+        return tasks.find(taskId).thenApply(answer -> {
+            if (answer.status() != 200) {
+                return passOn(answer);
+            }
+            ObjectNode task = (ObjectNode) TaskService.parse(answer.body());
+            String state = task.path("state").asText();
+            if (!tasks.isTerminal(state)) {
+                throw new GatewayException(409, "/problems/result-not-ready", "Result not ready",
+                        "Task " + taskId + " is " + state + "; its result exists once it has ended",
+                        java.util.Map.of("taskId", taskId, "state", state), 1);
+            }
+            ObjectNode result = JSON.createObjectNode().put("taskId", taskId).put("state", state);
+            result.set("output", TaskService.parse(task.path("outputJson").isMissingNode() ? null
+                    : task.path("outputJson").asText(null)));
+            result.set("failure", task.get("failure"));
+            result.put("reason", task.path("reason").asText(null));
+            return Response.ok(result).build();
+        });
+    }
+
+    @GET
+    @Operation(summary = "Tasks by state, topic and time, newest first; page with `before`")
+    public CompletionStage<Response> list(@Context UriInfo uri) {
+        String query = uri.getRequestUri().getRawQuery();
+        return tasks.history("/tasks" + (query == null ? "" : "?" + query)).thenApply(TaskResource::passOn);
+    }
+
+    @DELETE
+    @Path("/{taskId}")
+    @Blocking
+    @Operation(summary = "Cancel a task; it is rolled back")
+    public CompletionStage<Response> cancel(@PathParam("taskId") String taskId,
+            @QueryParam("reason") String reason) {
+        return tasks.find(taskId).thenCompose(found -> tasks.cancel(taskId, reason, "anonymous"))
+                .thenApply(ok -> Response.accepted(JSON.createObjectNode().put("taskId", taskId)
+                        .put("cancel", "requested")).header("Location", "/tasks/" + taskId).build());
+    }
+
+    @GET
+    @Path("/{taskId}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The task's lifecycle events as Server-Sent Events, until its terminal state")
+    public Multi<String> events(@PathParam("taskId") String taskId) {
+        return Multi.createFrom().emitter(emitter -> {
+            AutoCloseable listening = tasks.listen(taskId, event -> {
+                emitter.emit(eventJson(event));
+                if (tasks.isTerminal(event.getState().toString())) {
+                    emitter.complete();
+                }
+            });
+            emitter.onTermination(() -> {
+                try {
+                    listening.close();
+                } catch (Exception ignored) {
+                    // Nothing to do.
+                }
+            });
+            // A task that ended before the stream opened: say so and end.
+            tasks.find(taskId).whenComplete((answer, error) -> {
+                if (error != null) {
+                    emitter.fail(error.getCause() != null ? error.getCause() : error);
+                    return;
+                }
+                if (answer.status() == 200) {
+                    ObjectNode task = (ObjectNode) TaskService.parse(answer.body());
+                    if (tasks.isTerminal(task.path("state").asText())) {
+                        emitter.emit(JSON.createObjectNode().put("taskId", taskId)
+                                .put("state", task.path("state").asText()).toString());
+                        emitter.complete();
+                    }
+                }
+            });
+        });
+    }
+
+    private static ObjectNode outcome(String taskId, TaskEvent end, String state) {
+        ObjectNode body = JSON.createObjectNode().put("taskId", taskId).put("state", state)
+                .put("location", "/tasks/" + taskId);
+        if (end != null) {
+            body.set("output", TaskService.parse(end.getOutputJson()));
+            if (end.getFailure() != null) {
+                body.putObject("failure").put("code", end.getFailure().getCode())
+                        .put("message", end.getFailure().getMessage()).put("retryable", end.getFailure().getRetryable());
+            }
+            body.put("reason", end.getReason());
+        }
+        return body;
+    }
+
+    private static String eventJson(TaskEvent e) {
+        ObjectNode node = JSON.createObjectNode().put("taskId", e.getTaskId()).put("sequence", e.getSequence())
+                .put("state", e.getState().toString()).put("occurredAt", e.getOccurredAt().toString())
+                .put("reason", e.getReason());
+        node.set("output", TaskService.parse(e.getOutputJson()));
+        return node.toString();
+    }
+
+    static Response passOn(Backends.Answer answer) {
+        return Response.status(answer.status()).type(answer.contentType()).entity(answer.body()).build();
+    }
+}

@@ -1,0 +1,196 @@
+package io.stackl.tasks.gateway.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.stackl.tasks.gateway.config.GatewayConfig;
+import io.stackl.tasks.gateway.error.GatewayException;
+import io.stackl.tasks.gateway.messaging.TaskEventHub;
+import io.stackl.tasks.gateway.messaging.TaskSubmitter;
+import io.stackl.tasks.gateway.query.Backends;
+import io.stackl.tasks.gateway.resource.SubmitRequest;
+import io.stackl.tasks.schema.IncludedDocument;
+import io.stackl.tasks.schema.TaskCommand;
+import io.stackl.tasks.schema.TaskCommandType;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskRequest;
+import io.stackl.tasks.schema.TaskState;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's use cases. It holds no task logic: it builds the task, hands it to Kafka, waits (asynchronously,
+ * bounded) for its end, and reports; reads come from the broker (live) or the history service (ended).
+ */
+@ApplicationScoped
+public class TaskService {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<TaskState> TERMINAL =
+            EnumSet.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK, TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
+
+    private final GatewayConfig config;
+    private final TaskSubmitter submitter;
+    private final TaskEventHub hub;
+    private final Backends backends;
+    private final Timer submitToResult;
+    /** Tasks this instance handed to Kafka recently: a GET right after a 202 finds them even before the broker does. */
+    private final Map<String, Instant> accepted = new ConcurrentHashMap<>();
+
+    TaskService(GatewayConfig config, TaskSubmitter submitter, TaskEventHub hub, Backends backends,
+            MeterRegistry registry) {
+        this.config = config;
+        this.submitter = submitter;
+        this.hub = hub;
+        this.backends = backends;
+        this.submitToResult = Timer.builder("tasks.gateway.submit.to.result")
+                .description("From submission to the terminal state, for submissions that waited for it")
+                .publishPercentileHistogram().register(registry);
+        registry.gauge("tasks.gateway.open.waits", hub, TaskEventHub::open);
+    }
+
+    /** The outcome of a submission: ended within the wait (with its terminal event), or still running. */
+    public record Submitted(String taskId, TaskEvent terminal, TaskState lastState) {}
+
+    public CompletionStage<Submitted> submit(SubmitRequest body, String idempotencyKey, Duration wait, String source) {
+        String arguments = body.arguments() == null ? "{}" : body.arguments().toString();
+        if (body.arguments() != null && !body.arguments().isObject()) {
+            throw GatewayException.invalid("arguments must be a JSON object", Map.of("field", "arguments"));
+        }
+        if (arguments.length() > config.maxArgumentsBytes()) {
+            throw GatewayException.invalid("arguments are " + arguments.length() + " bytes; at most "
+                    + config.maxArgumentsBytes() + " are accepted", Map.of("field", "arguments"));
+        }
+        String taskId = UUID.randomUUID().toString();
+        TaskRequest request = TaskRequest.newBuilder()
+                .setId(taskId).setTopic(body.topic()).setSubtype(body.subtype()).setSource(source)
+                .setArgumentsJson(arguments)
+                .setIncludedDocuments(body.includedDocuments() == null ? List.of() : body.includedDocuments().entrySet()
+                        .stream().map(e -> IncludedDocument.newBuilder().setKey(e.getKey())
+                                .setValueJson(e.getValue() == null ? null : e.getValue().toString()).build()).toList())
+                .setChangedDocumentKeys(body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys())
+                .setQueueTimeoutMs(body.queueTimeoutMs()).setExecutionTimeoutMs(body.timeoutMs())
+                .setIdempotencyKey(idempotencyKey).setSubmittedAt(Instant.now()).build();
+        Duration bound = bound(wait, body);
+        CompletableFuture<TaskEvent> terminal = new CompletableFuture<>();
+        TaskState[] last = {null};
+        // Listen before sending, so that an event cannot arrive unheard.
+        AutoCloseable listening = hub.listen(taskId, event -> {
+            last[0] = event.getState();
+            if (TERMINAL.contains(event.getState())) {
+                terminal.complete(event);
+            }
+        });
+        long started = System.nanoTime();
+        return submitter.submit(request)
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        remember(taskId);
+                    }
+                })
+                .thenCompose(ok -> terminal.completeOnTimeout(null, bound.toMillis(), TimeUnit.MILLISECONDS))
+                .whenComplete((event, error) -> {
+                    closeQuietly(listening);
+                    if (event != null) {
+                        submitToResult.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    }
+                })
+                .thenApply(event -> new Submitted(taskId, event, last[0]));
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong submissions = new java.util.concurrent.atomic.AtomicLong();
+
+    private void remember(String taskId) {
+        Instant now = Instant.now();
+        accepted.put(taskId, now);
+        if (submissions.incrementAndGet() % 1_000 == 0) {
+            // By then the broker or the history service answers for the task; forget it.
+            accepted.values().removeIf(at -> at.isBefore(now.minus(Duration.ofHours(1))));
+        }
+    }
+
+    /** The wait: what the client asked, at most the configured maximum and the task's own timeouts. */
+    private Duration bound(Duration requested, SubmitRequest body) {
+        Duration bound = requested.compareTo(config.maxWait()) > 0 ? config.maxWait() : requested;
+        if (body.queueTimeoutMs() != null && body.timeoutMs() != null) {
+            Duration own = Duration.ofMillis(body.queueTimeoutMs() + body.timeoutMs());
+            bound = bound.compareTo(own) > 0 ? own : bound;
+        }
+        return bound.isNegative() ? Duration.ZERO : bound;
+    }
+
+    public CompletionStage<Void> cancel(String taskId, String reason, String requestedBy) {
+        return submitter.command(TaskCommand.newBuilder().setTaskId(taskId).setCommand(TaskCommandType.CANCEL)
+                .setReason(reason).setRequestedBy(requestedBy).setRequestedAt(Instant.now()).build());
+    }
+
+    /** Live state from the broker, else the history; a task this instance just accepted is never "not found". */
+    public CompletionStage<Backends.Answer> find(String taskId) {
+        return backends.broker("/tasks/" + encode(taskId)).thenCompose(live -> {
+            if (live.status() != 404) {
+                return CompletableFuture.completedFuture(live);
+            }
+            return backends.history("/tasks/" + encode(taskId)).thenApply(ended -> {
+                if (ended.status() != 404) {
+                    return ended;
+                }
+                Instant at = accepted.get(taskId);
+                if (at != null && at.isAfter(Instant.now().minus(Duration.ofHours(1)))) {
+                    ObjectNode queued = JSON.createObjectNode().put("taskId", taskId).put("state", "ACCEPTED")
+                            .put("detail", "Kafka holds the task; the broker has not taken it up yet")
+                            .put("acceptedAt", at.toString());
+                    return new Backends.Answer(200, "application/json", queued.toString());
+                }
+                throw GatewayException.notFound(taskId);
+            });
+        });
+    }
+
+    public boolean isTerminal(String state) {
+        try {
+            return TERMINAL.contains(TaskState.valueOf(state));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    public CompletionStage<Backends.Answer> history(String pathAndQuery) {
+        return backends.history(pathAndQuery);
+    }
+
+    public AutoCloseable listen(String taskId, java.util.function.Consumer<TaskEvent> listener) {
+        return hub.listen(taskId, listener);
+    }
+
+    public static JsonNode parse(String json) {
+        try {
+            return json == null ? null : JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            return JSON.getNodeFactory().textNode(json);
+        }
+    }
+
+    static String encode(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // Removing a listener cannot fail in a way the caller could act on.
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.stackl.tasks.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway on the real suite: broker, history service and worker as processes, real Kafka and PostgreSQL. */
+@QuarkusTest
+@QuarkusTestResource(value = SuiteResource.class, restrictToAnnotatedClass = false)
+class GatewayTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @BeforeEach
+    void awaitReady() {
+        // The first submission of the module waits until the whole path (gateway → broker → worker) answers.
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> given().contentType(ContentType.JSON)
+                .body(Map.of("topic", "noop", "subtype", "run")).post("/tasks?wait=5").statusCode() == 200);
+    }
+
+    @Test
+    void shouldAnswerWithTheResultWhenTheTaskEndsWithinTheWait() {
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run", "arguments", Map.of("x", 1)))
+                .post("/tasks?wait=20")
+                .then().statusCode(200)
+                .body("state", equalTo("SUCCEEDED"))
+                .body("output.x", equalTo(1))
+                .body("taskId", notNullValue());
+    }
+
+    @Test
+    void shouldAnswer202WithTheLocationWhenTheWaitEndsFirstAndNeverThen404() {
+        long started = System.nanoTime();
+        Response accepted = given().contentType(ContentType.JSON)
+                .body(Map.of("topic", "noop", "subtype", "sleep", "arguments", Map.of("ms", 3000)))
+                .post("/tasks?wait=1");
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        String location = accepted.header("Location");
+
+        accepted.then().statusCode(202).body("taskId", notNullValue());
+        assertThat(location).startsWith("/tasks/");
+        assertThat(tookMs).as("the wait ends at its bound of 1 s").isBetween(1_000L, 5_000L);
+        given().get(location).then().statusCode(200);
+        Awaitility.await().atMost(WAIT).until(() -> given().get(location + "/result").statusCode() == 200);
+        given().get(location + "/result").then().body("state", equalTo("SUCCEEDED"));
+    }
+
+    @Test
+    void shouldChangeADocumentThroughATaskAndReadItBack() {
+        String key = "gateway-test/" + UUID.randomUUID();
+
+        given().contentType(ContentType.JSON).body(Map.of("topic", "document", "subtype", "put",
+                        "arguments", Map.of("key", key, "value", Map.of("replicas", 3)),
+                        "changedDocumentKeys", List.of(key)))
+                .post("/tasks?wait=20").then().statusCode(200).body("state", equalTo("SUCCEEDED"));
+
+        given().get("/documents/" + key).then().statusCode(200).body("version", equalTo(1));
+    }
+
+    @Test
+    void shouldRollBackAFailingTaskAndSaySo() {
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "fail"))
+                .post("/tasks?wait=20").then().statusCode(200)
+                .body("state", equalTo("ROLLED_BACK"))
+                .body("reason", startsWith("REQUESTED_FAILURE"));
+    }
+
+    @Test
+    void shouldReturnTheFirstTaskForARepeatedIdempotencyKey() {
+        String key = "idem-" + UUID.randomUUID();
+        String first = given().contentType(ContentType.JSON).header("Idempotency-Key", key)
+                .body(Map.of("topic", "noop", "subtype", "run")).post("/tasks?wait=20").then().statusCode(200)
+                .extract().path("taskId");
+
+        given().redirects().follow(false).contentType(ContentType.JSON).header("Idempotency-Key", key)
+                .body(Map.of("topic", "noop", "subtype", "run")).post("/tasks?wait=20")
+                .then().statusCode(303).header("Location", "/tasks/" + first);
+    }
+
+    @Test
+    void shouldExplainEveryBadBodyAsProblemJson() {
+        given().contentType(ContentType.JSON).body(Map.of("subtype", "run")).post("/tasks")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("/problems/invalid-task")).body("errors", hasSize(1))
+                .body("errors[0].field", equalTo("topic"));
+        given().contentType(ContentType.JSON).body("{not json").post("/tasks")
+                .then().statusCode(400).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run", "arguments", List.of(1)))
+                .post("/tasks").then().statusCode(400).body("detail", equalTo("arguments must be a JSON object"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run", "timeoutMs", -1))
+                .post("/tasks").then().statusCode(400).body("errors[0].field", equalTo("timeoutMs"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "payments", "subtype", "run"))
+                .post("/tasks?wait=20").then().statusCode(200).body("state", equalTo("REJECTED"))
+                .body("reason", startsWith("UNKNOWN_TOPIC"));
+    }
+
+    @Test
+    void shouldAnswerProblemJson404ForAnUnknownTask() {
+        given().get("/tasks/{id}", "no-such-task").then().statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("/problems/task-not-found"));
+    }
+
+    @Test
+    void shouldCancelARunningTaskWhichIsThenRolledBack() {
+        String location = given().contentType(ContentType.JSON)
+                .body(Map.of("topic", "noop", "subtype", "sleep", "arguments", Map.of("ms", 10000)))
+                .post("/tasks?wait=0.5").then().statusCode(202).extract().header("Location");
+
+        given().delete(location).then().statusCode(202);
+
+        Awaitility.await().atMost(WAIT).until(() -> given().get(location + "/result").statusCode() == 200);
+        given().get(location + "/result").then().body("state", equalTo("ROLLED_BACK"))
+                .body("reason", startsWith("cancelled"));
+    }
+
+    @Test
+    void shouldStreamTheLifecycleAsServerSentEventsUntilTheEnd() throws Exception {
+        String location = given().contentType(ContentType.JSON)
+                .body(Map.of("topic", "noop", "subtype", "sleep", "arguments", Map.of("ms", 1500)))
+                .post("/tasks?wait=0").then().statusCode(202).extract().header("Location");
+
+        HttpResponse<InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(base.toString().replaceAll("/$", "") + location + "/events"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+        List<String> data = new ArrayList<>();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    data.add(line.substring(5));
+                }
+            }
+        }
+
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(data).isNotEmpty();
+        assertThat(data.get(data.size() - 1)).contains("\"state\":\"SUCCEEDED\"");
+    }
+}
