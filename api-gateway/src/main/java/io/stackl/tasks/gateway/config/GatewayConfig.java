@@ -29,6 +29,26 @@ public interface GatewayConfig {
     @WithDefault("true")
     boolean provisionTopics();
 
+    Auth auth();
+
+    /** API-key authentication and per-client topic permissions. */
+    interface Auth {
+        /** Off for a local run; on wherever anyone but you can reach the gateway. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Clients by name: the SHA-256 (hex) of each one's API key, and the task topics it may submit. */
+        java.util.Map<String, Client> clients();
+
+        interface Client {
+            /** {@code sha256sum} of the key, hex; the key itself is never configured. */
+            String keySha256();
+
+            /** Task topics the client may submit; {@code *} for all. */
+            java.util.Set<String> topics();
+        }
+    }
+
     @WithDefault("6")
     int partitions();
 }

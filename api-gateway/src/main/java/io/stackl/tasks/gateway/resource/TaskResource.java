@@ -6,6 +6,8 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.stackl.tasks.gateway.error.GatewayException;
 import io.stackl.tasks.gateway.query.Backends;
+import io.stackl.tasks.gateway.security.ApiKeyFilter;
+import io.stackl.tasks.gateway.security.Permissions;
 import io.stackl.tasks.gateway.service.TaskService;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskState;
@@ -23,6 +25,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -40,9 +43,11 @@ public class TaskResource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TaskService tasks;
+    private final Permissions permissions;
 
-    TaskResource(TaskService tasks) {
+    TaskResource(TaskService tasks, Permissions permissions) {
         this.tasks = tasks;
+        this.permissions = permissions;
     }
 
     @POST
@@ -52,9 +57,10 @@ public class TaskResource {
             + " and the task's timeouts) for the task to end: 200 with the outcome, or 202 with its Location.")
     public CompletionStage<Response> submit(@Valid @NotNull SubmitRequest body,
             @QueryParam("wait") @DefaultValue("0") @DecimalMin("0") @DecimalMax("3600") double waitSeconds,
-            @HeaderParam("Idempotency-Key") String idempotencyKey) {
+            @HeaderParam("Idempotency-Key") String idempotencyKey, @Context ContainerRequestContext request) {
         Duration wait = Duration.ofMillis((long) (waitSeconds * 1000));
-        return tasks.submit(body, idempotencyKey, wait, "anonymous").thenApply(submitted -> {
+        String source = permissions.requireSubmit((String) request.getProperty(ApiKeyFilter.CLIENT), body.topic());
+        return tasks.submit(body, idempotencyKey, wait, source).thenApply(submitted -> {
             TaskEvent end = submitted.terminal();
             if (end != null && end.getState() == TaskState.REJECTED && end.getRelatedTaskId() != null
                     && end.getReason() != null && end.getReason().startsWith("DUPLICATE")) {
@@ -115,8 +121,9 @@ public class TaskResource {
     @Blocking
     @Operation(summary = "Cancel a task; it is rolled back")
     public CompletionStage<Response> cancel(@PathParam("taskId") String taskId,
-            @QueryParam("reason") String reason) {
-        return tasks.find(taskId).thenCompose(found -> tasks.cancel(taskId, reason, "anonymous"))
+            @QueryParam("reason") String reason, @Context ContainerRequestContext request) {
+        String client = permissions.requireAny((String) request.getProperty(ApiKeyFilter.CLIENT));
+        return tasks.find(taskId).thenCompose(found -> tasks.cancel(taskId, reason, client))
                 .thenApply(ok -> Response.accepted(JSON.createObjectNode().put("taskId", taskId)
                         .put("cancel", "requested")).header("Location", "/tasks/" + taskId).build());
     }
