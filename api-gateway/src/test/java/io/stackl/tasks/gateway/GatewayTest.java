@@ -124,6 +124,19 @@ class GatewayTest {
     }
 
     @Test
+    void shouldListTasksByTopicNewestFirst() {
+        String taskId = given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "listed"))
+                .post("/tasks?wait=20").then().statusCode(200).extract().path("taskId");
+
+        Awaitility.await().atMost(WAIT).until(() -> given().get("/tasks?topic=noop&limit=50").then().extract()
+                .jsonPath().getList("taskId").contains(taskId));
+        given().get("/tasks?state=SUCCEEDED&topic=noop&limit=5").then().statusCode(200)
+                .body("size()", org.hamcrest.Matchers.lessThanOrEqualTo(5))
+                .body("state", org.hamcrest.Matchers.everyItem(equalTo("SUCCEEDED")));
+        given().get("/tasks?from=yesterday").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
     void shouldAnswerProblemJson404ForAnUnknownTask() {
         given().get("/tasks/{id}", "no-such-task").then().statusCode(404).contentType("application/problem+json")
                 .body("type", equalTo("/problems/task-not-found"));
