@@ -93,6 +93,46 @@ final class ChildProcess implements AutoCloseable {
         return logFile;
     }
 
+    /** Something a start-up waits for; may throw while the process is not listening yet (counted as "not yet"). */
+    @FunctionalInterface
+    interface ReadinessProbe {
+        boolean ready() throws Exception;
+    }
+
+    /**
+     * Waits until {@code probe} says ready, polling every {@code pollMs}. Fails with the tail of the process's log if
+     * it exits first or the timeout passes, so that the error says why, not just that.
+     */
+    void awaitReady(String what, java.time.Duration timeout, long pollMs, ReadinessProbe probe) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!isAlive()) {
+                throw new InfrastructureException(what + " exited during start-up; its log " + logFile
+                        + " ends with:\n" + logTail(30));
+            }
+            try {
+                if (probe.ready()) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InfrastructureException("interrupted while waiting for " + what, e);
+            } catch (Exception notYet) {
+                // Not listening yet; asked again until the deadline.
+            }
+            if (System.nanoTime() > deadline) {
+                throw new InfrastructureException(what + " was not ready within " + timeout.toSeconds()
+                        + " s; its log ends with:\n" + logTail(30));
+            }
+            try {
+                Thread.sleep(pollMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InfrastructureException("interrupted while waiting for " + what, e);
+            }
+        }
+    }
+
     /** Forcibly ends the process at once, as a crash would (for fault tests). */
     void kill() {
         killTree(process.toHandle());

@@ -129,61 +129,21 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private void awaitReady() {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        awaitListening(deadline);
+        // First the port, so that the admin client does not log a warning per attempt; then the cluster itself.
+        process.awaitReady("Kafka on " + bootstrapServers(), READY_TIMEOUT, 100, () -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return true;
+            }
+        });
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
         try (Admin admin = Admin.create(props)) {
-            while (true) {
-                if (!process.isAlive()) {
-                    throw new InfrastructureException("Kafka exited during start-up; its log " + process.logFile()
-                            + " ends with:\n" + process.logTail(30));
-                }
-                try {
-                    if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes()
-                            .get(4, TimeUnit.SECONDS).isEmpty()) {
-                        return;
-                    }
-                } catch (Exception notYet) {
-                    // Not listening yet; the loop asks again until the deadline.
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new InfrastructureException("Kafka did not become ready on " + bootstrapServers() + " within "
-                            + READY_TIMEOUT.toSeconds() + " s; its log ends with:\n" + process.logTail(30));
-                }
-                Thread.sleep(200);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfrastructureException("interrupted while waiting for Kafka", e);
-        }
-    }
-
-    /** Waits for the port to accept connections, so that the admin client does not log a warning per attempt. */
-    private void awaitListening(long deadline) {
-        while (true) {
-            if (!process.isAlive()) {
-                throw new InfrastructureException("Kafka exited during start-up; its log " + process.logFile()
-                        + " ends with:\n" + process.logTail(30));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException notYet) {
-                // Not listening yet.
-            }
-            if (System.nanoTime() > deadline) {
-                throw new InfrastructureException("Kafka did not listen on " + bootstrapServers() + " within "
-                        + READY_TIMEOUT.toSeconds() + " s; its log ends with:\n" + process.logTail(30));
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InfrastructureException("interrupted while waiting for Kafka", e);
-            }
+            process.awaitReady("Kafka on " + bootstrapServers(), READY_TIMEOUT, 200, () -> !admin
+                    .describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes().get(4, TimeUnit.SECONDS)
+                    .isEmpty());
         }
     }
 

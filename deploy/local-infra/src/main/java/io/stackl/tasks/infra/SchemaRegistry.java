@@ -81,32 +81,10 @@ public final class SchemaRegistry implements AutoCloseable {
     }
 
     private void awaitReady() {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(confluentApiUrl() + "/subjects"))
                 .timeout(Duration.ofSeconds(2)).GET().build();
-        try {
-            while (true) {
-                if (!process.isAlive()) {
-                    throw new InfrastructureException("Apicurio Registry exited during start-up; its log "
-                            + process.logFile() + " ends with:\n" + process.logTail(30));
-                }
-                try {
-                    if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException notYet) {
-                    // Not listening yet.
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new InfrastructureException("Apicurio Registry did not answer on " + url() + " within "
-                            + READY_TIMEOUT.toSeconds() + " s; its log ends with:\n" + process.logTail(30));
-                }
-                Thread.sleep(200);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfrastructureException("interrupted while waiting for Apicurio Registry", e);
-        }
+        process.awaitReady("Apicurio Registry on " + url(), READY_TIMEOUT, 200,
+                () -> http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }
 
     /** Apicurio's default is NONE; the project's schemas evolve backward-compatibly and the registry enforces it. */

@@ -81,30 +81,8 @@ public final class ServiceProcess implements AutoCloseable {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(3)).GET().build();
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        try {
-            while (true) {
-                if (!process.isAlive()) {
-                    throw new InfrastructureException(name + " exited during start-up; its log " + process.logFile()
-                            + " ends with:\n" + process.logTail(30));
-                }
-                try {
-                    if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException notYet) {
-                    // Not listening yet.
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new InfrastructureException(name + " was not ready on " + url() + " within "
-                            + READY_TIMEOUT.toSeconds() + " s; its log ends with:\n" + process.logTail(30));
-                }
-                Thread.sleep(250);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfrastructureException("interrupted while waiting for " + name, e);
-        }
+        process.awaitReady(name + " on " + url(), READY_TIMEOUT, 250,
+                () -> http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }
 
     @Override
