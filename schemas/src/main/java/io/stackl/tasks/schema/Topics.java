@@ -58,9 +58,6 @@ public final class Topics {
         return WORK_TOPIC_PREFIX + taskTopic;
     }
 
-    /** A work item's topic is not fixed, but its record type is. */
-    public static final Class<WorkItem> WORK_ITEM_TYPE = WorkItem.class;
-
     /** A topic's name with the record type of its values. */
     public record Topic<V>(String name, Class<V> valueType) {}
 }

@@ -10,10 +10,6 @@ public final class TaskStates {
     public static final Set<TaskState> TERMINAL =
             EnumSet.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK, TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
 
-    /** States in which the task holds or waits for resources and a deadline runs. */
-    public static final Set<TaskState> IN_FLIGHT =
-            EnumSet.of(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED, TaskState.ROLLING_BACK);
-
     private TaskStates() {}
 
     public static boolean isTerminal(TaskState state) {

@@ -17,7 +17,6 @@ import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.WorkItem;
-import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -159,11 +158,6 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
         if (hasDeadline) {
             deadlines.put(after.deadline(), taskId);
         }
-    }
-
-    /** For tests and diagnostics: the tasks this processor currently holds deadlines for. */
-    List<DeadlineIndex.Entry> pendingDeadlines(long upTo) {
-        return deadlines.due(upTo, Integer.MAX_VALUE);
     }
 
     @Override
