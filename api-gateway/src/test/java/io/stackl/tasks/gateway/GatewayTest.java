@@ -70,6 +70,8 @@ class GatewayTest {
         assertThat(location).startsWith("/tasks/");
         assertThat(tookMs).as("the wait ends at its bound of 1 s").isBetween(1_000L, 5_000L);
         given().get(location).then().statusCode(200);
+        Awaitility.await().atMost(WAIT).until(() -> given().get(location).then().extract().jsonPath()
+                .getList("events.state").contains("DISPATCHED"));
         Awaitility.await().atMost(WAIT).until(() -> given().get(location + "/result").statusCode() == 200);
         given().get(location + "/result").then().body("state", equalTo("SUCCEEDED"));
     }

@@ -139,6 +139,10 @@ public class TaskService {
     /** Live state from the broker, else the history; a task this instance just accepted is never "not found". */
     public CompletionStage<Backends.Answer> find(String taskId) {
         return backends.broker("/tasks/" + encode(taskId)).thenCompose(live -> {
+            if (live.status() == 200) {
+                // The live state, with the timeline the history service has recorded so far.
+                return backends.history("/tasks/" + encode(taskId)).thenApply(recorded -> withTimeline(live, recorded));
+            }
             if (live.status() != 404) {
                 return CompletableFuture.completedFuture(live);
             }
@@ -156,6 +160,17 @@ public class TaskService {
                 throw GatewayException.notFound(taskId);
             });
         });
+    }
+
+    private static Backends.Answer withTimeline(Backends.Answer live, Backends.Answer recorded) {
+        JsonNode state = parse(live.body());
+        JsonNode history = recorded.status() == 200 ? parse(recorded.body()) : null;
+        if (!(state instanceof ObjectNode merged)) {
+            return live;
+        }
+        merged.set("events", history == null || history.get("events") == null
+                ? JSON.createArrayNode() : history.get("events"));
+        return new Backends.Answer(200, "application/json", merged.toString());
     }
 
     public boolean isTerminal(String state) {
