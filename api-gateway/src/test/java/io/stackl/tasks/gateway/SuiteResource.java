@@ -35,8 +35,7 @@ public class SuiteResource implements QuarkusTestResourceLifecycleManager {
                 .toAbsolutePath().toString());
         ServiceProcess broker = ServiceProcess.start(root, "task-broker", freePort(), env, logs);
         ServiceProcess worker = ServiceProcess.start(root, "worker-service", freePort(), env, logs);
-        List<ServiceProcess> started = List.of(worker, broker, history);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> started.forEach(ServiceProcess::close)));
+        List.of(history, broker, worker).forEach(SharedInfrastructure::stopBeforeInfrastructure);
         config = new HashMap<>(infra.quarkusConfig());
         config.put("tasks.gateway.broker-url", broker.url());
         config.put("tasks.gateway.history-url", history.url());

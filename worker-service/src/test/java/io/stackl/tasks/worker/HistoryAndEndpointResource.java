@@ -34,7 +34,7 @@ public class HistoryAndEndpointResource implements QuarkusTestResourceLifecycleM
             Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
             history = ServiceProcess.start(Path.of("..").toAbsolutePath().normalize(), "history-service", freePort(),
                     env, Path.of("target", "test-logs").toAbsolutePath());
-            Runtime.getRuntime().addShutdownHook(new Thread(history::close));
+            SharedInfrastructure.stopBeforeInfrastructure(history);
             endpoint = startEndpoint();
         }
         Map<String, String> config = new HashMap<>(infra.quarkusConfig());

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildProcess implements AutoCloseable {
 
-    private static final Duration GRACE = Duration.ofSeconds(15);
+    private static final Duration GRACE = Duration.ofSeconds(10);
 
     private final String name;
     private final Process process;

@@ -3,7 +3,9 @@ package io.stackl.tasks.infra;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -15,6 +17,17 @@ public final class SharedInfrastructure {
 
     private static LocalInfrastructure instance;
     private static InfrastructureException failure;
+    /** Closed, newest first, before the infrastructure stops: services must not outlive their Kafka and database. */
+    private static final java.util.Deque<AutoCloseable> dependents = new java.util.ArrayDeque<>();
+
+    /**
+     * Stops {@code dependent} (a service started for the tests) when the JVM exits, before the infrastructure, in
+     * the same shutdown hook: a service that sees Kafka vanish first can take its whole stop timeout to close, and
+     * Surefire kills a fork that takes too long to exit, which would leave the service running.
+     */
+    public static synchronized void stopBeforeInfrastructure(AutoCloseable dependent) {
+        dependents.push(dependent);
+    }
 
     private SharedInfrastructure() {}
 
@@ -45,10 +58,27 @@ public final class SharedInfrastructure {
                 instance.postgres().port(), instance.registry().url(), home);
         LocalInfrastructure started = instance;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopDependents();
             started.close();
             deleteRecursively(home);
         }, "stackl-test-infra-cleanup"));
         return instance;
+    }
+
+    private static void stopDependents() {
+        List<AutoCloseable> toStop;
+        synchronized (SharedInfrastructure.class) {
+            toStop = new ArrayList<>(dependents);
+            dependents.clear();
+        }
+        // In parallel: each stop can wait for its process's grace period.
+        toStop.parallelStream().forEach(dependent -> {
+            try {
+                dependent.close();
+            } catch (Exception e) {
+                System.err.println("stackl-infra: stopping a test service failed: " + e.getMessage());
+            }
+        });
     }
 
     private static void deleteRecursively(Path dir) {
