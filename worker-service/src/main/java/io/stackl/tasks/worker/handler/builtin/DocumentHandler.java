@@ -17,7 +17,12 @@ import java.util.Set;
  *   <li>{@code create}: fails with {@code ALREADY_EXISTS} if the document exists;
  *   <li>{@code put}: creates or replaces;
  *   <li>{@code patch}: JSON merge patch (RFC 7396) onto the current value; {@code NOT_FOUND} if absent;
- *   <li>{@code delete}: {@code NOT_FOUND} if absent.
+ *   <li>{@code delete}: {@code NOT_FOUND} if absent;
+ *   <li>{@code increment}: adds {@code arguments.by} (default 1) to the number at {@code value} of the document
+ *       (0 if absent) — a read-modify-write that is only correct because the task holds the key's lock;
+ *   <li>{@code batch}: {@code arguments.operations}, a list of {@code {"op": "put"|"patch"|"delete"|"wait", "key",
+ *       "value", "ms"}}, applied in order; the first that fails fails the task, and the rollback undoes the ones
+ *       before it. {@code wait} pauses (honouring the deadline) between changes.
  * </ul>
  * Every change is snapshotted by the history service before it is made, so a rollback undoes it; there is nothing
  * external to compensate. Output: {@code {"key", "version"}} (version null after delete).
@@ -32,19 +37,46 @@ public class DocumentHandler implements TaskHandler {
 
     @Override
     public Set<String> subtypes() {
-        return Set.of("create", "put", "patch", "delete");
+        return Set.of("create", "put", "patch", "delete", "increment", "batch");
     }
 
     @Override
-    public HandlerOutcome handle(TaskContext context) {
-        String key = context.arguments().path("key").asText(null);
+    public HandlerOutcome handle(TaskContext context) throws InterruptedException {
+        if ("batch".equals(context.subtype())) {
+            return batch(context);
+        }
+        return apply(context.subtype(), context.arguments(), context.documents());
+    }
+
+    private HandlerOutcome batch(TaskContext context) throws InterruptedException {
+        JsonNode operations = context.arguments().path("operations");
+        if (!operations.isArray()) {
+            return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.operations must be a list", false);
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode results = JsonNodeFactory.instance.arrayNode();
+        for (JsonNode operation : operations) {
+            String op = operation.path("op").asText("");
+            if (op.equals("wait")) {
+                Thread.sleep(operation.path("ms").asLong(0));
+                continue;
+            }
+            HandlerOutcome outcome = apply(op, operation, context.documents());
+            if (outcome instanceof HandlerOutcome.Failure) {
+                return outcome;
+            }
+            results.add(((HandlerOutcome.Success) outcome).outputJson());
+        }
+        return HandlerOutcome.success(JsonNodeFactory.instance.objectNode().put("applied", results.size()).toString());
+    }
+
+    private HandlerOutcome apply(String subtype, JsonNode arguments, TaskContext.Documents documents) {
+        String key = arguments.path("key").asText(null);
         if (key == null || key.isBlank()) {
             return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.key is required", false);
         }
-        JsonNode value = context.arguments().get("value");
-        TaskContext.Documents documents = context.documents();
+        JsonNode value = arguments.get("value");
         ObjectNode output = JsonNodeFactory.instance.objectNode().put("key", key);
-        switch (context.subtype()) {
+        switch (subtype) {
             case "create" -> {
                 if (value == null) {
                     return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.value is required", false);
@@ -74,8 +106,14 @@ public class DocumentHandler implements TaskHandler {
                 documents.delete(key);
                 output.putNull("version");
             }
+            case "increment" -> {
+                JsonNode current = documents.get(key);
+                long next = (current == null ? 0 : current.path("value").asLong(0)) + arguments.path("by").asLong(1);
+                output.put("version", documents.put(key, JsonNodeFactory.instance.objectNode().put("value", next)));
+                output.put("value", next);
+            }
             default -> {
-                return HandlerOutcome.failure("UNKNOWN_SUBTYPE", "document has no subtype " + context.subtype(), false);
+                return HandlerOutcome.failure("UNKNOWN_SUBTYPE", "document has no operation " + subtype, false);
             }
         }
         return HandlerOutcome.success(output.toString());

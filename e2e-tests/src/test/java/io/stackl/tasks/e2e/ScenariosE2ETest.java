@@ -1,0 +1,247 @@
+package io.stackl.tasks.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stackl.tasks.schema.DeadLetters;
+import io.stackl.tasks.schema.Topics;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The seed's promises on the whole suite, driven only as users drive it: REST and plain Kafka clients. */
+@Tag("e2e")
+class ScenariosE2ETest {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static Suite suite;
+
+    @BeforeAll
+    static void start() {
+        suite = Suite.get();
+        // Ready when a task makes the whole trip.
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500))
+                .until(() -> suite.post("/tasks?wait=5", Map.of("topic", "noop", "subtype", "run")).status() == 200);
+    }
+
+    @Test
+    void shouldRunATaskToSuccess() {
+        String key = "e2e/" + UUID.randomUUID();
+
+        Suite.Reply reply = suite.post("/tasks?wait=30", document("put", key, Map.of("replicas", 3)));
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.body().path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(suite.get("/documents/" + key).body().path("valueJson").asText()).contains("\"replicas\": 3");
+    }
+
+    @Test
+    void shouldRestoreEveryDocumentAFailedTaskChanged() {
+        String run = "e2e/" + UUID.randomUUID();
+        String kept = run + "/kept";
+        String created = run + "/created";
+        assertThat(state(suite.post("/tasks?wait=30", document("put", kept, Map.of("v", "original"))))).isEqualTo("SUCCEEDED");
+
+        Suite.Reply failed = suite.post("/tasks?wait=30", batch(List.of(kept, created, run + "/missing"),
+                op("put", kept, Map.of("v", "changed")), op("put", created, Map.of("new", true)),
+                op("put", kept, Map.of("v", "changed twice")), op("patch", run + "/missing", Map.of("x", 1))));
+
+        assertThat(state(failed)).isEqualTo("ROLLED_BACK");
+        assertThat(failed.body().path("reason").asText()).startsWith("NOT_FOUND");
+        JsonNode restored = suite.get("/documents/" + kept).body();
+        assertThat(restored.path("valueJson").asText()).contains("original");
+        assertThat(restored.path("version").asLong()).isEqualTo(1);
+        assertThat(suite.get("/documents/" + created).status()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldRollBackATaskThatPassesItsTimeout() {
+        String key = "e2e/" + UUID.randomUUID();
+        Map<String, Object> task = batch(List.of(key), op("put", key, Map.of("v", 1)), Map.of("op", "wait", "ms", 10_000));
+        task.put("timeoutMs", 2_000);
+
+        Suite.Reply reply = suite.post("/tasks?wait=30", task);
+
+        assertThat(state(reply)).isEqualTo("ROLLED_BACK");
+        assertThat(reply.body().path("reason").asText()).contains("execution timeout");
+        assertThat(suite.get("/documents/" + key).status()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldRollBackACancelledTask() {
+        String key = "e2e/" + UUID.randomUUID();
+        Suite.Reply accepted = suite.post("/tasks?wait=0",
+                batch(List.of(key), op("put", key, Map.of("v", 1)), Map.of("op", "wait", "ms", 20_000)));
+        String location = accepted.raw().headers().firstValue("Location").orElseThrow();
+        Awaitility.await().atMost(WAIT).until(() -> suite.get("/documents/" + key).status() == 200);
+
+        assertThat(suite.delete(location).status()).isEqualTo(202);
+
+        Awaitility.await().atMost(WAIT).until(() -> suite.get(location + "/result").status() == 200);
+        assertThat(suite.get(location + "/result").body().path("state").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(suite.get("/documents/" + key).status()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldSerialiseConflictingTasksWithLocks() {
+        String counter = "e2e/counter/" + UUID.randomUUID();
+        int n = 15;
+        List<CompletableFuture<Suite.Reply>> increments = IntStream.range(0, n)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> suite.post("/tasks?wait=90",
+                        Map.of("topic", "document", "subtype", "increment", "arguments", Map.of("key", counter),
+                                "changedDocumentKeys", List.of(counter), "queueTimeoutMs", 120_000))))
+                .toList();
+
+        Set<Long> written = new TreeSet<>();
+        for (CompletableFuture<Suite.Reply> increment : increments) {
+            Suite.Reply reply = increment.join();
+            assertThat(state(reply)).as(reply.body().toString()).isEqualTo("SUCCEEDED");
+            written.add(reply.body().path("output").path("value").asLong());
+        }
+
+        // A lost update (two increments reading the same value) would leave the counter short of n.
+        assertThat(suite.get("/documents/" + counter).body().path("valueJson").asText()).contains("\"value\": " + n);
+        assertThat(written).as("each increment saw the previous one").hasSize(n);
+    }
+
+    @Test
+    void shouldProcessATaskAPlainKafkaProducerWroteInTheConfluentWireFormat() throws Exception {
+        String id = "plain-producer-" + UUID.randomUUID();
+        String confluentApi = suite.infra.registry().confluentApiUrl();
+        JsonNode latest = Suite.JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(confluentApi + "/subjects/task-requests-value/versions/latest")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        Schema schema = new Schema.Parser().parse(latest.path("schema").asText());
+        GenericRecord request = new GenericData.Record(schema);
+        request.put("id", id);
+        request.put("topic", "noop");
+        request.put("subtype", "run");
+        request.put("source", "plain-kafka-client");
+        request.put("argumentsJson", "{\"from\":\"kafka\"}");
+        request.put("includedDocuments", List.of());
+        request.put("changedDocumentKeys", List.of());
+        request.put("submittedAt", Instant.now().toEpochMilli());
+        request.put("traceContext", Map.of());
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.write(0);
+        bytes.write(ByteBuffer.allocate(4).putInt(latest.path("id").asInt()).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(request, encoder);
+        encoder.flush();
+        produce(id, bytes.toByteArray());
+
+        Awaitility.await().atMost(WAIT).until(() -> suite.get("/tasks/" + id + "/result").status() == 200);
+        JsonNode result = suite.get("/tasks/" + id + "/result").body();
+        assertThat(result.path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(result.path("output").path("from").asText()).isEqualTo("kafka");
+    }
+
+    @Test
+    void shouldDeadLetterAPoisonRecordAndKeepEveryServiceWorking() {
+        String key = "poison-" + UUID.randomUUID();
+        byte[] poison = "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8);
+
+        produce(key, poison);
+
+        List<ConsumerRecord<String, byte[]>> dead = readDeadLetters(key);
+        assertThat(dead).singleElement().satisfies(r -> {
+            assertThat(r.value()).isEqualTo(poison);
+            assertThat(new String(r.headers().lastHeader(DeadLetters.SOURCE_TOPIC).value(), StandardCharsets.UTF_8))
+                    .isEqualTo(Topics.TASK_REQUESTS.name());
+        });
+        assertThat(state(suite.post("/tasks?wait=30", Map.of("topic", "noop", "subtype", "run")))).isEqualTo("SUCCEEDED");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String state(Suite.Reply reply) {
+        return reply.body().path("state").asText();
+    }
+
+    private static Map<String, Object> document(String subtype, String key, Object value) {
+        return Map.of("topic", "document", "subtype", subtype, "arguments", Map.of("key", key, "value", value),
+                "changedDocumentKeys", List.of(key));
+    }
+
+    @SafeVarargs
+    private static Map<String, Object> batch(List<String> keys, Map<String, Object>... operations) {
+        Map<String, Object> task = new java.util.HashMap<>();
+        task.put("topic", "document");
+        task.put("subtype", "batch");
+        task.put("arguments", Map.of("operations", List.of(operations)));
+        task.put("changedDocumentKeys", keys);
+        return task;
+    }
+
+    private static Map<String, Object> op(String op, String key, Object value) {
+        return Map.of("op", op, "key", key, "value", value);
+    }
+
+    private static void produce(String key, byte[] value) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, suite.infra.kafka().bootstrapServers());
+        try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.TASK_REQUESTS.name(), key, value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> readDeadLetters(String key) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, suite.infra.kafka().bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.TASK_DEAD_LETTERS));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (found.isEmpty()) {
+                assertThat(System.nanoTime()).as("the poison record reached the dead-letter topic").isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (key.equals(r.key())) {
+                        found.add(r);
+                    }
+                });
+            }
+        }
+        return found;
+    }
+}

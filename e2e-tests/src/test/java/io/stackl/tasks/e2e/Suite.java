@@ -1,0 +1,119 @@
+package io.stackl.tasks.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stackl.tasks.infra.LocalInfrastructure;
+import io.stackl.tasks.infra.ServiceProcess;
+import io.stackl.tasks.infra.SharedInfrastructure;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The whole suite as a user runs it: the real infrastructure and the four packaged services as separate processes,
+ * started once per test JVM, stopped (services first) when it exits. Tests talk to it only through REST and Kafka.
+ */
+final class Suite {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static Suite instance;
+
+    final LocalInfrastructure infra;
+    final ServiceProcess history;
+    final ServiceProcess broker;
+    final ServiceProcess worker;
+    final ServiceProcess gateway;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Suite() {
+        infra = SharedInfrastructure.get();
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path logs = Path.of("target", "e2e-logs").toAbsolutePath();
+        Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
+        history = start(root, "history-service", env, logs);
+        env.put("HISTORY_URL", history.url());
+        env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "broker-state", UUID.randomUUID().toString())
+                .toAbsolutePath().toString());
+        broker = start(root, "task-broker", env, logs);
+        env.put("TASK_BROKER_URL", broker.url());
+        worker = start(root, "worker-service", env, logs);
+        gateway = start(root, "api-gateway", env, logs);
+    }
+
+    static synchronized Suite get() {
+        if (instance == null) {
+            instance = new Suite();
+        }
+        return instance;
+    }
+
+    private static ServiceProcess start(Path root, String module, Map<String, String> env, Path logs) {
+        ServiceProcess process = ServiceProcess.start(root, module, freePort(), env, logs);
+        SharedInfrastructure.stopBeforeInfrastructure(process);
+        return process;
+    }
+
+    /** A response's status and JSON body. */
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+
+    Reply post(String path, Object body) {
+        try {
+            return reply(http.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
+                    .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Reply get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(gateway.url() + path)).GET());
+    }
+
+    Reply delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(gateway.url() + path)).DELETE());
+    }
+
+    private Reply send(HttpRequest.Builder request) {
+        try {
+            return reply(http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Reply reply(HttpResponse<String> response) throws IOException {
+        String body = response.body();
+        JsonNode json;
+        try {
+            json = body == null || body.isBlank() ? JSON.nullNode() : JSON.readTree(body);
+        } catch (IOException notJson) {
+            json = JSON.getNodeFactory().textNode(body);
+        }
+        return new Reply(response.statusCode(), json, response);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
