@@ -27,26 +27,41 @@ final class Suite {
     private static Suite instance;
 
     final LocalInfrastructure infra;
-    final ServiceProcess history;
-    final ServiceProcess broker;
-    final ServiceProcess worker;
-    final ServiceProcess gateway;
+    private final Path root = Path.of("..").toAbsolutePath().normalize();
+    private final Path logs = Path.of("target", "e2e-logs").toAbsolutePath();
+    private final Map<String, String> env;
+    volatile ServiceProcess history;
+    volatile ServiceProcess broker;
+    volatile ServiceProcess worker;
+    volatile ServiceProcess gateway;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private Suite() {
         infra = SharedInfrastructure.get();
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        Path logs = Path.of("target", "e2e-logs").toAbsolutePath();
-        Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
-        history = start(root, "history-service", env, logs);
+        env = new HashMap<>(infra.serviceEnvironment());
+        history = start("history-service", freePort());
         env.put("HISTORY_URL", history.url());
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "broker-state", UUID.randomUUID().toString())
                 .toAbsolutePath().toString());
-        broker = start(root, "task-broker", env, logs);
+        broker = start("task-broker", freePort());
         env.put("TASK_BROKER_URL", broker.url());
-        worker = start(root, "worker-service", env, logs);
-        gateway = start(root, "api-gateway", env, logs);
+        worker = start("worker-service", freePort());
+        gateway = start("api-gateway", freePort());
+    }
+
+    /** Kills the service with SIGKILL (a crash) and starts it again on the same port, so others still reach it. */
+    synchronized ServiceProcess crashAndRestart(ServiceProcess crashed) {
+        String module = crashed.name();
+        crashed.kill();
+        ServiceProcess restarted = start(module, crashed.port());
+        switch (module) {
+            case "history-service" -> history = restarted;
+            case "task-broker" -> broker = restarted;
+            case "worker-service" -> worker = restarted;
+            default -> gateway = restarted;
+        }
+        return restarted;
     }
 
     static synchronized Suite get() {
@@ -56,8 +71,8 @@ final class Suite {
         return instance;
     }
 
-    private static ServiceProcess start(Path root, String module, Map<String, String> env, Path logs) {
-        ServiceProcess process = ServiceProcess.start(root, module, freePort(), env, logs);
+    private ServiceProcess start(String module, int port) {
+        ServiceProcess process = ServiceProcess.start(root, module, port, env, logs);
         SharedInfrastructure.stopBeforeInfrastructure(process);
         return process;
     }
