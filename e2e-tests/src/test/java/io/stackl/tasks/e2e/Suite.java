@@ -3,6 +3,7 @@ package io.stackl.tasks.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stackl.tasks.infra.LocalInfrastructure;
+import io.stackl.tasks.infra.Postgres;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
 import java.io.IOException;
@@ -12,6 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -77,15 +81,25 @@ final class Suite {
         return process;
     }
 
+    /** A connection to the application database of the history service, for the invariant checker. */
+    Connection database() throws SQLException {
+        return DriverManager.getConnection(infra.postgres().jdbcUrl(LocalInfrastructure.APP_DATABASE), Postgres.USER, "");
+    }
+
     /** A response's status and JSON body. */
     record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
 
     Reply post(String path, Object body) {
+        return post(path, body, Map.of());
+    }
+
+    Reply post(String path, Object body, Map<String, String> headers) {
         try {
-            return reply(http.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.url() + path))
                     .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-                    HttpResponse.BodyHandlers.ofString()));
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            headers.forEach(request::header);
+            return reply(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

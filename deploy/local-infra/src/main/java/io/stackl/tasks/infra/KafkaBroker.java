@@ -69,12 +69,17 @@ public final class KafkaBroker implements AutoCloseable {
         start();
     }
 
-    /** Kills the broker with SIGKILL (a crash); {@link #start()} brings it back on the same data. */
+    /** Kills the broker with SIGKILL (a crash); {@link #startAfterCrash()} brings it back on the same data. */
     public void kill() {
         ChildProcess current = process;
         if (current != null) {
             current.kill();
         }
+    }
+
+    /** Starts the broker again on its data and ports after {@link #kill()}, returning once it serves requests. */
+    public void startAfterCrash() {
+        start();
     }
 
     private Path writeConfig() throws IOException {

@@ -1,0 +1,182 @@
+package io.stackl.tasks.e2e;
+
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.awaitility.Awaitility;
+
+/**
+ * Counts violations of the promises a user relies on, for a set of tasks and the documents under one key prefix, from
+ * two witnesses: the history database and the {@code task-events} topic. Every count must be 0.
+ */
+final class InvariantChecker {
+
+    static final String ONE_TERMINAL_STATE = "every accepted task has exactly one terminal state";
+    static final String EVENTS_IN_ORDER = "task-events: per task sequence 1..n, one terminal event, last";
+    static final String TOPIC_AGREES_WITH_HISTORY = "task-events and history agree on each task's end";
+    static final String NO_CHANGE_WITHOUT_SUCCESS = "no document is left changed by a task that did not succeed";
+    static final String NO_WRITE_AFTER_SEAL = "no write was accepted after its task was sealed";
+    static final String ONE_RESULT = "no task was given two results";
+    static final String COUNTERS_EXACT = "counters equal their succeeded increments (no lost or extra update)";
+    static final String NEVER_TWO_AT_ONCE = "no two increments of one counter ever ran at once";
+    static final String NO_LOCK_HELD = "no lock is still held";
+
+    private static final Set<TaskState> TERMINAL = Set.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK,
+            TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
+
+    private final Suite suite;
+
+    InvariantChecker(Suite suite) {
+        this.suite = suite;
+    }
+
+    /** Waits until history holds a terminal state for every task (at most {@code atMost}). */
+    void awaitAllEnded(Collection<String> taskIds, Duration atMost) {
+        String[] ids = taskIds.toArray(new String[0]);
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            try (Connection c = suite.database()) {
+                return count(c, "SELECT count(*) FROM tasks WHERE task_id = ANY (?) AND terminal", (Object) ids)
+                        == ids.length;
+            }
+        });
+    }
+
+    /**
+     * The violations of each invariant.
+     *
+     * @param taskIds    every task the client was told was accepted
+     * @param keyPrefix  the prefix of every document these tasks could change
+     * @param counters   counter documents that only {@code document/increment} tasks changed
+     * @param lockedKeys every key these tasks declared: each must be free now
+     */
+    Map<String, Long> check(Collection<String> taskIds, String keyPrefix, List<String> counters,
+            Collection<String> lockedKeys) throws SQLException {
+        String[] ids = taskIds.toArray(new String[0]);
+        Map<String, Long> violations = new LinkedHashMap<>();
+        Map<String, String> endInHistory = new HashMap<>();
+        try (Connection c = suite.database()) {
+            violations.put(ONE_TERMINAL_STATE, count(c,
+                    "SELECT count(*) FROM unnest(?::text[]) AS a(task_id) WHERE (SELECT count(*) FROM task_events e"
+                            + " WHERE e.task_id = a.task_id AND e.state IN ('SUCCEEDED','ROLLED_BACK','ROLLBACK_FAILED',"
+                            + "'REJECTED')) <> 1", (Object) ids));
+            try (PreparedStatement s = c.prepareStatement("SELECT task_id, state FROM tasks WHERE task_id = ANY (?)")) {
+                s.setArray(1, c.createArrayOf("text", ids));
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        endInHistory.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            violations.put(NO_CHANGE_WITHOUT_SUCCESS, count(c,
+                    "SELECT count(*) FROM documents d WHERE d.key LIKE ? AND NOT EXISTS (SELECT 1 FROM tasks t"
+                            + " WHERE t.task_id = d.updated_by AND t.state = 'SUCCEEDED') AND d.updated_by NOT LIKE"
+                            + " 'rollback:%'", keyPrefix + "%"));
+            violations.put(NO_WRITE_AFTER_SEAL, count(c,
+                    "SELECT count(*) FROM snapshots s JOIN task_fences f USING (task_id) WHERE f.sealed"
+                            + " AND s.taken_at > f.sealed_at AND s.task_id = ANY (?)", (Object) ids));
+            violations.put(ONE_RESULT, count(c,
+                    "SELECT count(*) FROM (SELECT task_id FROM task_events WHERE task_id = ANY (?) AND state IN"
+                            + " ('SUCCEEDED','FAILED') GROUP BY task_id HAVING count(*) > 1) twice", (Object) ids));
+            long wrongCounters = 0;
+            long overlaps = 0;
+            for (String counter : counters) {
+                // Every task that wrote the counter, accepted by this client or not (a reply lost in a crash).
+                long succeeded = count(c, "SELECT count(*) FROM tasks t WHERE t.state = 'SUCCEEDED' AND EXISTS"
+                        + " (SELECT 1 FROM snapshots s WHERE s.task_id = t.task_id AND s.document_key = ?)", counter);
+                long value = count(c, "SELECT coalesce((SELECT (value->>'value')::bigint FROM documents WHERE key = ?),"
+                        + " 0)", counter);
+                wrongCounters += Math.abs(value - succeeded);
+                overlaps += overlappingRuns(c, counter);
+            }
+            if (!counters.isEmpty()) {
+                violations.put(COUNTERS_EXACT, wrongCounters);
+                violations.put(NEVER_TWO_AT_ONCE, overlaps);
+            }
+        }
+        checkEventsTopic(taskIds, endInHistory, violations);
+        violations.put(NO_LOCK_HELD, heldLocks(lockedKeys));
+        return violations;
+    }
+
+    /**
+     * Successful runs of the tasks that wrote one counter, in start order: each must have started after the one before
+     * finished, as the worker's own clock saw it (all workers here share one clock).
+     */
+    private static long overlappingRuns(Connection c, String counter) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT r.started_at, r.finished_at FROM task_results r"
+                + " JOIN tasks t USING (task_id) WHERE t.state = 'SUCCEEDED' AND r.kind = 'EXECUTE' AND r.succeeded"
+                + " AND EXISTS (SELECT 1 FROM snapshots s WHERE s.task_id = r.task_id AND s.document_key = ?)"
+                + " ORDER BY r.started_at")) {
+            s.setString(1, counter);
+            long overlaps = 0;
+            java.sql.Timestamp previousEnd = null;
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    if (previousEnd != null && rs.getTimestamp(1).before(previousEnd)) {
+                        overlaps++;
+                    }
+                    previousEnd = rs.getTimestamp(2);
+                }
+            }
+            return overlaps;
+        }
+    }
+
+    private void checkEventsTopic(Collection<String> taskIds, Map<String, String> endInHistory,
+            Map<String, Long> violations) {
+        Map<String, List<TaskEvent>> events = EventsTopic.get(suite).catchUp();
+        long outOfOrder = 0;
+        long disagree = 0;
+        for (String id : taskIds) {
+            List<TaskEvent> seen = events.getOrDefault(id, List.of());
+            List<TaskEvent> terminals = new ArrayList<>(seen.stream().filter(e -> TERMINAL.contains(e.getState())).toList());
+            boolean inOrder = !seen.isEmpty() && terminals.size() == 1 && seen.get(seen.size() - 1) == terminals.get(0);
+            for (int i = 0; inOrder && i < seen.size(); i++) {
+                inOrder = seen.get(i).getSequence() == i + 1;
+            }
+            outOfOrder += inOrder ? 0 : 1;
+            String topicEnd = terminals.isEmpty() ? null : terminals.get(0).getState().toString();
+            disagree += topicEnd != null && topicEnd.equals(endInHistory.get(id)) ? 0 : 1;
+        }
+        violations.put(EVENTS_IN_ORDER, outOfOrder);
+        violations.put(TOPIC_AGREES_WITH_HISTORY, disagree);
+    }
+
+    /** A key still locked would keep a new task on it queued: one short task per key must succeed at once. */
+    private long heldLocks(Collection<String> keys) {
+        long held = 0;
+        for (String key : keys) {
+            Suite.Reply reply = suite.post("/tasks?wait=30", Map.of("topic", "noop", "subtype", "run",
+                    "changedDocumentKeys", List.of(key), "queueTimeoutMs", 20_000));
+            held += "SUCCEEDED".equals(reply.body().path("state").asText()) ? 0 : 1;
+        }
+        return held;
+    }
+
+    static long count(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                if (args[i] instanceof String[] array) {
+                    s.setArray(i + 1, c.createArrayOf("text", array));
+                } else {
+                    s.setObject(i + 1, args[i]);
+                }
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}
