@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -49,7 +51,14 @@ import org.junit.jupiter.api.Test;
 class ScenariosE2ETest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final String RUN = "scenarios/" + UUID.randomUUID().toString().substring(0, 8) + "/";
+    private static final List<String> REPORT = new CopyOnWriteArrayList<>();
     private static Suite suite;
+
+    /** Every task this test submitted, for the invariant checker. */
+    private final List<String> tasks = new CopyOnWriteArrayList<>();
+    /** This test's documents live under their own prefix, so the checker looks at exactly them. */
+    private final String prefix = RUN + UUID.randomUUID().toString().substring(0, 8) + "/";
 
     @BeforeAll
     static void start() {
@@ -60,26 +69,27 @@ class ScenariosE2ETest {
     }
 
     @Test
-    void shouldRunATaskToSuccess() {
-        String key = "e2e/" + UUID.randomUUID();
+    void shouldRunATaskToSuccess() throws Exception {
+        String key = keyFor("success");
 
-        Suite.Reply reply = suite.post("/tasks?wait=30", document("put", key, Map.of("replicas", 3)));
+        Suite.Reply reply = submit("/tasks?wait=30", document("put", key, Map.of("replicas", 3)));
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.body().path("state").asText()).isEqualTo("SUCCEEDED");
         assertThat(suite.get("/documents/" + key).body().path("valueJson").asText()).contains("\"replicas\": 3");
+        assertInvariants("a task succeeds", List.of(key), List.of());
     }
 
     @Test
-    void shouldRestoreEveryDocumentAFailedTaskChanged() {
-        String run = "e2e/" + UUID.randomUUID();
-        String kept = run + "/kept";
-        String created = run + "/created";
-        assertThat(state(suite.post("/tasks?wait=30", document("put", kept, Map.of("v", "original"))))).isEqualTo("SUCCEEDED");
+    void shouldRestoreEveryDocumentAFailedTaskChanged() throws Exception {
+        String kept = keyFor("kept");
+        String created = keyFor("created");
+        String missing = keyFor("missing");
+        assertThat(state(submit("/tasks?wait=30", document("put", kept, Map.of("v", "original"))))).isEqualTo("SUCCEEDED");
 
-        Suite.Reply failed = suite.post("/tasks?wait=30", batch(List.of(kept, created, run + "/missing"),
+        Suite.Reply failed = submit("/tasks?wait=30", batch(List.of(kept, created, missing),
                 op("put", kept, Map.of("v", "changed")), op("put", created, Map.of("new", true)),
-                op("put", kept, Map.of("v", "changed twice")), op("patch", run + "/missing", Map.of("x", 1))));
+                op("put", kept, Map.of("v", "changed twice")), op("patch", missing, Map.of("x", 1))));
 
         assertThat(state(failed)).isEqualTo("ROLLED_BACK");
         assertThat(failed.body().path("reason").asText()).startsWith("NOT_FOUND");
@@ -87,25 +97,27 @@ class ScenariosE2ETest {
         assertThat(restored.path("valueJson").asText()).contains("original");
         assertThat(restored.path("version").asLong()).isEqualTo(1);
         assertThat(suite.get("/documents/" + created).status()).isEqualTo(404);
+        assertInvariants("a handler fails: rollback", List.of(kept, created, missing), List.of());
     }
 
     @Test
-    void shouldRollBackATaskThatPassesItsTimeout() {
-        String key = "e2e/" + UUID.randomUUID();
+    void shouldRollBackATaskThatPassesItsTimeout() throws Exception {
+        String key = keyFor("timeout");
         Map<String, Object> task = batch(List.of(key), op("put", key, Map.of("v", 1)), Map.of("op", "wait", "ms", 10_000));
         task.put("timeoutMs", 2_000);
 
-        Suite.Reply reply = suite.post("/tasks?wait=30", task);
+        Suite.Reply reply = submit("/tasks?wait=30", task);
 
         assertThat(state(reply)).isEqualTo("ROLLED_BACK");
         assertThat(reply.body().path("reason").asText()).contains("execution timeout");
         assertThat(suite.get("/documents/" + key).status()).isEqualTo(404);
+        assertInvariants("a task passes its timeout", List.of(key), List.of());
     }
 
     @Test
-    void shouldRollBackACancelledTask() {
-        String key = "e2e/" + UUID.randomUUID();
-        Suite.Reply accepted = suite.post("/tasks?wait=0",
+    void shouldRollBackACancelledTask() throws Exception {
+        String key = keyFor("cancel");
+        Suite.Reply accepted = submit("/tasks?wait=0",
                 batch(List.of(key), op("put", key, Map.of("v", 1)), Map.of("op", "wait", "ms", 20_000)));
         String location = accepted.raw().headers().firstValue("Location").orElseThrow();
         Awaitility.await().atMost(WAIT).until(() -> suite.get("/documents/" + key).status() == 200);
@@ -115,14 +127,15 @@ class ScenariosE2ETest {
         Awaitility.await().atMost(WAIT).until(() -> suite.get(location + "/result").status() == 200);
         assertThat(suite.get(location + "/result").body().path("state").asText()).isEqualTo("ROLLED_BACK");
         assertThat(suite.get("/documents/" + key).status()).isEqualTo(404);
+        assertInvariants("a cancel", List.of(key), List.of());
     }
 
     @Test
-    void shouldSerialiseConflictingTasksWithLocks() {
-        String counter = "e2e/counter/" + UUID.randomUUID();
+    void shouldSerialiseConflictingTasksWithLocks() throws Exception {
+        String counter = keyFor("counter");
         int n = 15;
         List<CompletableFuture<Suite.Reply>> increments = IntStream.range(0, n)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> suite.post("/tasks?wait=90",
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> submit("/tasks?wait=90",
                         Map.of("topic", "document", "subtype", "increment", "arguments", Map.of("key", counter),
                                 "changedDocumentKeys", List.of(counter), "queueTimeoutMs", 120_000))))
                 .toList();
@@ -137,6 +150,8 @@ class ScenariosE2ETest {
         // A lost update (two increments reading the same value) would leave the counter short of n.
         assertThat(suite.get("/documents/" + counter).body().path("valueJson").asText()).contains("\"value\": " + n);
         assertThat(written).as("each increment saw the previous one").hasSize(n);
+        // The checker also proves from the workers' own start and end times that no two increments ran at once.
+        assertInvariants("locks serialise conflicting tasks", List.of(counter), List.of(counter));
     }
 
     @Test
@@ -165,15 +180,17 @@ class ScenariosE2ETest {
         new GenericDatumWriter<GenericRecord>(schema).write(request, encoder);
         encoder.flush();
         produce(id, bytes.toByteArray());
+        tasks.add(id);
 
         Awaitility.await().atMost(WAIT).until(() -> suite.get("/tasks/" + id + "/result").status() == 200);
         JsonNode result = suite.get("/tasks/" + id + "/result").body();
         assertThat(result.path("state").asText()).isEqualTo("SUCCEEDED");
         assertThat(result.path("output").path("from").asText()).isEqualTo("kafka");
+        assertInvariants("a plain Kafka producer's task", List.of(), List.of());
     }
 
     @Test
-    void shouldDeadLetterAPoisonRecordAndKeepEveryServiceWorking() {
+    void shouldDeadLetterAPoisonRecordAndKeepEveryServiceWorking() throws Exception {
         String key = "poison-" + UUID.randomUUID();
         byte[] poison = "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -185,10 +202,41 @@ class ScenariosE2ETest {
             assertThat(new String(r.headers().lastHeader(DeadLetters.SOURCE_TOPIC).value(), StandardCharsets.UTF_8))
                     .isEqualTo(Topics.TASK_REQUESTS.name());
         });
-        assertThat(state(suite.post("/tasks?wait=30", Map.of("topic", "noop", "subtype", "run")))).isEqualTo("SUCCEEDED");
+        String after = keyFor("after-poison");
+        assertThat(state(submit("/tasks?wait=30", document("put", after, Map.of("ok", true))))).isEqualTo("SUCCEEDED");
+        assertInvariants("a poison record is dead-lettered", List.of(after), List.of());
+    }
+
+    @AfterAll
+    static void printReport() {
+        System.out.printf("scenarios e2e:%n  %s%n", String.join("\n  ", REPORT));
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private String keyFor(String name) {
+        return prefix + name;
+    }
+
+    /** Submits through the gateway and remembers the task, as the checker must hold the suite to every one. */
+    private Suite.Reply submit(String path, Object task) {
+        Suite.Reply reply = suite.post(path, task);
+        if (reply.body().hasNonNull("taskId")) {
+            tasks.add(reply.body().path("taskId").asText());
+        }
+        return reply;
+    }
+
+    /** The same invariants as under faults, for this scenario's tasks and documents; records a line of the report. */
+    private void assertInvariants(String scenario, List<String> keys, List<String> counters) throws Exception {
+        InvariantChecker checker = new InvariantChecker(suite);
+        checker.awaitAllEnded(tasks, WAIT);
+        Map<String, Long> violations = checker.check(tasks, prefix, counters, keys);
+        long total = violations.values().stream().mapToLong(Long::longValue).sum();
+        REPORT.add(String.format("%-36s tasks %3d, faults 0, violations %d%s", scenario, tasks.size(), total,
+                total == 0 ? "" : " " + violations));
+        assertThat(violations).allSatisfy((invariant, count) -> assertThat(count).as(invariant).isZero());
+    }
 
     private static String state(Suite.Reply reply) {
         return reply.body().path("state").asText();
