@@ -79,9 +79,9 @@ class FaultsE2ETest {
         Map<String, Long> violations = checker.check(load.accepted(), prefix, load.counters(), keys);
         long total = violations.values().stream().mapToLong(Long::longValue).sum();
         String line = String.format("%-34s tasks %5d (submissions %d, resent %d), faults %d, violations %d,"
-                        + " recovery ms %s, load %d s, drained %d s after%s", fault.description, load.accepted().size(),
-                load.submissions(), load.resent(), recoveryMs.size(), total, recoveryMs, loadMs / 1000,
-                drainedMs / 1000, total == 0 ? "" : " " + violations);
+                        + " recovery ms %s, load %d s, all ended %d s after; %s%s", fault.description,
+                load.accepted().size(), load.submissions(), load.resent(), recoveryMs.size(), total, recoveryMs,
+                loadMs / 1000, drainedMs / 1000, checker.outcomes(load.accepted()), total == 0 ? "" : " " + violations);
         REPORT.add(line);
         System.out.println("faults e2e: " + line);
 

@@ -52,6 +52,22 @@ final class InvariantChecker {
         });
     }
 
+    /** How the tasks ended, by terminal state, for the report. */
+    Map<String, Long> outcomes(Collection<String> taskIds) throws SQLException {
+        Map<String, Long> outcomes = new java.util.TreeMap<>();
+        try (Connection c = suite.database();
+                PreparedStatement s = c.prepareStatement("SELECT state, count(*) FROM tasks WHERE task_id = ANY (?)"
+                        + " GROUP BY state")) {
+            s.setArray(1, c.createArrayOf("text", taskIds.toArray(new String[0])));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    outcomes.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return outcomes;
+    }
+
     /**
      * The violations of each invariant.
      *
