@@ -53,6 +53,11 @@ public interface WorkerConfig {
         Optional<String> undoUrl();
     }
 
+    /** Partitions of the topics it creates; must equal the broker's {@code tasks.broker.partitions}. */
     @WithDefault("6")
     int partitions();
+
+    /** Replication factor of the topics it creates (3 on a production cluster). */
+    @WithDefault("1")
+    short replicationFactor();
 }
