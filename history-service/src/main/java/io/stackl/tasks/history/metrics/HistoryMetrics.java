@@ -2,7 +2,9 @@ package io.stackl.tasks.history.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The history service's meters; tags never carry ids. */
@@ -24,6 +26,16 @@ public class HistoryMetrics {
         this.writes = Timer.builder(WRITES).description("Fenced document writes (snapshot + write)").register(registry);
         this.eventBatches = Timer.builder(EVENTS + ".batch").description("Transactions storing lifecycle events")
                 .register(registry);
+        // Known series start at 0, so that Prometheus' increase() sees their first event (alerts depend on it).
+        registry.counter(EVENTS);
+        for (String reason : List.of("task-sealed", "task-not-in-flight", "stale-fencing-token",
+                "undeclared-document-key", "task-not-yet-known")) {
+            registry.counter(REFUSALS, "reason", reason);
+        }
+        for (String topic : List.of(Topics.TASK_EVENTS.name(), Topics.TASK_RESULTS.name(),
+                Topics.TASK_ROLLBACKS.name())) {
+            registry.counter(POISON, "source.topic", topic);
+        }
     }
 
     public void written(long nanos) {

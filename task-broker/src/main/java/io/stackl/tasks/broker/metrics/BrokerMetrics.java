@@ -6,9 +6,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.stackl.tasks.broker.config.BrokerConfig;
 import io.stackl.tasks.broker.topology.TaskObserver;
+import io.stackl.tasks.schema.RollbackReport;
+import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskRequest;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,18 +56,37 @@ public class BrokerMetrics implements TaskObserver {
                 .publishPercentileHistogram().register(registry);
         this.deadlineScan = Timer.builder(DEADLINE_SCAN).description("Duration of one deadline scan")
                 .register(registry);
+        // Counters start at 0 for every value known up front: Prometheus' increase() sees nothing in a series that
+        // appears with its first event, so alerts on the first ROLLBACK_FAILED or dead letter would never fire.
+        for (String topic : taskTopics) {
+            for (TaskState state : TaskState.values()) {
+                if (state != TaskState.UNKNOWN) {
+                    transitionCounter(state, topic);
+                }
+            }
+        }
+        for (String topic : List.of(Topics.TASK_REQUESTS.name(), Topics.TASK_COMMANDS.name(),
+                Topics.TASK_RESULTS.name(), Topics.TASK_ROLLBACK_REPORTS.name())) {
+            registry.counter(DEAD_LETTERS, "source.topic", topic);
+        }
+        for (Class<?> input : List.of(TaskRequest.class, TaskCommand.class, TaskResult.class, RollbackReport.class)) {
+            registry.counter(IGNORED, "input", input.getSimpleName());
+        }
+    }
+
+    private Counter transitionCounter(TaskState state, String topic) {
+        return transitions.computeIfAbsent(state + "|" + topic, k -> Counter.builder(TRANSITIONS)
+                .description("Lifecycle events emitted, by the state entered and the task topic")
+                .tag("state", state.toString())
+                .tag("task.topic", topic)
+                .register(registry));
     }
 
     @Override
     public void transition(TaskEvent event) {
         // A rejected request may name any topic; only configured ones become tag values.
         String topic = taskTopics.contains(event.getTopic()) ? event.getTopic() : "other";
-        String key = event.getState() + "|" + topic;
-        transitions.computeIfAbsent(key, k -> Counter.builder(TRANSITIONS)
-                .description("Lifecycle events emitted, by the state entered and the task topic")
-                .tag("state", event.getState().toString())
-                .tag("task.topic", topic)
-                .register(registry)).increment();
+        transitionCounter(event.getState(), topic).increment();
     }
 
     @Override

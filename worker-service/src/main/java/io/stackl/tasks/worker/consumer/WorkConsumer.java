@@ -92,11 +92,12 @@ public class WorkConsumer {
 
     void onStart(@Observes StartupEvent event) {
         List<String> topics = workTopics();
+        metrics.serving(config.topics().orElse(handlers.topics()));
         if (config.provisionTopics()) {
             List<String> all = new ArrayList<>(topics);
             all.add(Topics.TASK_RESULTS.name());
             all.add(Topics.TASK_DEAD_LETTERS);
-            TopicAdmin.ensure(bootstrapServers, all, config.partitions(), (short) 1);
+            TopicAdmin.ensure(bootstrapServers, all, config.partitions(), config.replicationFactor());
         }
         running.set(true);
         pool = Executors.newFixedThreadPool(config.maxParallel(), r -> {

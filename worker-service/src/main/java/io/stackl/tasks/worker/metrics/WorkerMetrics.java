@@ -22,6 +22,17 @@ public class WorkerMetrics {
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
         registry.gauge(IN_FLIGHT, inFlight);
+        // Known series start at 0, so that Prometheus' increase() sees their first event (alerts depend on it).
+        registry.counter(COMPENSATIONS, "outcome", "undone");
+        registry.counter(COMPENSATIONS, "outcome", "failed");
+    }
+
+    /** Starts the per-topic counters at 0 for the topics this worker serves. */
+    public void serving(java.util.Collection<String> topics) {
+        for (String topic : topics) {
+            registry.counter(FAILURES, "task.topic", topic);
+            registry.counter(LATE, "task.topic", topic);
+        }
     }
 
     public void started() {
