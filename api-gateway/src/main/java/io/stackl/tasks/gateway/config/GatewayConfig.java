@@ -26,9 +26,6 @@ public interface GatewayConfig {
     @WithDefault("5s")
     Duration sendTimeout();
 
-    @WithDefault("true")
-    boolean provisionTopics();
-
     Auth auth();
 
     /** API-key authentication and per-client topic permissions. */
@@ -48,7 +45,4 @@ public interface GatewayConfig {
             java.util.Set<String> topics();
         }
     }
-
-    @WithDefault("6")
-    int partitions();
 }
