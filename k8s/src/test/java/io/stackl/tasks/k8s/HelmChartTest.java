@@ -1,0 +1,276 @@
+package io.stackl.tasks.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Helm chart, linted and rendered by Helm itself (helm-java: Helm's Go code as a library), and the manifests read
+ * back: what a cluster would run must match what the services read, reach each other, and keep their promises
+ * (probes, the broker's state on a volume, secrets never inlined). No cluster is needed; none is claimed.
+ */
+class HelmChartTest {
+
+    private static final Path CHART = Path.of("stackl-tasks").toAbsolutePath();
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final List<String> SERVICES = List.of("api-gateway", "task-broker", "worker-service", "history-service");
+
+    /** Helm renders for 1.20 unless told; the chart needs 1.25+ (policy/v1, autoscaling/v2). */
+    private static final String KUBERNETES = "1.30.0";
+
+    @TempDir
+    static Path work;
+
+    /** The values an operator must give: the infrastructure. */
+    private static final Map<String, Object> REQUIRED = Map.of(
+            "kafka.bootstrapServers", "kafka-bootstrap.kafka:9092",
+            "schemaRegistry.url", "http://registry.registry:8080/apis/registry/v3",
+            "postgresql.jdbcUrl", "jdbc:postgresql://postgres.db:5432/stackl",
+            "postgresql.existingSecret", "stackl-db");
+
+    private static Path chartWithRequiredValues;
+
+    @BeforeAll
+    static void copyChartWithTheRequiredValues() throws IOException {
+        // helm lint takes no values; lint a copy (symlinked files resolved) whose values.yaml has them.
+        chartWithRequiredValues = work.resolve("stackl-tasks");
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path file : files.toList()) {
+                Path target = chartWithRequiredValues.resolve(CHART.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(file, target);
+                }
+            }
+        }
+        ObjectNode values = (ObjectNode) YAML.readTree(CHART.resolve("values.yaml").toFile());
+        REQUIRED.forEach((key, value) -> {
+            String[] path = key.split("\\.");
+            ((ObjectNode) values.path(path[0])).put(path[1], value.toString());
+        });
+        YAML.writeValue(chartWithRequiredValues.resolve("values.yaml").toFile(), values);
+    }
+
+    @Test
+    void shouldPassHelmLint() {
+        LintResult lint = new Helm(chartWithRequiredValues).lint().strict().call();
+
+        assertThat(lint.getMessages()).as("helm lint --strict").noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+        assertThat(lint.isFailed()).isFalse();
+    }
+
+    @Test
+    void shouldRunEveryServiceWithProbesAndTheSameInfrastructure() throws IOException {
+        List<JsonNode> manifests = render(t -> t);
+
+        for (String service : SERVICES) {
+            JsonNode container = container(manifests, service);
+            assertThat(container.path("image").asText()).isEqualTo("ghcr.io/stackl-tasks/" + service + ":0.1.0");
+            assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
+            assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
+            assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
+            assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
+            Map<String, String> env = env(container);
+            assertThat(env).containsEntry("HTTP_PORT", "8080")
+                    .containsEntry("KAFKA_BOOTSTRAP_SERVERS", "kafka-bootstrap.kafka:9092")
+                    .containsEntry("SCHEMA_REGISTRY_URL", "http://registry.registry:8080/apis/registry/v3");
+            if (!service.equals("api-gateway")) {
+                // They create topics. Co-partitioning: one partition count everywhere, or the broker refuses to start.
+                assertThat(env).containsEntry("TASKS_PARTITIONS", "6").containsEntry("TASKS_REPLICATION_FACTOR", "3");
+            }
+            assertThat(kind(manifests, "Service", "release-" + service)).as("Service of " + service).isNotNull();
+            assertThat(kind(manifests, "PodDisruptionBudget", "release-" + service)).isNotNull();
+        }
+    }
+
+    @Test
+    void shouldSetOnlyVariablesTheServicesRead() throws IOException {
+        List<JsonNode> manifests = render(t -> t);
+
+        for (String service : SERVICES) {
+            String properties = Files.readString(ROOT.resolve(service + "/src/main/resources/application.properties"));
+            for (String variable : env(container(manifests, service)).keySet()) {
+                assertThat(properties).as(service + " reads " + variable).contains("${" + variable + ":");
+            }
+        }
+    }
+
+    @Test
+    void shouldWireTheServicesToEachOther() throws IOException {
+        List<JsonNode> manifests = render(t -> t);
+
+        Map<String, String> gateway = env(container(manifests, "api-gateway"));
+        assertThat(gateway).containsEntry("TASK_BROKER_URL", "http://release-task-broker:8080")
+                .containsEntry("HISTORY_URL", "http://release-history-service:8080");
+        assertThat(env(container(manifests, "worker-service"))).containsEntry("HISTORY_URL",
+                "http://release-history-service:8080");
+        for (String url : List.of(gateway.get("TASK_BROKER_URL"), gateway.get("HISTORY_URL"))) {
+            String name = url.substring("http://".length(), url.lastIndexOf(':'));
+            JsonNode service = kind(manifests, "Service", name);
+            assertThat(service).as("Service " + name).isNotNull();
+            assertThat(service.at("/spec/ports/0/port").asInt()).isEqualTo(8080);
+        }
+    }
+
+    @Test
+    void shouldKeepTheBrokerStateOnAVolumeAndAdvertiseThePodAddress() throws IOException {
+        List<JsonNode> manifests = render(t -> t);
+
+        JsonNode broker = kind(manifests, "StatefulSet", "release-task-broker");
+        assertThat(broker).isNotNull();
+        assertThat(broker.at("/spec/volumeClaimTemplates/0/metadata/name").asText()).isEqualTo("state");
+        JsonNode container = container(manifests, "task-broker");
+        assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo(env(container).get("TASKS_BROKER_STATE_DIR"));
+        JsonNode advertised = envEntry(container, "TASKS_BROKER_ADVERTISED_HOST");
+        assertThat(advertised.at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("status.podIP");
+
+        List<JsonNode> withoutPersistence = render(t -> t.set("broker.persistence.enabled", false));
+        JsonNode ephemeral = kind(withoutPersistence, "StatefulSet", "release-task-broker");
+        assertThat(ephemeral.at("/spec/volumeClaimTemplates").isMissingNode()).isTrue();
+        assertThat(ephemeral.at("/spec/template/spec/volumes/0/emptyDir").isObject()).isTrue();
+    }
+
+    @Test
+    void shouldReadTheDatabasePasswordFromASecret() throws IOException {
+        JsonNode password = envEntry(container(render(t -> t), "history-service"), "DB_PASSWORD");
+        assertThat(password.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("stackl-db");
+        assertThat(password.has("value")).as("never inlined").isFalse();
+
+        List<JsonNode> trial = render(t -> t.set("postgresql.existingSecret", "").set("postgresql.password", "s3cret"));
+        assertThat(envEntry(container(trial, "history-service"), "DB_PASSWORD").at("/valueFrom/secretKeyRef/name")
+                .asText()).isEqualTo("release-database");
+        assertThat(kind(trial, "Secret", "release-database").at("/stringData/password").asText()).isEqualTo("s3cret");
+    }
+
+    @Test
+    void shouldRefuseToRenderWithoutTheInfrastructureNamingTheValue() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("release").withKubeVersion(KUBERNETES).call())
+                .hasMessageContaining("kafka.bootstrapServers is required");
+        assertThatThrownBy(() -> render(t -> t.set("postgresql.existingSecret", "")))
+                .hasMessageContaining("postgresql.existingSecret");
+    }
+
+    @Test
+    void shouldConfigureApiKeysAsHashesInAMountedSecret() throws IOException {
+        String hash = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+        List<JsonNode> manifests = render(t -> t.set("gateway.auth.enabled", true)
+                .set("gateway.auth.clients[0].name", "ci").set("gateway.auth.clients[0].keySha256", hash)
+                .set("gateway.auth.clients[0].topics", "document"));
+
+        String properties = kind(manifests, "Secret", "release-api-gateway-auth").at("/stringData/application.properties").asText();
+        assertThat(properties).contains("tasks.gateway.auth.enabled=true",
+                "tasks.gateway.auth.clients.ci.key-sha256=" + hash, "tasks.gateway.auth.clients.ci.topics=document");
+        // Quarkus reads config/application.properties from its working directory, /deployments in the image.
+        assertThat(container(manifests, "api-gateway").at("/volumeMounts/0/mountPath").asText())
+                .isEqualTo("/deployments/config");
+
+        assertThatThrownBy(() -> render(t -> t.set("gateway.auth.enabled", true)
+                .set("gateway.auth.clients[0].name", "ci").set("gateway.auth.clients[0].keySha256", "plain-key")
+                .set("gateway.auth.clients[0].topics", "*")))
+                .hasMessageContaining("keySha256 must be 64 lower-case hex characters");
+    }
+
+    @Test
+    void shouldShipTheRulesAndDashboardsOfDeploy() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("monitoring.serviceMonitor.enabled", true)
+                .set("monitoring.prometheusRule.enabled", true).set("monitoring.grafanaDashboards.enabled", true));
+
+        JsonNode monitor = kind(manifests, "ServiceMonitor", "release-stackl-tasks");
+        assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+        JsonNode rules = kind(manifests, "PrometheusRule", "release-stackl-tasks");
+        assertThat(rules.path("spec")).isEqualTo(YAML.readTree(ROOT.resolve("deploy/prometheus/stackl-tasks-rules.yaml").toFile()));
+        JsonNode dashboards = kind(manifests, "ConfigMap", "release-stackl-tasks-dashboards");
+        assertThat(dashboards.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+        try (Stream<Path> files = Files.list(ROOT.resolve("deploy/grafana/dashboards"))) {
+            for (Path dashboard : files.toList()) {
+                assertThat(new ObjectMapper().readTree(dashboards.path("data").path(dashboard.getFileName().toString()).asText()))
+                        .isEqualTo(new ObjectMapper().readTree(dashboard.toFile()));
+            }
+        }
+        assertThat(render(t -> t)).noneMatch(m -> Set.of("ServiceMonitor", "PrometheusRule").contains(m.path("kind").asText()));
+    }
+
+    @Test
+    void shouldScaleWorkersUpToThePartitionCount() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("workers.autoscaling.enabled", true)
+                .set("workers.autoscaling.maxReplicas", 50));
+
+        JsonNode hpa = kind(manifests, "HorizontalPodAutoscaler", "release-worker-service");
+        assertThat(hpa.at("/spec/maxReplicas").asInt()).as("more workers than partitions would idle").isEqualTo(6);
+        assertThat(kind(manifests, "Deployment", "release-worker-service").at("/spec/replicas").isMissingNode())
+                .as("the autoscaler owns the replica count").isTrue();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static List<JsonNode> render(UnaryOperator<TemplateCommand> options) throws IOException {
+        TemplateCommand template = new Helm(CHART).template().withName("release").withKubeVersion(KUBERNETES);
+        for (Map.Entry<String, Object> value : REQUIRED.entrySet()) {
+            template = template.set(value.getKey(), value.getValue());
+        }
+        String rendered = options.apply(template).call();
+        List<JsonNode> manifests = new ArrayList<>();
+        for (JsonNode document : YAML.readValues(YAML.createParser(rendered), JsonNode.class).readAll()) {
+            if (document != null && !document.isNull() && !document.isEmpty()) {
+                manifests.add(document);
+            }
+        }
+        assertThat(manifests).isNotEmpty();
+        return manifests;
+    }
+
+    private static JsonNode kind(List<JsonNode> manifests, String kind, String name) {
+        return manifests.stream().filter(m -> kind.equals(m.path("kind").asText())
+                && name.equals(m.at("/metadata/name").asText())).findFirst().orElse(null);
+    }
+
+    private static JsonNode container(List<JsonNode> manifests, String service) {
+        JsonNode workload = manifests.stream().filter(m -> Set.of("Deployment", "StatefulSet").contains(m.path("kind").asText())
+                && ("release-" + service).equals(m.at("/metadata/name").asText())).findFirst().orElseThrow(
+                        () -> new AssertionError("no workload for " + service));
+        return workload.at("/spec/template/spec/containers/0");
+    }
+
+    private static Map<String, String> env(JsonNode container) {
+        Map<String, String> env = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (JsonNode entry : container.path("env")) {
+            assertThat(seen.add(entry.path("name").asText())).as("set once: " + entry.path("name")).isTrue();
+            env.put(entry.path("name").asText(), entry.path("value").asText(null));
+        }
+        return env;
+    }
+
+    private static JsonNode envEntry(JsonNode container, String name) {
+        for (JsonNode entry : container.path("env")) {
+            if (name.equals(entry.path("name").asText())) {
+                return entry;
+            }
+        }
+        throw new AssertionError(name + " not set");
+    }
+}

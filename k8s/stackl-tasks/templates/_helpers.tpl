@@ -1,0 +1,155 @@
+{{/* Names: <release>-<service>, shortened to Kubernetes' 63 characters. */}}
+{{- define "stackl.fullname" -}}
+{{- printf "%s-%s" .root.Release.Name .service | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "stackl.labels" -}}
+app.kubernetes.io/name: {{ .service }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/part-of: stackl-tasks
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{- define "stackl.selector" -}}
+app.kubernetes.io/name: {{ .service }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{- define "stackl.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry .service (default .root.Chart.AppVersion .root.Values.image.tag) -}}
+{{- end -}}
+
+{{/* The infrastructure every service reaches; rendering fails naming the value to set. */}}
+{{- define "stackl.commonEnv" -}}
+- name: KAFKA_BOOTSTRAP_SERVERS
+  value: {{ required "kafka.bootstrapServers is required (your Kafka's bootstrap servers)" .Values.kafka.bootstrapServers | quote }}
+- name: SCHEMA_REGISTRY_URL
+  value: {{ required "schemaRegistry.url is required (Apicurio Registry's /apis/registry/v3 URL)" .Values.schemaRegistry.url | quote }}
+{{- end -}}
+
+{{/* For the services that create topics: one partition count everywhere (co-partitioning), one replication factor. */}}
+{{- define "stackl.topicEnv" -}}
+- name: TASKS_PARTITIONS
+  value: {{ .Values.kafka.partitions | quote }}
+- name: TASKS_REPLICATION_FACTOR
+  value: {{ .Values.kafka.replicationFactor | quote }}
+{{- end -}}
+
+{{/* The task topics the broker accepts, and the history service sends compensation work for. */}}
+{{- define "stackl.taskTopicsEnv" -}}
+- name: TASKS_BROKER_TASK_TOPICS
+  value: {{ join "," .Values.taskTopics | quote }}
+{{- end -}}
+
+{{- define "stackl.dbEnv" -}}
+- name: DB_JDBC_URL
+  value: {{ required "postgresql.jdbcUrl is required (jdbc:postgresql://host:5432/database)" .Values.postgresql.jdbcUrl | quote }}
+- name: DB_USERNAME
+  value: {{ .Values.postgresql.username | quote }}
+- name: DB_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "stackl.fullname" (dict "root" . "service" "database")) .Values.postgresql.existingSecret }}
+      key: {{ .Values.postgresql.passwordKey }}
+{{- end -}}
+
+{{/*
+The container every service runs: the Quarkus fast-jar image, HTTP on 8080, health and metrics under /q.
+Arguments: root, service, values (the service's block), env (its own variables, a YAML list string).
+*/}}
+{{- define "stackl.container" -}}
+- name: {{ .service }}
+  image: {{ include "stackl.image" . }}
+  imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+  ports:
+    - name: http
+      containerPort: 8080
+  env:
+    - name: HTTP_PORT
+      value: "8080"
+    {{- include "stackl.commonEnv" .root | nindent 4 }}
+    {{- with .env }}
+    {{- . | nindent 4 }}
+    {{- end }}
+    {{- range $name, $value := .values.env }}
+    - name: {{ $name }}
+      value: {{ $value | quote }}
+    {{- end }}
+  {{- with .volumeMounts }}
+  volumeMounts:
+    {{- . | nindent 4 }}
+  {{- end }}
+  startupProbe:
+    httpGet: {path: /q/health/started, port: http}
+    periodSeconds: 2
+    failureThreshold: 90
+  readinessProbe:
+    httpGet: {path: /q/health/ready, port: http}
+    periodSeconds: 5
+  livenessProbe:
+    httpGet: {path: /q/health/live, port: http}
+    periodSeconds: 10
+    failureThreshold: 3
+  resources:
+    {{- toYaml .values.resources | nindent 4 }}
+  securityContext:
+    {{- toYaml .root.Values.securityContext | nindent 4 }}
+{{- end -}}
+
+{{- define "stackl.podSpecCommon" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* A ClusterIP Service on the http port, used for traffic and for scraping. */}}
+{{- define "stackl.service" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "stackl.fullname" . }}
+  labels:
+    {{- include "stackl.labels" . | nindent 4 }}
+spec:
+  type: {{ .type | default "ClusterIP" }}
+  selector:
+    {{- include "stackl.selector" . | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ .port | default 8080 }}
+      targetPort: http
+{{- end -}}
+
+{{- define "stackl.pdb" -}}
+{{- if .root.Values.podDisruptionBudget.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "stackl.fullname" . }}
+  labels:
+    {{- include "stackl.labels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ .root.Values.podDisruptionBudget.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "stackl.selector" . | nindent 6 }}
+{{- end }}
+{{- end -}}
