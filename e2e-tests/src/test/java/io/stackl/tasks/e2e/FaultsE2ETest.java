@@ -2,6 +2,7 @@ package io.stackl.tasks.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stackl.tasks.infra.ServiceProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,24 +112,16 @@ class FaultsE2ETest {
                 midTask.add(key);
                 Awaitility.await().atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(50))
                         .until(() -> suite.get("/documents/" + key).status() == 200);
-                long killedAt = System.nanoTime();
-                suite.crashAndRestart(suite.worker);
-                return killedAt;
+                return crash(suite.worker);
             }
             case TASK_BROKER -> {
-                long killedAt = System.nanoTime();
-                suite.crashAndRestart(suite.broker);
-                return killedAt;
+                return crash(suite.broker);
             }
             case HISTORY_SERVICE -> {
-                long killedAt = System.nanoTime();
-                suite.crashAndRestart(suite.history);
-                return killedAt;
+                return crash(suite.history);
             }
             case API_GATEWAY -> {
-                long killedAt = System.nanoTime();
-                suite.crashAndRestart(suite.gateway);
-                return killedAt;
+                return crash(suite.gateway);
             }
             case KAFKA -> {
                 long killedAt = System.nanoTime();
@@ -138,6 +131,12 @@ class FaultsE2ETest {
             }
             default -> throw new IllegalArgumentException(fault.name());
         }
+    }
+
+    private long crash(ServiceProcess service) {
+        long killedAt = System.nanoTime();
+        suite.crashAndRestart(service);
+        return killedAt;
     }
 
     /** Recovered: a task makes the whole trip through the gateway again. */
