@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.awaitility.Awaitility;
 
 /**
@@ -54,7 +56,7 @@ final class InvariantChecker {
 
     /** How the tasks ended, by terminal state, for the report. */
     Map<String, Long> outcomes(Collection<String> taskIds) throws SQLException {
-        Map<String, Long> outcomes = new java.util.TreeMap<>();
+        Map<String, Long> outcomes = new TreeMap<>();
         try (Connection c = suite.database();
                 PreparedStatement s = c.prepareStatement("SELECT state, count(*) FROM tasks WHERE task_id = ANY (?)"
                         + " GROUP BY state")) {
@@ -136,7 +138,7 @@ final class InvariantChecker {
                 + " ORDER BY r.started_at")) {
             s.setString(1, counter);
             long overlaps = 0;
-            java.sql.Timestamp previousEnd = null;
+            Timestamp previousEnd = null;
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     if (previousEnd != null && rs.getTimestamp(1).before(previousEnd)) {

@@ -2,10 +2,12 @@ package io.stackl.tasks.e2e;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +34,7 @@ final class Load implements AutoCloseable {
     private final AtomicInteger submissions = new AtomicInteger();
     private final AtomicInteger resent = new AtomicInteger();
     private final AtomicInteger unanswered = new AtomicInteger();
-    private final List<String> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> unexpected = new CopyOnWriteArrayList<>();
     private final Set<String> accepted = ConcurrentHashMap.newKeySet();
     private final List<Thread> clients = new ArrayList<>();
 
@@ -158,7 +160,7 @@ final class Load implements AutoCloseable {
                             Map.of("op", "wait", "ms", 1_000))),
                     "changedDocumentKeys", List.of(doc));
         }
-        Map<String, Object> withTimeouts = new java.util.HashMap<>(task);
+        Map<String, Object> withTimeouts = new HashMap<>(task);
         withTimeouts.put("queueTimeoutMs", 120_000);
         withTimeouts.put("timeoutMs", 10_000);
         return withTimeouts;

@@ -84,15 +84,19 @@ public class WorkConsumer {
         this.registryUrl = registryUrl;
     }
 
+    /** The task topics this worker serves: the configured ones, else every topic a handler serves. */
+    private Set<String> servedTopics() {
+        return config.topics().orElse(handlers.topics());
+    }
+
     /** The work topics this worker reads. */
     public List<String> workTopics() {
-        Set<String> topics = config.topics().orElse(handlers.topics());
-        return topics.stream().sorted().map(Topics::workTopic).toList();
+        return servedTopics().stream().sorted().map(Topics::workTopic).toList();
     }
 
     void onStart(@Observes StartupEvent event) {
         List<String> topics = workTopics();
-        metrics.serving(config.topics().orElse(handlers.topics()));
+        metrics.serving(servedTopics());
         if (config.provisionTopics()) {
             List<String> all = new ArrayList<>(topics);
             all.add(Topics.TASK_RESULTS.name());

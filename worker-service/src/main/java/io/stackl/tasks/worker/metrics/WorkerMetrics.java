@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The worker's meters. Topic and subtype tags come from work items the broker validated against its topic list. */
@@ -28,7 +29,7 @@ public class WorkerMetrics {
     }
 
     /** Starts the per-topic counters at 0 for the topics this worker serves. */
-    public void serving(java.util.Collection<String> topics) {
+    public void serving(Collection<String> topics) {
         for (String topic : topics) {
             registry.counter(FAILURES, "task.topic", topic);
             registry.counter(LATE, "task.topic", topic);
