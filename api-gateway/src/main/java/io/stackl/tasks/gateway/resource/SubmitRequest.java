@@ -12,14 +12,15 @@ import java.util.Map;
  * The body of {@code POST /tasks}.
  *
  * @param includedDocuments key → the value the producer saw (the task carries it to the worker)
- * @param changedDocumentKeys the keys the task will change; the broker locks them all or none
+ * @param changedDocumentKeys the keys the task will change; the broker locks them all or none. Each key follows the
+ *     document-key rule of {@code ContentRules} (checked in {@code TaskService}, with a message that names the key)
  */
 public record SubmitRequest(
         @NotBlank @Pattern(regexp = "[a-zA-Z0-9_-]{1,200}", message = "letters, digits, '_' and '-', at most 200")
         String topic,
-        @NotBlank @Size(max = 200) String subtype,
+        @NotBlank String subtype,
         JsonNode arguments,
         Map<String, JsonNode> includedDocuments,
-        @Size(max = 256) List<@NotBlank @Size(max = 1024) String> changedDocumentKeys,
+        @Size(max = 256) List<String> changedDocumentKeys,
         @Positive Long queueTimeoutMs,
         @Positive Long timeoutMs) {}

@@ -11,6 +11,7 @@ import io.stackl.tasks.gateway.messaging.TaskEventHub;
 import io.stackl.tasks.gateway.messaging.TaskSubmitter;
 import io.stackl.tasks.gateway.query.Backends;
 import io.stackl.tasks.gateway.resource.SubmitRequest;
+import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.IncludedDocument;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
@@ -73,6 +74,7 @@ public class TaskService {
             throw GatewayException.invalid("arguments are " + arguments.length() + " bytes; at most "
                     + config.maxArgumentsBytes() + " are accepted", Map.of("field", "arguments"));
         }
+        refuseWhatCannotBeStored(body, arguments, idempotencyKey, source);
         String taskId = UUID.randomUUID().toString();
         TaskRequest request = TaskRequest.newBuilder()
                 .setId(taskId).setTopic(body.topic()).setSubtype(body.subtype()).setSource(source)
@@ -108,6 +110,58 @@ public class TaskService {
                     }
                 })
                 .thenApply(event -> new Submitted(taskId, event, last[0]));
+    }
+
+    /**
+     * The content rules (docs/content-rules.md) that the broker applies again at its intake: everything of the request
+     * that reaches PostgreSQL is checked here, so that the client hears why at once, as a 400 naming the field.
+     */
+    private static void refuseWhatCannotBeStored(SubmitRequest body, String arguments, String idempotencyKey,
+            String source) {
+        List<String> keys = body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys();
+        for (int i = 0; i < keys.size(); i++) {
+            String problem = ContentRules.documentKeyProblem(keys.get(i));
+            if (problem != null) {
+                throw GatewayException.invalid(problem, extras("changedDocumentKeys[" + i + "]", keys.get(i)));
+            }
+        }
+        if (body.includedDocuments() != null) {
+            for (Map.Entry<String, JsonNode> document : body.includedDocuments().entrySet()) {
+                String problem = ContentRules.documentKeyProblem(document.getKey());
+                if (problem == null && document.getValue() != null) {
+                    problem = ContentRules.jsonProblem("the included document " + ContentRules.quote(document.getKey()),
+                            document.getValue().toString());
+                }
+                if (problem != null) {
+                    throw GatewayException.invalid(problem, extras("includedDocuments", document.getKey()));
+                }
+            }
+        }
+        String problem = ContentRules.jsonProblem("arguments", arguments);
+        if (problem != null) {
+            throw GatewayException.invalid(problem, Map.of("field", "arguments"));
+        }
+        problem = ContentRules.nameProblem("the subtype", body.subtype(), ContentRules.MAX_NAME_CHARS);
+        if (problem != null) {
+            throw GatewayException.invalid(problem, Map.of("field", "subtype"));
+        }
+        problem = ContentRules.nameProblem("the Idempotency-Key", idempotencyKey, ContentRules.MAX_NAME_CHARS);
+        if (problem != null) {
+            throw GatewayException.invalid(problem, Map.of("field", "Idempotency-Key"));
+        }
+        problem = ContentRules.nameProblem("the client name", source, ContentRules.MAX_NAME_CHARS);
+        if (problem != null) {
+            // The configured client name is what the task's source becomes; a bad one is the operator's to fix.
+            throw GatewayException.invalid(problem + " (fix the gateway's API key configuration)",
+                    Map.of("field", "source"));
+        }
+    }
+
+    private static Map<String, Object> extras(String field, String key) {
+        Map<String, Object> extras = new java.util.LinkedHashMap<>();
+        extras.put("field", field);
+        extras.put("key", key == null ? "" : key);
+        return extras;
     }
 
     private final java.util.concurrent.atomic.AtomicLong submissions = new java.util.concurrent.atomic.AtomicLong();

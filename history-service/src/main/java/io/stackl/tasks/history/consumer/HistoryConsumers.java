@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -41,8 +43,9 @@ import org.jboss.logging.Logger;
  * Two consumer loops. The recorder stores task events and results in batches (one database transaction per poll)
  * and ends rollbacks whose compensation the workers reported. The rollback loop carries out rollback commands.
  * Offsets are committed only after the database committed and every record they caused was acknowledged; a failure
- * rewinds to the last committed offset and tries again. A record that cannot be decoded goes to the dead-letter
- * topic and the loop goes on.
+ * rewinds to the last committed offset and tries again. A record that cannot be decoded, or that the database refuses
+ * for its content ({@link ContentErrors}), goes to the dead-letter topic and the loop goes on: only the database or
+ * Kafka being unavailable makes it wait.
  */
 @ApplicationScoped
 public class HistoryConsumers {
@@ -165,28 +168,90 @@ public class HistoryConsumers {
         }
     }
 
+    /** A decoded value with the record it came from, so that a value the database refuses can be dead-lettered. */
+    private record Decoded<T>(ConsumerRecord<String, byte[]> record, T value) {}
+
     private void record(ConsumerRecords<String, byte[]> records, Outbox outbox) {
-        List<TaskEvent> events = new ArrayList<>();
-        List<TaskResult> results = new ArrayList<>();
+        List<Decoded<TaskEvent>> events = new ArrayList<>();
+        List<Decoded<TaskResult>> results = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
                 if (record.topic().equals(Topics.TASK_EVENTS.name())) {
-                    events.add(require(eventReader.deserialize(record.topic(), record.value()), record));
+                    events.add(new Decoded<>(record, require(eventReader.deserialize(record.topic(), record.value()),
+                            record)));
                 } else {
-                    results.add(require(resultReader.deserialize(record.topic(), record.value()), record));
+                    results.add(new Decoded<>(record, require(resultReader.deserialize(record.topic(), record.value()),
+                            record)));
                 }
             } catch (SerializationException e) {
                 outbox.deadLetter(record, e);
                 metrics.deadLettered(record.topic());
             }
         }
-        recorder.recordEvents(events);
-        recorder.recordResults(results);
-        for (TaskResult result : results) {
-            if (result.getKind() == WorkKind.COMPENSATE) {
-                outbox.send(rollbacks.compensated(result));
+        storeIsolating(events, recorder::recordEvents, ContentErrors::storableCopy, outbox);
+        storeIsolating(results, recorder::recordResults, ContentErrors::storableCopy, outbox);
+        for (Decoded<TaskResult> result : results) {
+            if (result.value().getKind() == WorkKind.COMPENSATE) {
+                try {
+                    outbox.send(rollbacks.compensated(result.value()));
+                } catch (RuntimeException e) {
+                    if (!ContentErrors.isContent(e)) {
+                        throw e;
+                    }
+                    setAside(result.record(), e, outbox);
+                }
             }
         }
+    }
+
+    /**
+     * Stores the batch in one transaction. If the database refuses it for what a record holds, finds that record by
+     * storing one at a time, dead-letters it with the reason, and stores a storable copy instead (so that its task
+     * keeps a history and ends cleanly: a fence with a changed key refuses the task's writes, and it rolls back). An
+     * infrastructure error is thrown: the loop rewinds and tries the same batch again.
+     */
+    private <T> void storeIsolating(List<Decoded<T>> batch, Consumer<List<T>> store, UnaryOperator<T> storableCopy,
+            Outbox outbox) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            store.accept(batch.stream().map(Decoded::value).toList());
+            return;
+        } catch (RuntimeException e) {
+            if (!ContentErrors.isContent(e)) {
+                throw e;
+            }
+            LOG.warnf("a batch of %d was refused for its content (%s); storing its records one by one", batch.size(),
+                    e.getMessage());
+        }
+        for (Decoded<T> item : batch) {
+            try {
+                store.accept(List.of(item.value()));
+            } catch (RuntimeException e) {
+                if (!ContentErrors.isContent(e)) {
+                    throw e;
+                }
+                setAside(item.record(), e, outbox);
+                try {
+                    store.accept(List.of(storableCopy.apply(item.value())));
+                } catch (RuntimeException again) {
+                    if (!ContentErrors.isContent(again)) {
+                        throw again;
+                    }
+                    LOG.errorf("even the storable copy of %s-%d@%d was refused; only the dead letter keeps it: %s",
+                            item.record().topic(), item.record().partition(), item.record().offset(),
+                            again.getMessage());
+                }
+            }
+        }
+    }
+
+    private void setAside(ConsumerRecord<String, byte[]> record, RuntimeException error, Outbox outbox) {
+        LOG.warnf("record %s-%d@%d refused by the database for its content, dead-lettered: %s", record.topic(),
+                record.partition(), record.offset(), error.getMessage());
+        outbox.deadLetter(record, error);
+        metrics.deadLettered(record.topic());
     }
 
     private void rollback(ConsumerRecords<String, byte[]> records, Outbox outbox) {
@@ -200,7 +265,16 @@ public class HistoryConsumers {
                 continue;
             }
             LOG.infof("rollback taskId=%s cause=%s", command.getTaskId(), command.getCause());
-            outbox.send(rollbacks.rollback(command, config.compensationTimeout()));
+            try {
+                outbox.send(rollbacks.rollback(command, config.compensationTimeout()));
+            } catch (RuntimeException e) {
+                if (!ContentErrors.isContent(e)) {
+                    throw e;
+                }
+                // Nothing was restored (the transaction rolled back). Say so, so that the task ends visibly.
+                setAside(record, e, outbox);
+                outbox.send(rollbacks.refused(command, e.getMessage()));
+            }
         }
     }
 

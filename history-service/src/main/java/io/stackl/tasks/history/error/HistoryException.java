@@ -82,6 +82,11 @@ public class HistoryException extends RuntimeException {
                 "No " + what + " '" + id + "'", Map.of(what.equals("task") ? "taskId" : "key", id));
     }
 
+    /** A value that the content rules (docs/content-rules.md) refuse: PostgreSQL could not store it as sent. */
+    public static HistoryException invalidContent(String detail) {
+        return new HistoryException(400, "/problems/invalid-content", "Content cannot be stored", detail, Map.of());
+    }
+
     public static HistoryException badRequest(String detail) {
         return new HistoryException(400, "/problems/invalid-request", "Invalid request", detail, Map.of());
     }

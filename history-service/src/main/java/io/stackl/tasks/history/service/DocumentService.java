@@ -4,6 +4,7 @@ import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
 
 import io.stackl.tasks.history.error.HistoryException;
 import io.stackl.tasks.history.metrics.HistoryMetrics;
+import io.stackl.tasks.schema.ContentRules;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
 import java.sql.Connection;
@@ -48,6 +49,7 @@ public class DocumentService {
     /** Records what undoes an external action before the handler does it; a snapshot of kind EXTERNAL. */
     public int recordUndo(String taskId, long fencingToken, String handlerTopic, String handlerSubtype, String undoJson) {
         try {
+            refuseUnstorable(null, undoJson == null ? "" : undoJson, "the undo record");
             return inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken);
                 int seq = fence.lastSnapshotSeq() + 1;
@@ -74,6 +76,7 @@ public class DocumentService {
     private WriteResult write(String key, String taskId, long fencingToken, String valueJson) {
         long started = System.nanoTime();
         try {
+            refuseUnstorable(key, valueJson, "the value of " + ContentRules.quote(key));
             WriteResult result = inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken);
                 if (!fence.declaredKeys().contains(key)) {
@@ -119,6 +122,17 @@ public class DocumentService {
         } catch (HistoryException e) {
             metrics.refused(e.type());
             throw e;
+        }
+    }
+
+    /** Checked before the transaction: a value PostgreSQL would refuse is the writer's error, not the database's. */
+    private static void refuseUnstorable(String key, String json, String what) {
+        String problem = key == null ? null : ContentRules.documentKeyProblem(key);
+        if (problem == null) {
+            problem = ContentRules.jsonProblem(what, json);
+        }
+        if (problem != null) {
+            throw HistoryException.invalidContent(problem);
         }
     }
 

@@ -6,6 +6,7 @@ import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.schema.CompensationAction;
 import io.stackl.tasks.schema.CompensationEvent;
 import io.stackl.tasks.schema.CompensationOutcome;
+import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.RollbackReport;
 import io.stackl.tasks.schema.TaskFailure;
@@ -101,6 +102,20 @@ public class RollbackService {
         return plan;
     }
 
+    /**
+     * The plan for a rollback command that the database refused for its content (nothing was restored): a report
+     * that the rollback failed, with the reason, so that the task ends visibly instead of waiting out its timeout.
+     */
+    public Plan refused(RollbackCommand command, String reason) {
+        TaskFailure failure = TaskFailure.newBuilder().setCode("ROLLBACK_REFUSED")
+                .setMessage(ContentRules.storable("the history service could not store this rollback: " + reason))
+                .setRetryable(false).build();
+        RollbackReport report = RollbackReport.newBuilder().setTaskId(command.getTaskId()).setRolledBack(false)
+                .setRestoredDocuments(0).setCompensatedActions(0).setFailure(failure).setFinishedAt(Instant.now())
+                .build();
+        return new Plan(command.getTaskId(), List.of(), report, null);
+    }
+
     /** The workers' report on a COMPENSATE work item: the rollback ends with it. */
     public Plan compensated(TaskResult result) {
         return inTransaction(dataSource, c -> {
@@ -124,12 +139,13 @@ public class RollbackService {
                                 .setOccurredAt(now).build());
                         if (!outcome.getSucceeded()) {
                             failures.add("#" + outcome.getSequence() + ": " + (outcome.getFailure() == null ? "failed"
-                                    : outcome.getFailure().getCode() + " " + outcome.getFailure().getMessage()));
+                                    : ContentRules.storable(outcome.getFailure().getCode() + " "
+                                            + outcome.getFailure().getMessage())));
                         }
                     }
                     boolean ok = result.getSucceeded() && failures.isEmpty();
                     TaskFailure failure = ok ? null : TaskFailure.newBuilder().setCode("COMPENSATION_FAILED")
-                            .setMessage(failures.isEmpty() ? String.valueOf(result.getFailure())
+                            .setMessage(failures.isEmpty() ? ContentRules.storable(String.valueOf(result.getFailure()))
                                     : String.join("; ", failures)).setRetryable(false).build();
                     try (PreparedStatement u = c.prepareStatement("UPDATE rollbacks SET status = ?, failure_code = ?,"
                             + " failure_message = ?, finished_at = ? WHERE task_id = ?")) {

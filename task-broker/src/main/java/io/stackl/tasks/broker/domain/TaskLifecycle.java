@@ -1,8 +1,8 @@
 package io.stackl.tasks.broker.domain;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import static io.stackl.tasks.schema.ContentRules.quote;
+import static io.stackl.tasks.schema.ContentRules.storable;
+
 import io.stackl.tasks.broker.domain.BrokerTask.Failure;
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
 import io.stackl.tasks.schema.RollbackCommand;
@@ -13,9 +13,9 @@ import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskFailure;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
-import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
+import io.stackl.tasks.schema.ContentRules;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -34,15 +34,15 @@ import java.util.TreeSet;
  */
 public final class TaskLifecycle {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<TaskState> CANCELLABLE =
             EnumSet.of(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED);
-    private static final int MAX_ID_LENGTH = 200;
 
     private final BrokerSettings settings;
+    private final RequestValidation validation;
 
     public TaskLifecycle(BrokerSettings settings) {
         this.settings = settings;
+        this.validation = new RequestValidation(settings);
     }
 
     // ---------------------------------------------------------------- acceptance
@@ -53,13 +53,15 @@ public final class TaskLifecycle {
         if (existing != null) {
             return Outcome.ignored(existing, "task id " + spec.id() + " is already known (" + existing.state() + ")");
         }
-        String invalid = validate(spec);
+        // The intake validated already (so that an invalid request never takes an idempotency key); checked again
+        // here for admissions that were in flight from an older broker.
+        String invalid = admission.verdict() == Admission.Verdict.INVALID ? admission.reason() : validation.problem(spec);
         if (invalid == null && admission.verdict() == Admission.Verdict.DUPLICATE) {
-            invalid = "DUPLICATE: idempotency key '" + spec.idempotencyKey() + "' already created task "
+            invalid = "DUPLICATE: idempotency key " + quote(spec.idempotencyKey()) + " already created task "
                     + admission.relatedTaskId();
         }
         if (invalid == null && admission.verdict() == Admission.Verdict.CONFLICT) {
-            invalid = "CONFLICT: idempotency key '" + spec.idempotencyKey() + "' was used by task "
+            invalid = "CONFLICT: idempotency key " + quote(spec.idempotencyKey()) + " was used by task "
                     + admission.relatedTaskId() + " for a different request";
         }
         if (invalid != null) {
@@ -80,71 +82,18 @@ public final class TaskLifecycle {
 
     /**
      * A request that cannot be a task. The record is kept (terminal) so that a query for the id explains why, and so
-     * that a redelivered copy of the same id is recognised.
+     * that a redelivered copy of the same id is recognised. Its event carries the request's names made storable, as
+     * the request may have been rejected for them.
      */
     public Outcome reject(TaskSpec spec, String reason, String relatedTaskId, long now) {
-        BrokerTask task = new BrokerTask(spec, TaskState.REJECTED, 1, 0, 0, List.of(), 0, now, now, 0,
-                Phase.RETENTION, now + settings.terminalRetention().toMillis(), null, reason, relatedTaskId, null,
-                null, now);
+        TaskSpec named = new TaskSpec(spec.id(), storable(spec.topic()), storable(spec.subtype()),
+                storable(spec.source()), spec.argumentsJson(), spec.includedDocuments(), spec.changedDocumentKeys(),
+                spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(), spec.submittedAt(),
+                spec.traceContext());
+        BrokerTask task = new BrokerTask(named, TaskState.REJECTED, 1, 0, 0, List.of(), 0, now, now, 0,
+                Phase.RETENTION, now + settings.terminalRetention().toMillis(), null, storable(reason), relatedTaskId,
+                null, null, now);
         return Outcome.builder().event(event(task, now)).build(task);
-    }
-
-    /** Why the request is not a valid task, or null. */
-    String validate(TaskSpec spec) {
-        if (spec.id() == null || spec.id().isBlank()) {
-            return "INVALID: the task has no id";
-        }
-        if (spec.id().length() > MAX_ID_LENGTH) {
-            return "INVALID: the task id is longer than " + MAX_ID_LENGTH + " characters";
-        }
-        if (!Topics.isValidTaskTopic(spec.topic())) {
-            return "INVALID: '" + spec.topic() + "' is not a valid task topic name";
-        }
-        if (!settings.taskTopics().contains(spec.topic())) {
-            return "UNKNOWN_TOPIC: no workers are configured for task topic '" + spec.topic() + "' (known: "
-                    + String.join(", ", new TreeSet<>(settings.taskTopics())) + ")";
-        }
-        if (spec.subtype() == null || spec.subtype().isBlank()) {
-            return "INVALID: the task has no subtype";
-        }
-        String timeouts = validateTimeout("queueTimeoutMs", spec.queueTimeoutMs(), settings.maxQueueTimeout().toMillis());
-        if (timeouts == null) {
-            timeouts = validateTimeout("executionTimeoutMs", spec.executionTimeoutMs(),
-                    settings.maxExecutionTimeout().toMillis());
-        }
-        if (timeouts != null) {
-            return timeouts;
-        }
-        if (spec.changedDocumentKeys() != null && spec.changedDocumentKeys().size() > settings.maxLockKeys()) {
-            return "INVALID: the task declares " + spec.changedDocumentKeys().size() + " document keys; at most "
-                    + settings.maxLockKeys() + " may be locked by one task";
-        }
-        if (spec.changedDocumentKeys() != null
-                && spec.changedDocumentKeys().stream().anyMatch(k -> k == null || k.isBlank())) {
-            return "INVALID: a declared document key is empty";
-        }
-        try {
-            JsonNode arguments = JSON.readTree(spec.argumentsJson() == null ? "" : spec.argumentsJson());
-            if (arguments == null || !arguments.isObject()) {
-                return "INVALID: argumentsJson must be a JSON object";
-            }
-        } catch (JsonProcessingException e) {
-            return "INVALID: argumentsJson is not valid JSON: " + e.getOriginalMessage();
-        }
-        return null;
-    }
-
-    private String validateTimeout(String name, Long value, long max) {
-        if (value == null) {
-            return settings.requireExplicitTimeouts() ? "INVALID: " + name + " is required" : null;
-        }
-        if (value <= 0) {
-            return "INVALID: " + name + " must be positive, was " + value;
-        }
-        if (value > max) {
-            return "INVALID: " + name + " of " + value + " ms is over the maximum of " + max + " ms";
-        }
-        return null;
     }
 
     private static long timeout(Long requested, long fallback) {
@@ -202,15 +151,18 @@ public final class TaskLifecycle {
                     + result.getFencingToken() + ", current attempt " + task.attempt() + " token " + task.fencingToken());
         }
         Outcome.Builder out = Outcome.builder();
-        if (result.getSucceeded()) {
-            BrokerTask done = task.withOutcome(null, null, result.getOutputJson() == null ? "null" : result.getOutputJson(),
-                    null);
+        String output = result.getOutputJson() == null ? "null" : result.getOutputJson();
+        String outputProblem = result.getSucceeded() ? ContentRules.jsonProblem("the output", output) : null;
+        if (result.getSucceeded() && outputProblem == null) {
+            BrokerTask done = task.withOutcome(null, null, output, null);
             return out.build(finish(done, TaskState.SUCCEEDED, now, out));
         }
         TaskFailure failure = result.getFailure();
-        Failure failed = failure == null
-                ? new Failure("UNKNOWN", "the worker reported a failure without details", false)
-                : new Failure(failure.getCode(), failure.getMessage(), failure.getRetryable());
+        // A success whose output cannot be stored is a failure of the handler: the task must not end SUCCEEDED with
+        // a result nobody can keep (workers check this too; a worker of another make may not).
+        Failure failed = outputProblem != null ? new Failure("INVALID_OUTPUT", outputProblem, false)
+                : failure == null ? new Failure("UNKNOWN", "the worker reported a failure without details", false)
+                : new Failure(storable(failure.getCode()), storable(failure.getMessage()), failure.getRetryable());
         return out.build(startRollback(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
                 TaskState.FAILED, now, out));
     }
@@ -226,8 +178,8 @@ public final class TaskLifecycle {
         if (!CANCELLABLE.contains(task.state())) {
             return Outcome.ignored(task, "cancel for a task that is " + task.state());
         }
-        String reason = "cancelled by " + (command.getRequestedBy().isBlank() ? "an operator" : command.getRequestedBy())
-                + (command.getReason() == null ? "" : ": " + command.getReason());
+        String reason = storable("cancelled by " + (command.getRequestedBy().isBlank() ? "an operator"
+                : command.getRequestedBy()) + (command.getReason() == null ? "" : ": " + command.getReason()));
         Outcome.Builder out = Outcome.builder();
         return out.build(startRollback(task.withOutcome(null, reason, null, null), TaskState.CANCELLED, now, out));
     }
@@ -244,7 +196,7 @@ public final class TaskLifecycle {
         }
         TaskFailure failure = report.getFailure();
         Failure failed = failure == null ? new Failure("ROLLBACK_FAILED", "the history service gave no reason", false)
-                : new Failure(failure.getCode(), failure.getMessage(), failure.getRetryable());
+                : new Failure(storable(failure.getCode()), storable(failure.getMessage()), failure.getRetryable());
         return out.build(finish(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
                 TaskState.ROLLBACK_FAILED, now, out));
     }

@@ -60,7 +60,8 @@ public final class TaskTopology {
         // 1. Task partition.
         topology.addSource(REQUESTS_SOURCE, keys, raw, Topics.TASK_REQUESTS.name());
         topology.addProcessor(REQUEST_INTAKE,
-                () -> new RequestIntakeProcessor(serdes.deserializer(TaskRequest.class), observer), REQUESTS_SOURCE);
+                () -> new RequestIntakeProcessor(serdes.deserializer(TaskRequest.class), settings, observer),
+                REQUESTS_SOURCE);
         decoded(topology, COMMANDS_SOURCE, Topics.TASK_COMMANDS.name(), COMMANDS_DECODER,
                 () -> new DecodingProcessor<>(serdes.deserializer(TaskCommand.class), TASK_PROCESSOR, observer));
         decoded(topology, RESULTS_SOURCE, Topics.TASK_RESULTS.name(), RESULTS_DECODER,

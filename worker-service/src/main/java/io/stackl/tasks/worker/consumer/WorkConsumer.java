@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -162,10 +163,20 @@ public class WorkConsumer {
                     List<Future<RecordMetadata>> sent = new ArrayList<>();
                     for (Running item : start(records, items, producer, sent)) {
                         TaskResult result = await(item);
-                        if (result != null) {
-                            sent.add(producer.send(new ProducerRecord<>(Topics.TASK_RESULTS.name(),
-                                    result.getTaskId(), results.serialize(Topics.TASK_RESULTS.name(), result))));
+                        if (result == null) {
+                            continue;
                         }
+                        byte[] value;
+                        try {
+                            value = results.serialize(Topics.TASK_RESULTS.name(), result);
+                        } catch (SerializationException e) {
+                            // A result that cannot be written is this item's problem, not the partition's: the
+                            // broker times the task out and rolls it back.
+                            LOG.errorf(e, "the result of taskId=%s cannot be serialized; dropped", result.getTaskId());
+                            continue;
+                        }
+                        sent.add(producer.send(new ProducerRecord<>(Topics.TASK_RESULTS.name(), result.getTaskId(),
+                                value)));
                     }
                     producer.flush();
                     for (Future<RecordMetadata> future : sent) {
@@ -214,7 +225,7 @@ public class WorkConsumer {
                 if (item == null) {
                     throw new SerializationException("empty work item");
                 }
-            } catch (SerializationException e) {
+            } catch (SerializationException | AvroRuntimeException e) {
                 RecordHeaders headers = new RecordHeaders(record.headers().toArray());
                 DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), e, "worker-service");
                 sent.add(producer.send(new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(),

@@ -114,7 +114,8 @@ public final class HistoryClient {
             throw new IllegalStateException("the history service answered " + response.statusCode()
                     + " with a body that is not JSON", e);
         }
-        if (response.statusCode() == 409) {
+        // 409: the fence refused the write; 400: the content cannot be stored. Neither changes by trying again.
+        if (response.statusCode() == 409 || response.statusCode() == 400) {
             throw new WriteRefusedException(body.path("type").asText(), body.path("detail").asText());
         }
         if (response.statusCode() / 100 != 2) {

@@ -1,7 +1,10 @@
 package io.stackl.tasks.worker.manager;
 
+import static io.stackl.tasks.schema.ContentRules.storable;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stackl.tasks.schema.CompensationOutcome;
+import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.TaskFailure;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.UndoRecord;
@@ -77,6 +80,14 @@ public class TaskManager {
                         + e.getMessage(), true);
             }
         }
+        if (outcome instanceof HandlerOutcome.Success success) {
+            // What cannot be stored must not become a result: the task fails (and rolls back) with the reason, rather
+            // than ending SUCCEEDED with an output that the history service would refuse.
+            String problem = ContentRules.jsonProblem("the handler's output", success.outputJson());
+            if (problem != null) {
+                outcome = HandlerOutcome.failure("INVALID_OUTPUT", problem, false);
+            }
+        }
         Instant finished = Instant.now();
         metrics.handled(item.getTopic(), item.getSubtype(), outcome instanceof HandlerOutcome.Success ? "success"
                 : "failure", java.time.Duration.between(started, finished));
@@ -85,9 +96,10 @@ public class TaskManager {
             return result.setSucceeded(true).setOutputJson(success.outputJson()).build();
         }
         HandlerOutcome.Failure failure = (HandlerOutcome.Failure) outcome;
-        return result.setSucceeded(false).setFailure(TaskFailure.newBuilder().setCode(failure.code())
-                .setMessage(failure.message() == null ? "" : failure.message()).setRetryable(failure.retryable())
-                .build()).build();
+        // Messages often quote what an external service said; they are kept, made storable.
+        return result.setSucceeded(false).setFailure(TaskFailure.newBuilder().setCode(storable(failure.code()))
+                .setMessage(failure.message() == null ? "" : storable(failure.message()))
+                .setRetryable(failure.retryable()).build()).build();
     }
 
     private TaskResult compensate(WorkItem item, Instant started) {
@@ -108,7 +120,8 @@ public class TaskManager {
                 }
             } catch (Exception e) {
                 outcome.setSucceeded(false).setFailure(TaskFailure.newBuilder().setCode("UNDO_EXCEPTION")
-                        .setMessage(e.getClass().getSimpleName() + ": " + e.getMessage()).setRetryable(true).build());
+                        .setMessage(storable(e.getClass().getSimpleName() + ": " + e.getMessage())).setRetryable(true)
+                        .build());
             }
             outcomes.add(outcome.build());
             metrics.compensated(outcome.getSucceeded());
