@@ -2,6 +2,7 @@ package io.stackl.tasks.gateway;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -123,6 +124,32 @@ class GatewayTest {
         given().contentType(ContentType.JSON).body(Map.of("topic", "payments", "subtype", "run"))
                 .post("/tasks?wait=20").then().statusCode(200).body("state", equalTo("REJECTED"))
                 .body("reason", startsWith("UNKNOWN_TOPIC"));
+    }
+
+    /** Issue 19: what PostgreSQL cannot store is refused at the door, naming the field and the key. */
+    @Test
+    void shouldRefuseWhatCannotBeStoredAsProblemJsonNamingTheKey() {
+        given().contentType(ContentType.JSON).body("{\"topic\":\"document\",\"subtype\":\"put\","
+                + "\"arguments\":{\"key\":\"a\",\"value\":1},\"changedDocumentKeys\":[\"ok\",\"a\\u0000b\"]}")
+                .post("/tasks?wait=5").then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("/problems/invalid-task"))
+                .body("field", equalTo("changedDocumentKeys[1]")).body("key", equalTo("a\u0000b"))
+                .body("detail", startsWith("document key \"a\\u0000b\" contains the character U+0000"));
+        given().contentType(ContentType.JSON).body("{\"topic\":\"noop\",\"subtype\":\"run\","
+                + "\"arguments\":{\"v\":\"\\u0000\"}}")
+                .post("/tasks").then().statusCode(400).body("field", equalTo("arguments"))
+                .body("detail", containsString("U+0000"));
+        given().contentType(ContentType.JSON).body("{\"topic\":\"noop\",\"subtype\":\"run\","
+                + "\"arguments\":{\"v\":1e99999}}")
+                .post("/tasks").then().statusCode(400).body("detail", containsString("exponent"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run",
+                        "changedDocumentKeys", List.of("x".repeat(513))))
+                .post("/tasks").then().statusCode(400).body("detail", containsString("513 bytes"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run\u0007"))
+                .post("/tasks").then().statusCode(400).body("field", equalTo("subtype"));
+        // And a normal task right after.
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run"))
+                .post("/tasks?wait=20").then().statusCode(200).body("state", equalTo("SUCCEEDED"));
     }
 
     @Test

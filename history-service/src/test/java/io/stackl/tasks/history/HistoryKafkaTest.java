@@ -118,6 +118,44 @@ class HistoryKafkaTest {
                 .body("events.size()", org.hamcrest.Matchers.equalTo(2));
     }
 
+    /**
+     * Issue 19: a DISPATCHED event whose declared key holds NUL (as a broker of an older version would have sent) made
+     * PostgreSQL refuse the whole batch, and the consumer retried it forever. Now the refused record is set aside
+     * (dead-lettered, a storable copy kept) and every later record is stored.
+     */
+    @Test
+    void shouldSetAsideAnEventPostgresRefusesAndGoOnWithTheNextTasks() {
+        String poison = Tasks.newId("nul-key");
+        String next = Tasks.newId("after-nul-key");
+        Tasks.dispatched(poison, List.of("a\u0000b")).forEach(e -> send(Topics.TASK_EVENTS.name(), poison, e));
+        send(Topics.TASK_RESULTS.name(), poison, TaskResult.newBuilder().setTaskId(poison).setKind(WorkKind.EXECUTE)
+                .setAttempt(1).setFencingToken(1).setSucceeded(true).setOutputJson("{\"body\":\"\\u0000\"}")
+                .setWorkerId("w\u0000").setStartedAt(Instant.now()).setFinishedAt(Instant.now()).build());
+        Tasks.dispatched(next, List.of("docs/" + next)).forEach(e -> send(Topics.TASK_EVENTS.name(), next, e));
+
+        awaitWritable(next, "docs/" + next);
+        List<ConsumerRecord<String, byte[]>> dead = readRaw(Topics.TASK_DEAD_LETTERS, poison);
+        assertThat(dead).allSatisfy(r -> assertThat(new String(r.headers().lastHeader(DeadLetters.ERROR_MESSAGE)
+                .value(), StandardCharsets.UTF_8)).containsAnyOf("0x00", "\\u0000", "U+0000"));
+        // The task keeps its history, with the key made storable: no write of the real key can pass its fence.
+        given().get("/tasks/{id}", poison).then().statusCode(200)
+                .body("events.size()", org.hamcrest.Matchers.equalTo(2));
+    }
+
+    @Test
+    void shouldRefuseADocumentValueThatPostgresCannotStoreAsInvalidContent() {
+        String task = Tasks.newId("nul-value");
+        String key = "docs/" + task;
+        Tasks.dispatched(task, List.of(key)).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
+        awaitWritable(task, key);
+
+        given().contentType(ContentType.JSON).body("{\"taskId\":\"" + task + "\",\"fencingToken\":1,"
+                + "\"value\":{\"v\":\"\\u0000\"}}").put("/documents/{key}", key).then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", org.hamcrest.Matchers.endsWith("/problems/invalid-content"))
+                .body("detail", org.hamcrest.Matchers.containsString("U+0000"));
+    }
+
     private void awaitWritable(String task, String key) {
         // The fence comes from the DISPATCHED event; until the consumer stored it a write answers 503 Retry-After.
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> given()

@@ -4,7 +4,6 @@ import static io.stackl.tasks.schema.ContentRules.storable;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.stackl.tasks.history.error.HistoryException;
-import io.stackl.tasks.schema.CompensationOutcome;
 import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskFailure;
@@ -42,36 +41,38 @@ final class ContentErrors {
         return false;
     }
 
-    /** The event with every string made storable; an output that is not storable JSON is kept as a JSON string. */
-    static TaskEvent storableCopy(TaskEvent event) {
-        return TaskEvent.newBuilder(event)
-                .setTaskId(storable(event.getTaskId()))
-                .setTopic(storable(event.getTopic()))
-                .setSubtype(storable(event.getSubtype()))
-                .setSource(storable(event.getSource()))
-                .setReason(storable(event.getReason()))
-                .setOutputJson(storableJson(event.getOutputJson()))
-                .setFailure(storableCopy(event.getFailure()))
-                .setChangedDocumentKeys(event.getChangedDocumentKeys().stream().map(ContentRules::storable).toList())
-                .setRelatedTaskId(storable(event.getRelatedTaskId()))
-                .build();
+    /**
+     * The event with every string made storable, in place (the dead letter keeps the original bytes); an output that
+     * is not storable JSON is kept as a JSON string. Setters, not Avro's copying builders: those deep-copy through
+     * the class loader that loaded Avro, which need not be the application's.
+     */
+    static TaskEvent makeStorable(TaskEvent event) {
+        event.setTaskId(storable(event.getTaskId()));
+        event.setTopic(storable(event.getTopic()));
+        event.setSubtype(storable(event.getSubtype()));
+        event.setSource(storable(event.getSource()));
+        event.setReason(storable(event.getReason()));
+        event.setOutputJson(storableJson(event.getOutputJson()));
+        makeStorable(event.getFailure());
+        event.setChangedDocumentKeys(event.getChangedDocumentKeys().stream().map(ContentRules::storable).toList());
+        event.setRelatedTaskId(storable(event.getRelatedTaskId()));
+        return event;
     }
 
-    static TaskResult storableCopy(TaskResult result) {
-        return TaskResult.newBuilder(result)
-                .setTaskId(storable(result.getTaskId()))
-                .setOutputJson(storableJson(result.getOutputJson()))
-                .setFailure(storableCopy(result.getFailure()))
-                .setWorkerId(storable(result.getWorkerId()))
-                .setCompensations(result.getCompensations().stream()
-                        .map(c -> CompensationOutcome.newBuilder(c).setFailure(storableCopy(c.getFailure())).build())
-                        .toList())
-                .build();
+    static TaskResult makeStorable(TaskResult result) {
+        result.setTaskId(storable(result.getTaskId()));
+        result.setOutputJson(storableJson(result.getOutputJson()));
+        makeStorable(result.getFailure());
+        result.setWorkerId(storable(result.getWorkerId()));
+        result.getCompensations().forEach(c -> makeStorable(c.getFailure()));
+        return result;
     }
 
-    private static TaskFailure storableCopy(TaskFailure failure) {
-        return failure == null ? null : TaskFailure.newBuilder(failure).setCode(storable(failure.getCode()))
-                .setMessage(storable(failure.getMessage())).build();
+    private static void makeStorable(TaskFailure failure) {
+        if (failure != null) {
+            failure.setCode(storable(failure.getCode()));
+            failure.setMessage(storable(failure.getMessage()));
+        }
     }
 
     private static String storableJson(String json) {

@@ -188,8 +188,8 @@ public class HistoryConsumers {
                 metrics.deadLettered(record.topic());
             }
         }
-        storeIsolating(events, recorder::recordEvents, ContentErrors::storableCopy, outbox);
-        storeIsolating(results, recorder::recordResults, ContentErrors::storableCopy, outbox);
+        storeIsolating(events, recorder::recordEvents, ContentErrors::makeStorable, outbox);
+        storeIsolating(results, recorder::recordResults, ContentErrors::makeStorable, outbox);
         for (Decoded<TaskResult> result : results) {
             if (result.value().getKind() == WorkKind.COMPENSATE) {
                 try {
@@ -210,7 +210,7 @@ public class HistoryConsumers {
      * keeps a history and ends cleanly: a fence with a changed key refuses the task's writes, and it rolls back). An
      * infrastructure error is thrown: the loop rewinds and tries the same batch again.
      */
-    private <T> void storeIsolating(List<Decoded<T>> batch, Consumer<List<T>> store, UnaryOperator<T> storableCopy,
+    private <T> void storeIsolating(List<Decoded<T>> batch, Consumer<List<T>> store, UnaryOperator<T> makeStorable,
             Outbox outbox) {
         if (batch.isEmpty()) {
             return;
@@ -233,8 +233,16 @@ public class HistoryConsumers {
                     throw e;
                 }
                 setAside(item.record(), e, outbox);
+                T storable;
                 try {
-                    store.accept(List.of(storableCopy.apply(item.value())));
+                    storable = makeStorable.apply(item.value());
+                } catch (RuntimeException bug) {
+                    LOG.errorf(bug, "no storable copy of %s-%d@%d; only the dead letter keeps it",
+                            item.record().topic(), item.record().partition(), item.record().offset());
+                    continue;
+                }
+                try {
+                    store.accept(List.of(storable));
                 } catch (RuntimeException again) {
                     if (!ContentErrors.isContent(again)) {
                         throw again;
