@@ -38,6 +38,8 @@ final class Suite {
     volatile ServiceProcess broker;
     volatile ServiceProcess worker;
     volatile ServiceProcess gateway;
+    /** The HTTP function behind task topic {@code http}; lives as long as the test JVM. */
+    final FunctionEndpoint functions;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -50,6 +52,8 @@ final class Suite {
                 .toAbsolutePath().toString());
         broker = start("task-broker", freePort());
         env.put("TASK_BROKER_URL", broker.url());
+        functions = new FunctionEndpoint();
+        env.put("TASKS_WORKER_HTTP_URL", functions.url());
         worker = start("worker-service", freePort());
         gateway = start("api-gateway", freePort());
     }
@@ -95,9 +99,18 @@ final class Suite {
 
     Reply post(String path, Object body, Map<String, String> headers) {
         try {
+            return postJson(path, JSON.writeValueAsString(body), headers);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Posts a body already written as JSON (for one that must carry escapes a default writer would not make). */
+    Reply postJson(String path, String json, Map<String, String> headers) {
+        try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.url() + path))
                     .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+                    .POST(HttpRequest.BodyPublishers.ofString(json));
             headers.forEach(request::header);
             return reply(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
         } catch (IOException e) {
