@@ -2,30 +2,16 @@ package io.stackl.tasks.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.stackl.tasks.schema.AvroSerdes;
-import io.stackl.tasks.schema.TaskRequest;
-import io.stackl.tasks.schema.Topics;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,12 +32,9 @@ class BadValuesE2ETest {
     private static final int CASES = Integer.getInteger("stackl.e2e.bad-values.cases", 60);
     private static final int BATCH = 15;
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED");
-    /** Writes every non-ASCII character as an escape, so an unpaired surrogate travels as {@code \}{@code uD800}. */
-    private static final ObjectMapper ESCAPING = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
     private static final List<String> REPORT = new ArrayList<>();
     private static Suite suite;
-    private static KafkaProducer<String, byte[]> producer;
-    private static Serializer<TaskRequest> requests;
+    private static KafkaDoor kafka;
 
     private final String prefix = "bad-values/" + UUID.randomUUID().toString().substring(0, 8) + "/";
 
@@ -62,16 +45,13 @@ class BadValuesE2ETest {
         suite = Suite.get();
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500))
                 .until(() -> suite.post("/tasks?wait=5", Map.of("topic", "noop", "subtype", "run")).status() == 200);
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, suite.infra.kafka().bootstrapServers());
-        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        requests = AvroSerdes.serializer(TaskRequest.class, suite.infra.serviceEnvironment().get("SCHEMA_REGISTRY_URL"));
+        kafka = new KafkaDoor(suite);
     }
 
     @AfterAll
     static void stop() {
-        if (producer != null) {
-            producer.close();
+        if (kafka != null) {
+            kafka.close();
         }
         System.out.printf("bad values e2e:%n  %s%n", String.join("\n  ", REPORT));
     }
@@ -90,7 +70,7 @@ class BadValuesE2ETest {
         REPORT.add("REST, key \"a\\u0000b\": " + rest.status() + " " + rest.body().path("detail").asText());
         assertNormalTaskSucceeds("after the 400");
 
-        String viaKafka = produce(nulKey, null);
+        String viaKafka = kafka.request(nulKey, null);
         JsonNode rejected = awaitEnd(viaKafka);
         assertThat(rejected.path("state").asText()).isEqualTo("REJECTED");
         assertThat(rejected.path("reason").asText()).startsWith("INVALID_DOCUMENT_KEY").contains("a\\u0000b");
@@ -154,7 +134,7 @@ class BadValuesE2ETest {
     }
 
     private String viaKafka(BadValues.Case c) {
-        return outcome(awaitEnd(produce(c.body(), c.idempotencyKey())));
+        return outcome(awaitEnd(kafka.request(c.body(), c.idempotencyKey())));
     }
 
     private static String outcome(JsonNode end) {
@@ -195,28 +175,8 @@ class BadValuesE2ETest {
 
     private Suite.Reply postEscaped(String path, Map<String, Object> body, Map<String, String> headers) {
         try {
-            return suite.postJson(path, ESCAPING.writeValueAsString(body), headers);
+            return suite.postJson(path, KafkaDoor.ESCAPING.writeValueAsString(body), headers);
         } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Produces the request straight onto {@code task-requests}, as a producer with Confluent's serializer would. */
-    @SuppressWarnings("unchecked")
-    private static String produce(Map<String, Object> body, String idempotencyKey) {
-        String id = "bad-values-" + UUID.randomUUID();
-        try {
-            TaskRequest request = TaskRequest.newBuilder().setId(id).setTopic((String) body.get("topic"))
-                    .setSubtype((String) body.get("subtype")).setSource("e2e-kafka-producer")
-                    .setArgumentsJson(ESCAPING.writeValueAsString(body.get("arguments")))
-                    .setChangedDocumentKeys((List<String>) body.get("changedDocumentKeys"))
-                    .setQueueTimeoutMs(((Number) body.get("queueTimeoutMs")).longValue())
-                    .setExecutionTimeoutMs(((Number) body.get("timeoutMs")).longValue())
-                    .setIdempotencyKey(idempotencyKey).setSubmittedAt(Instant.now()).build();
-            producer.send(new ProducerRecord<>(Topics.TASK_REQUESTS.name(), id,
-                    requests.serialize(Topics.TASK_REQUESTS.name(), request))).get();
-            return id;
-        } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,7 +3,14 @@ package io.stackl.tasks.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stackl.tasks.infra.ServiceProcess;
+import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskFailure;
+import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.schema.WorkKind;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Faults under load. For each fault, in turn: clients submit tasks through the gateway, the fault is injected (a
- * process killed with SIGKILL and started again) {@code rounds} times, the clients stop, and once every task has ended
+ * process killed with SIGKILL and started again, or a burst of bad values in flight) {@code rounds} times, the clients stop, and once every task has ended
  * the {@link InvariantChecker} counts violations in the history database and on the events topic.
  *
  * <p>The short profile (CI) injects each fault once. The soak profile is the same test with more rounds and longer
@@ -32,6 +39,7 @@ class FaultsE2ETest {
     private static final int CLIENTS = Integer.getInteger("stackl.e2e.faults.clients", 1);
     private static final Duration RECOVERY_LIMIT = Duration.ofMinutes(3);
     private static final List<String> REPORT = new CopyOnWriteArrayList<>();
+    private static final long BAD_VALUES_SEED = Long.getLong("stackl.e2e.bad-values.seed", System.nanoTime());
 
     /** What is killed. Kafka comes last: the others then start from a suite that has already survived them. */
     enum Fault {
@@ -39,6 +47,7 @@ class FaultsE2ETest {
         TASK_BROKER("the task broker"),
         HISTORY_SERVICE("the history service"),
         API_GATEWAY("the API gateway"),
+        BAD_VALUES("bad values in flight"),
         KAFKA("the Kafka broker itself");
 
         final String description;
@@ -123,6 +132,11 @@ class FaultsE2ETest {
             case API_GATEWAY -> {
                 return crash(suite.gateway);
             }
+            case BAD_VALUES -> {
+                long sentAt = System.nanoTime();
+                injectBadValues(load, round);
+                return sentAt;
+            }
             case KAFKA -> {
                 long killedAt = System.nanoTime();
                 suite.infra.kafka().kill();
@@ -130,6 +144,48 @@ class FaultsE2ETest {
                 return killedAt;
             }
             default -> throw new IllegalArgumentException(fault.name());
+        }
+    }
+
+    /**
+     * Values at the edges of what PostgreSQL can store ({@link BadValues}), through both doors, while the load runs;
+     * and, past the doors, a task's events and result holding NUL, as a component that checks nothing would write
+     * them (the history service must set them aside, not stall). Admitted tasks join the load's, so the checker holds
+     * the suite to them too; refusals must be 400s.
+     */
+    private void injectBadValues(Load load, int round) {
+        BadValues values = new BadValues(BAD_VALUES_SEED + round, load.prefix() + "bad-values/");
+        try (KafkaDoor kafka = new KafkaDoor(suite)) {
+            for (int i = 0; i < 24; i++) {
+                BadValues.Case c = values.next();
+                if (i % 2 == 1) {
+                    load.accepted().add(kafka.request(c.body(), c.idempotencyKey()));
+                    continue;
+                }
+                Suite.Reply reply = suite.postJson("/tasks?wait=0", KafkaDoor.ESCAPING.writeValueAsString(c.body()),
+                        c.idempotencyKey() == null ? Map.of() : Map.of("Idempotency-Key", c.idempotencyKey()));
+                if (reply.status() == 200 || reply.status() == 202) {
+                    load.accepted().add(reply.body().path("taskId").asText());
+                } else if (reply.status() != 400) {
+                    load.unexpected().add("bad value " + c.what() + ": " + reply.status() + " " + reply.body());
+                }
+            }
+            String ghost = "unchecked-producer-" + UUID.randomUUID();
+            Instant now = Instant.now();
+            TaskEvent.Builder event = TaskEvent.newBuilder().setTaskId(ghost).setTopic("document").setSubtype("put")
+                    .setSource("no\u0000checks").setOccurredAt(now).setAttempt(1).setFencingToken(1)
+                    .setChangedDocumentKeys(List.of("a\u0000b"));
+            kafka.send(Topics.TASK_EVENTS.name(), ghost, event.setSequence(1).setState(TaskState.SUBMITTED).build());
+            kafka.send(Topics.TASK_EVENTS.name(), ghost, event.setSequence(2).setState(TaskState.DISPATCHED).build());
+            kafka.send(Topics.TASK_RESULTS.name(), ghost, TaskResult.newBuilder().setTaskId(ghost)
+                    .setKind(WorkKind.EXECUTE).setAttempt(1).setFencingToken(1).setSucceeded(false)
+                    .setFailure(TaskFailure.newBuilder().setCode("X").setMessage("upstream said \u0000")
+                            .setRetryable(false).build())
+                    .setWorkerId("w\u0000").setStartedAt(now).setFinishedAt(now).build());
+            kafka.send(Topics.TASK_EVENTS.name(), ghost, event.setSequence(3).setState(TaskState.SUCCEEDED)
+                    .setOutputJson("{\"raw\":\"\u0000\"}").build());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
