@@ -72,8 +72,12 @@ class HistoryKafkaTest {
         List<CompensationEvent> compensations = readToEnd(Topics.TASK_COMPENSATIONS.name(), CompensationEvent.class,
                 task);
         assertThat(reports).allSatisfy(r -> assertThat(r.getRolledBack()).isTrue());
-        // Two writes (the first one in awaitWritable), restored newest first, once.
-        assertThat(compensations).extracting(CompensationEvent::getSnapshotSequence).containsExactly(2, 1);
+        // Two writes (the first one in awaitWritable), restored newest first, once: the second delivery sends the
+        // same events again (what a delivery owes Kafka is derived from the database), which consumers key by
+        // (task, snapshot sequence).
+        assertThat(compensations).extracting(CompensationEvent::getSnapshotSequence).containsExactly(2, 1, 2, 1);
+        assertThat(compensations.subList(2, 4)).usingRecursiveFieldByFieldElementComparator()
+                .containsExactlyElementsOf(compensations.subList(0, 2));
         given().get("/documents/{key}", key).then().statusCode(404);
     }
 

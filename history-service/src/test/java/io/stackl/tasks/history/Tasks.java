@@ -27,6 +27,13 @@ final class Tasks {
         return List.of(event(taskId, 1, TaskState.SUBMITTED, 0, keys), event(taskId, 2, TaskState.DISPATCHED, 1, keys));
     }
 
+    /** As {@link #dispatched(String, List)}, with the lock epoch the broker granted each key. */
+    static List<TaskEvent> dispatched(String taskId, List<String> keys, List<Long> epochs) {
+        TaskEvent dispatched = event(taskId, 2, TaskState.DISPATCHED, 1, keys);
+        dispatched.setLockEpochs(epochs);
+        return List.of(event(taskId, 1, TaskState.SUBMITTED, 0, keys), dispatched);
+    }
+
     static RollbackCommand rollback(String taskId) {
         return RollbackCommand.newBuilder().setTaskId(taskId).setTopic("document").setSubtype("put").setFencingToken(1)
                 .setCause(TaskState.FAILED).setReason("test").setRequestedAt(Instant.now()).build();

@@ -39,6 +39,13 @@ public interface HistoryConfig {
     @WithDefault("5m")
     Duration compensationTimeout();
 
+    /**
+     * How many times the compensation of one rollback is handed to the workers (again each time the broker asks for
+     * the rollback again, having had no report) before the rollback fails with {@code COMPENSATION_TIMEOUT}.
+     */
+    @WithDefault("5")
+    int maxCompensationAttempts();
+
     Retention retention();
 
     interface Retention {

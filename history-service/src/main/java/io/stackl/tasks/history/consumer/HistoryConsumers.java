@@ -274,7 +274,8 @@ public class HistoryConsumers {
             }
             LOG.infof("rollback taskId=%s cause=%s", command.getTaskId(), command.getCause());
             try {
-                outbox.send(rollbacks.rollback(command, config.compensationTimeout()));
+                outbox.send(rollbacks.rollback(command, config.compensationTimeout(),
+                        config.maxCompensationAttempts()));
             } catch (RuntimeException e) {
                 if (!ContentErrors.isContent(e)) {
                     throw e;

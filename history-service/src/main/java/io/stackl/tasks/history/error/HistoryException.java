@@ -70,6 +70,20 @@ public class HistoryException extends RuntimeException {
                 Map.of("taskId", taskId, "fencingToken", given, "currentFencingToken", current));
     }
 
+    public static HistoryException attemptRunTwice(String taskId, long fencingToken) {
+        return new HistoryException(409, "/problems/attempt-already-running", "Attempt already running",
+                "Another execution of task " + taskId + " with fencing token " + fencingToken + " has written already;"
+                        + " this one is a second run of the same attempt (a redelivered work item) and may not write",
+                Map.of("taskId", taskId, "fencingToken", fencingToken));
+    }
+
+    public static HistoryException lockSuperseded(String taskId, String key, String holder) {
+        return new HistoryException(409, "/problems/lock-superseded", "Lock no longer held",
+                "Task " + taskId + " no longer holds the lock on document key '" + key + "': it was granted to task "
+                        + holder + " since",
+                Map.of("taskId", taskId, "key", key, "holder", holder));
+    }
+
     public static HistoryException undeclaredKey(String taskId, String key) {
         return new HistoryException(409, "/problems/undeclared-document-key", "Document key not declared",
                 "Task " + taskId + " did not declare document key '" + key + "' among the keys it changes, so it holds"

@@ -34,8 +34,12 @@ public class DocumentResource {
         this.queries = queries;
     }
 
-    /** A fenced write: {@code {"taskId": "...", "fencingToken": 1, "value": {...}}}. */
-    public record WriteRequest(String taskId, Long fencingToken, JsonNode value) {}
+    /**
+     * A fenced write: {@code {"taskId": "...", "fencingToken": 1, "executionId": "...", "value": {...}}}.
+     * {@code executionId} names the worker's run of the work item; optional, but without it a second run of the
+     * same attempt (a redelivered work item) cannot be refused.
+     */
+    public record WriteRequest(String taskId, Long fencingToken, String executionId, JsonNode value) {}
 
     @GET
     public List<DocumentService.Document> list(@QueryParam("prefix") @DefaultValue("") String prefix,
@@ -56,17 +60,18 @@ public class DocumentResource {
                 || request.value().isMissingNode()) {
             throw HistoryException.badRequest("a write needs taskId, fencingToken and value");
         }
-        return documents.put(key, request.taskId(), request.fencingToken(), request.value().toString());
+        return documents.put(key, request.taskId(), request.fencingToken(), request.executionId(),
+                request.value().toString());
     }
 
     @DELETE
     @Path("/{key: .+}")
     public DocumentService.WriteResult delete(@PathParam("key") String key, @QueryParam("taskId") String taskId,
-            @QueryParam("fencingToken") Long fencingToken) {
+            @QueryParam("fencingToken") Long fencingToken, @QueryParam("executionId") String executionId) {
         if (taskId == null || fencingToken == null) {
             throw HistoryException.badRequest("a delete needs the taskId and fencingToken query parameters");
         }
-        return documents.delete(key, taskId, fencingToken);
+        return documents.delete(key, taskId, fencingToken, executionId);
     }
 
     /** The snapshots taken of one document, newest first: its history of changes by tasks. */

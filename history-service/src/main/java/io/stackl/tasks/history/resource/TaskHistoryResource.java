@@ -32,7 +32,8 @@ public class TaskHistoryResource {
         this.documents = documents;
     }
 
-    public record UndoRequest(Long fencingToken, String handlerTopic, String handlerSubtype, JsonNode undo) {}
+    public record UndoRequest(Long fencingToken, String executionId, String handlerTopic, String handlerSubtype,
+            JsonNode undo) {}
 
     @GET
     @Path("/{taskId}")
@@ -61,7 +62,7 @@ public class TaskHistoryResource {
                 || request.handlerSubtype() == null || request.undo() == null) {
             throw HistoryException.badRequest("an undo record needs fencingToken, handlerTopic, handlerSubtype, undo");
         }
-        int seq = documents.recordUndo(taskId, request.fencingToken(), request.handlerTopic(),
+        int seq = documents.recordUndo(taskId, request.fencingToken(), request.executionId(), request.handlerTopic(),
                 request.handlerSubtype(), request.undo().toString());
         return Map.of("taskId", taskId, "sequence", seq);
     }

@@ -38,20 +38,25 @@ public class DocumentService {
 
     public record WriteResult(String key, Long version, int snapshotSequence, boolean deleted) {}
 
-    public WriteResult put(String key, String taskId, long fencingToken, String valueJson) {
-        return write(key, taskId, fencingToken, valueJson);
+    /**
+     * @param executionId the worker's run of the work item, or null from a worker that does not send one (then a
+     *     second run of the same attempt cannot be told apart)
+     */
+    public WriteResult put(String key, String taskId, long fencingToken, String executionId, String valueJson) {
+        return write(key, taskId, fencingToken, executionId, valueJson);
     }
 
-    public WriteResult delete(String key, String taskId, long fencingToken) {
-        return write(key, taskId, fencingToken, null);
+    public WriteResult delete(String key, String taskId, long fencingToken, String executionId) {
+        return write(key, taskId, fencingToken, executionId, null);
     }
 
     /** Records what undoes an external action before the handler does it; a snapshot of kind EXTERNAL. */
-    public int recordUndo(String taskId, long fencingToken, String handlerTopic, String handlerSubtype, String undoJson) {
+    public int recordUndo(String taskId, long fencingToken, String executionId, String handlerTopic,
+            String handlerSubtype, String undoJson) {
         try {
             refuseUnstorable(null, undoJson == null ? "" : undoJson, "the undo record");
             return inTransaction(dataSource, c -> {
-                Fence fence = lockFence(c, taskId, fencingToken);
+                Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 int seq = fence.lastSnapshotSeq() + 1;
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, handler_topic,"
                         + " handler_subtype, undo, fencing_token, taken_at) VALUES (?, ?, 'EXTERNAL', ?, ?, ?::jsonb, ?,"
@@ -73,14 +78,18 @@ public class DocumentService {
         }
     }
 
-    private WriteResult write(String key, String taskId, long fencingToken, String valueJson) {
+    private WriteResult write(String key, String taskId, long fencingToken, String executionId, String valueJson) {
         long started = System.nanoTime();
         try {
             refuseUnstorable(key, valueJson, "the value of " + ContentRules.quote(key));
             WriteResult result = inTransaction(dataSource, c -> {
-                Fence fence = lockFence(c, taskId, fencingToken);
-                if (!fence.declaredKeys().contains(key)) {
+                Fence fence = lockFence(c, taskId, fencingToken, executionId);
+                int index = fence.declaredKeys().indexOf(key);
+                if (index < 0) {
                     throw HistoryException.undeclaredKey(taskId, key);
+                }
+                if (index < fence.lockEpochs().size()) {
+                    requireLockHolder(c, key, taskId, fence.lockEpochs().get(index));
                 }
                 Document before = find(c, key, true);
                 int seq = fence.lastSnapshotSeq() + 1;
@@ -136,21 +145,27 @@ public class DocumentService {
         }
     }
 
-    record Fence(String state, long fencingToken, List<String> declaredKeys, boolean sealed, int lastSnapshotSeq) {}
+    record Fence(String state, long fencingToken, List<String> declaredKeys, List<Long> lockEpochs, boolean sealed,
+            int lastSnapshotSeq, String executor) {}
 
-    /** Locks the fence row and checks the task may write; the lock is what orders writes against the seal. */
-    static Fence lockFence(Connection c, String taskId, long fencingToken) throws SQLException {
+    /**
+     * Locks the fence row and checks the task may write; the lock is what orders writes against the seal. The first
+     * execution that writes for the current token claims it; another execution of the same attempt is refused.
+     */
+    static Fence lockFence(Connection c, String taskId, long fencingToken, String executionId) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT state, fencing_token, declared_keys, sealed,"
-                + " last_snapshot_seq FROM task_fences WHERE task_id = ? FOR UPDATE")) {
+                + " last_snapshot_seq, lock_epochs, executor FROM task_fences WHERE task_id = ? FOR UPDATE")) {
             s.setString(1, taskId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
                     throw HistoryException.taskNotYetKnown(taskId);
                 }
                 Array keys = rs.getArray(3);
+                Array epochs = rs.getArray(6);
                 Fence fence = new Fence(rs.getString(1), rs.getLong(2),
-                        keys == null ? List.of() : Arrays.asList((String[]) keys.getArray()), rs.getBoolean(4),
-                        rs.getInt(5));
+                        keys == null ? List.of() : Arrays.asList((String[]) keys.getArray()),
+                        epochs == null ? List.of() : Arrays.asList((Long[]) epochs.getArray()), rs.getBoolean(4),
+                        rs.getInt(5), rs.getString(7));
                 if (fence.sealed()) {
                     throw HistoryException.sealed(taskId, fence.state());
                 }
@@ -164,7 +179,36 @@ public class DocumentService {
                 if (!"DISPATCHED".equals(fence.state())) {
                     throw HistoryException.notInFlight(taskId, fence.state());
                 }
+                if (executionId != null) {
+                    if (fence.executor() == null) {
+                        try (PreparedStatement claim = c.prepareStatement(
+                                "UPDATE task_fences SET executor = ? WHERE task_id = ?")) {
+                            claim.setString(1, executionId);
+                            claim.setString(2, taskId);
+                            claim.executeUpdate();
+                        }
+                    } else if (!fence.executor().equals(executionId)) {
+                        throw HistoryException.attemptRunTwice(taskId, fencingToken);
+                    }
+                }
                 return fence;
+            }
+        }
+    }
+
+    /**
+     * The write's task must hold the key's latest lock as the history service knows it. A later epoch means the broker
+     * has since granted the key to another task (this one finished, or this is a late copy of it): refused. The row
+     * lock orders this check against the update that records the next grant.
+     */
+    private static void requireLockHolder(Connection c, String key, String taskId, long epoch) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT task_id, epoch FROM document_locks WHERE key = ? FOR SHARE")) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next() && (rs.getLong(2) > epoch || (rs.getLong(2) == epoch && !rs.getString(1).equals(taskId)))) {
+                    throw HistoryException.lockSuperseded(taskId, key, rs.getString(1));
+                }
             }
         }
     }

@@ -115,29 +115,57 @@ public class HistoryRecorder {
     }
 
     /**
-     * DISPATCHED gives the task its current token and keys; every later state takes the right to write away (only a
-     * DISPATCHED task writes). Events of a task come in order, so a redelivered batch replays to the same end state;
-     * the token only grows; and no event ever unseals a fence (only a rollback seals, and nothing unseals).
+     * DISPATCHED gives the task its current token, keys and lock epochs (and forgets the executor of an older token);
+     * every later state takes the right to write away (only a DISPATCHED task writes), and a terminal state seals the
+     * fence for good. A fence only moves forward: an event whose sequence is not above the last one applied (a
+     * replayed batch, a rebalance) changes nothing, so a finished task's fence is never reopened.
      */
     private static void updateFences(Connection c, List<TaskEvent> events) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_fences (task_id, topic, state, fencing_token,"
-                + " declared_keys, updated_at) VALUES (?, ?, ?, ?, ?, now()) ON CONFLICT (task_id) DO UPDATE SET"
-                + " state = EXCLUDED.state, fencing_token = GREATEST(task_fences.fencing_token, EXCLUDED.fencing_token),"
+                + " declared_keys, lock_epochs, last_sequence, sealed, sealed_at, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN clock_timestamp() END, now())"
+                + " ON CONFLICT (task_id) DO UPDATE SET state = EXCLUDED.state,"
+                + " fencing_token = GREATEST(task_fences.fencing_token, EXCLUDED.fencing_token),"
                 + " declared_keys = CASE WHEN EXCLUDED.state = 'DISPATCHED' THEN EXCLUDED.declared_keys"
-                + " ELSE task_fences.declared_keys END, updated_at = now()")) {
+                + " ELSE task_fences.declared_keys END,"
+                + " lock_epochs = CASE WHEN EXCLUDED.state = 'DISPATCHED' THEN EXCLUDED.lock_epochs"
+                + " ELSE task_fences.lock_epochs END,"
+                + " executor = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN NULL"
+                + " ELSE task_fences.executor END,"
+                + " last_sequence = EXCLUDED.last_sequence,"
+                + " sealed = task_fences.sealed OR EXCLUDED.sealed,"
+                + " sealed_at = COALESCE(task_fences.sealed_at, EXCLUDED.sealed_at), updated_at = now()"
+                + " WHERE task_fences.last_sequence < EXCLUDED.last_sequence");
+                PreparedStatement locks = c.prepareStatement("INSERT INTO document_locks (key, task_id, epoch)"
+                        + " VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET task_id = EXCLUDED.task_id,"
+                        + " epoch = EXCLUDED.epoch, granted_at = now() WHERE document_locks.epoch < EXCLUDED.epoch")) {
             for (TaskEvent e : events) {
                 if (e.getState() == TaskState.SUBMITTED || e.getState() == TaskState.WAITING_FOR_LOCKS
                         || e.getState() == TaskState.REJECTED) {
                     continue;
                 }
+                boolean terminal = TERMINAL.contains(e.getState());
                 s.setString(1, e.getTaskId());
                 s.setString(2, e.getTopic());
                 s.setString(3, e.getState().toString());
                 s.setLong(4, e.getFencingToken());
                 s.setArray(5, c.createArrayOf("text", e.getChangedDocumentKeys().toArray()));
+                s.setArray(6, c.createArrayOf("bigint", e.getLockEpochs().toArray()));
+                s.setInt(7, e.getSequence());
+                s.setBoolean(8, terminal);
+                s.setBoolean(9, terminal);
                 s.addBatch();
+                if (e.getState() == TaskState.DISPATCHED) {
+                    for (int i = 0; i < e.getLockEpochs().size() && i < e.getChangedDocumentKeys().size(); i++) {
+                        locks.setString(1, e.getChangedDocumentKeys().get(i));
+                        locks.setString(2, e.getTaskId());
+                        locks.setLong(3, e.getLockEpochs().get(i));
+                        locks.addBatch();
+                    }
+                }
             }
             s.executeBatch();
+            locks.executeBatch();
         }
     }
 

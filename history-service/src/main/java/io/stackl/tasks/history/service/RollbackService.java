@@ -31,8 +31,14 @@ import javax.sql.DataSource;
  * Carries out rollbacks. In one transaction it seals the task (no write is accepted from it afterwards) and restores
  * its document snapshots newest first, so that the documents are exactly as before the task: a document it created
  * is deleted, one it deleted comes back, one it changed many times gets its first pre-image back, version included.
- * External undo records go to the workers as one COMPENSATE work item; their report ends the rollback. A rollback
- * command delivered again restores nothing twice: the stored rollback's outcome is reported again instead.
+ * External undo records go to the workers as one COMPENSATE work item; their report ends the rollback.
+ *
+ * <p>What a rollback owes Kafka is derived from what its transaction stored, and sent again whenever the command is
+ * delivered again (ADR 0007): a crash between the database commit and the sends loses nothing. A repeated command
+ * restores nothing twice: it re-sends the compensating events of the restored snapshots and the stored report, or, while
+ * the workers have not reported, hands the compensation to them again, at most {@code maxCompensationAttempts} times.
+ * A snapshot of a key that a later task has since been granted is not restored (its value is that task's now): the
+ * rollback then fails with {@code RESTORE_CONFLICT}, visibly, instead of overwriting a committed change.
  */
 @ApplicationScoped
 public class RollbackService {
@@ -52,17 +58,23 @@ public class RollbackService {
     public record Plan(String taskId, List<CompensationEvent> compensations, RollbackReport report, WorkItem compensation) {}
 
     public Plan rollback(RollbackCommand command, Duration compensationTimeout) {
+        return rollback(command, compensationTimeout, Integer.MAX_VALUE);
+    }
+
+    public Plan rollback(RollbackCommand command, Duration compensationTimeout, int maxCompensationAttempts) {
         long started = System.nanoTime();
         Plan plan = inTransaction(dataSource, c -> {
             String taskId = command.getTaskId();
             sealFence(c, command);
-            Plan done = previousOutcome(c, taskId);
+            Plan done = previousOutcome(c, command, compensationTimeout, maxCompensationAttempts);
             if (done != null) {
                 return done;
             }
             Instant now = Instant.now();
+            Map<String, Long> heldEpochs = heldEpochs(c, taskId);
             List<CompensationEvent> compensations = new ArrayList<>();
             List<UndoRecord> undo = new ArrayList<>();
+            List<String> conflicts = new ArrayList<>();
             int restored = 0;
             try (PreparedStatement s = c.prepareStatement("SELECT seq, kind, document_key, pre_value::text, pre_version,"
                     + " handler_topic, handler_subtype, undo::text FROM snapshots WHERE task_id = ? AND restored_at IS NULL"
@@ -72,8 +84,14 @@ public class RollbackService {
                     while (rs.next()) {
                         int seq = rs.getInt(1);
                         if ("DOCUMENT".equals(rs.getString(2))) {
-                            compensations.add(restore(c, taskId, seq, rs.getString(3), rs.getString(4),
-                                    (Long) rs.getObject(5), now));
+                            String key = rs.getString(3);
+                            String holder = laterHolder(c, key, heldEpochs.get(key));
+                            if (holder != null) {
+                                conflicts.add("'" + key + "' (granted since to task " + holder + ")");
+                                continue;
+                            }
+                            compensations.add(restore(c, taskId, seq, key, rs.getString(4), (Long) rs.getObject(5),
+                                    now));
                             restored++;
                         } else {
                             undo.add(UndoRecord.newBuilder().setSequence(seq).setHandlerTopic(rs.getString(6))
@@ -83,19 +101,20 @@ public class RollbackService {
                 }
             }
             markRestored(c, taskId, now);
+            if (!conflicts.isEmpty()) {
+                TaskFailure failure = TaskFailure.newBuilder().setCode("RESTORE_CONFLICT").setMessage(
+                        "not restored, because a later task holds the key's lock: " + String.join(", ", conflicts))
+                        .setRetryable(false).build();
+                insertRollback(c, command, "ROLLBACK_FAILED", restored, undo.size(), failure, now, now);
+                return new Plan(taskId, compensations, report(taskId, false, restored, 0, failure, now), null);
+            }
             if (undo.isEmpty()) {
-                RollbackReport report = RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(true)
-                        .setRestoredDocuments(restored).setCompensatedActions(0).setFinishedAt(now).build();
                 insertRollback(c, command, "ROLLED_BACK", restored, 0, null, now, now);
-                return new Plan(taskId, compensations, report, null);
+                return new Plan(taskId, compensations, report(taskId, true, restored, 0, null, now), null);
             }
             insertRollback(c, command, "AWAITING_COMPENSATION", restored, undo.size(), null, now, null);
-            String topic = undo.get(0).getHandlerTopic();
-            WorkItem item = WorkItem.newBuilder().setTaskId(taskId).setKind(WorkKind.COMPENSATE).setTopic(topic)
-                    .setSubtype("compensate").setAttempt(0).setFencingToken(command.getFencingToken())
-                    .setDeadline(now.plus(compensationTimeout)).setDispatchedAt(now)
-                    .setIdempotencyKey(taskId + ":compensate").setUndoRecords(undo).build();
-            return new Plan(taskId, compensations, null, item);
+            return new Plan(taskId, compensations, null, compensationItem(taskId, command.getFencingToken(), undo,
+                    now, compensationTimeout));
         });
         metrics.rollback(plan.report() == null ? "AWAITING_COMPENSATION"
                 : plan.report().getRolledBack() ? "ROLLED_BACK" : "ROLLBACK_FAILED", System.nanoTime() - started);
@@ -124,8 +143,13 @@ public class RollbackService {
                     + " rollbacks WHERE task_id = ? FOR UPDATE")) {
                 s.setString(1, taskId);
                 try (ResultSet rs = s.executeQuery()) {
-                    if (!rs.next() || !"AWAITING_COMPENSATION".equals(rs.getString(1))) {
+                    if (!rs.next()) {
                         return null;
+                    }
+                    if (!"AWAITING_COMPENSATION".equals(rs.getString(1))) {
+                        // A report delivered again (the first one's sends may have been lost): answer with the
+                        // stored outcome again.
+                        return storedOutcome(c, taskId);
                     }
                     int restored = rs.getInt(2);
                     Instant now = Instant.now();
@@ -147,15 +171,7 @@ public class RollbackService {
                     TaskFailure failure = ok ? null : TaskFailure.newBuilder().setCode("COMPENSATION_FAILED")
                             .setMessage(failures.isEmpty() ? ContentRules.storable(String.valueOf(result.getFailure()))
                                     : String.join("; ", failures)).setRetryable(false).build();
-                    try (PreparedStatement u = c.prepareStatement("UPDATE rollbacks SET status = ?, failure_code = ?,"
-                            + " failure_message = ?, finished_at = ? WHERE task_id = ?")) {
-                        u.setString(1, ok ? "ROLLED_BACK" : "ROLLBACK_FAILED");
-                        u.setString(2, failure == null ? null : failure.getCode());
-                        u.setString(3, failure == null ? null : failure.getMessage());
-                        u.setTimestamp(4, Timestamp.from(now));
-                        u.setString(5, taskId);
-                        u.executeUpdate();
-                    }
+                    finishRollback(c, taskId, ok, failure, now);
                     RollbackReport report = RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(ok)
                             .setRestoredDocuments(restored).setCompensatedActions(result.getCompensations().size())
                             .setFailure(failure).setFinishedAt(now).build();
@@ -180,7 +196,47 @@ public class RollbackService {
         // Taking the row lock (the UPSERT above holds it) orders this seal after every write already in progress.
     }
 
-    private static Plan previousOutcome(Connection c, String taskId) throws SQLException {
+    /**
+     * The plan for a command delivered again, derived from what the first one stored; null for a first delivery.
+     * Awaiting the workers: the compensation goes to them again (a lost or expired work item), until the bound.
+     */
+    private static Plan previousOutcome(Connection c, RollbackCommand command, Duration compensationTimeout,
+            int maxAttempts) throws SQLException {
+        String taskId = command.getTaskId();
+        try (PreparedStatement s = c.prepareStatement("SELECT status, compensation_attempts, restored_documents,"
+                + " external_actions FROM rollbacks WHERE task_id = ? FOR UPDATE")) {
+            s.setString(1, taskId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                if (!"AWAITING_COMPENSATION".equals(rs.getString(1))) {
+                    return storedOutcome(c, taskId);
+                }
+                int attempts = rs.getInt(2);
+                Instant now = Instant.now();
+                List<CompensationEvent> restored = restoredDocuments(c, taskId);
+                if (attempts >= maxAttempts) {
+                    TaskFailure failure = TaskFailure.newBuilder().setCode("COMPENSATION_TIMEOUT").setMessage(
+                            "the workers did not report the compensation after " + attempts + " attempts")
+                            .setRetryable(false).build();
+                    finishRollback(c, taskId, false, failure, now);
+                    return new Plan(taskId, restored, report(taskId, false, rs.getInt(3), rs.getInt(4), failure, now),
+                            null);
+                }
+                try (PreparedStatement u = c.prepareStatement(
+                        "UPDATE rollbacks SET compensation_attempts = compensation_attempts + 1 WHERE task_id = ?")) {
+                    u.setString(1, taskId);
+                    u.executeUpdate();
+                }
+                return new Plan(taskId, restored, null, compensationItem(taskId, command.getFencingToken(),
+                        pendingUndo(c, taskId), now, compensationTimeout));
+            }
+        }
+    }
+
+    /** A finished rollback as it was stored: its report, and the compensating events of what it restored. */
+    private static Plan storedOutcome(Connection c, String taskId) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT status, restored_documents, external_actions,"
                 + " failure_code, failure_message, finished_at FROM rollbacks WHERE task_id = ?")) {
             s.setString(1, taskId);
@@ -188,19 +244,109 @@ public class RollbackService {
                 if (!rs.next()) {
                     return null;
                 }
-                String status = rs.getString(1);
-                if ("AWAITING_COMPENSATION".equals(status)) {
-                    // Already handed to the workers; their report ends it.
-                    return new Plan(taskId, List.of(), null, null);
-                }
                 Timestamp finished = rs.getTimestamp(6);
-                RollbackReport report = RollbackReport.newBuilder().setTaskId(taskId)
-                        .setRolledBack("ROLLED_BACK".equals(status)).setRestoredDocuments(rs.getInt(2))
-                        .setCompensatedActions(rs.getInt(3))
-                        .setFailure(rs.getString(4) == null ? null : TaskFailure.newBuilder().setCode(rs.getString(4))
-                                .setMessage(rs.getString(5)).setRetryable(false).build())
-                        .setFinishedAt(finished == null ? Instant.now() : finished.toInstant()).build();
-                return new Plan(taskId, List.of(), report, null);
+                TaskFailure failure = rs.getString(4) == null ? null : TaskFailure.newBuilder()
+                        .setCode(rs.getString(4)).setMessage(rs.getString(5)).setRetryable(false).build();
+                return new Plan(taskId, restoredDocuments(c, taskId), report(taskId, "ROLLED_BACK".equals(
+                        rs.getString(1)), rs.getInt(2), rs.getInt(3), failure,
+                        finished == null ? Instant.now() : finished.toInstant()), null);
+            }
+        }
+    }
+
+    /** The compensating events of the document snapshots a rollback restored, newest first, as first sent. */
+    private static List<CompensationEvent> restoredDocuments(Connection c, String taskId) throws SQLException {
+        List<CompensationEvent> events = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT seq, document_key, pre_value::text, pre_version,"
+                + " restored_at FROM snapshots WHERE task_id = ? AND kind = 'DOCUMENT' AND restored_at IS NOT NULL"
+                + " ORDER BY seq DESC")) {
+            s.setString(1, taskId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String preValue = rs.getString(3);
+                    events.add(CompensationEvent.newBuilder().setTaskId(taskId).setSnapshotSequence(rs.getInt(1))
+                            .setDocumentKey(rs.getString(2))
+                            .setAction(preValue == null ? CompensationAction.DOCUMENT_DELETED
+                                    : CompensationAction.DOCUMENT_RESTORED)
+                            .setRestoredValueJson(preValue).setRestoredVersion((Long) rs.getObject(4))
+                            .setOccurredAt(rs.getTimestamp(5).toInstant()).build());
+                }
+            }
+        }
+        return events;
+    }
+
+    private static List<UndoRecord> pendingUndo(Connection c, String taskId) throws SQLException {
+        List<UndoRecord> undo = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT seq, handler_topic, handler_subtype, undo::text"
+                + " FROM snapshots WHERE task_id = ? AND kind = 'EXTERNAL' AND restored_at IS NULL ORDER BY seq DESC")) {
+            s.setString(1, taskId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    undo.add(UndoRecord.newBuilder().setSequence(rs.getInt(1)).setHandlerTopic(rs.getString(2))
+                            .setHandlerSubtype(rs.getString(3)).setUndoJson(rs.getString(4)).build());
+                }
+            }
+        }
+        return undo;
+    }
+
+    private static WorkItem compensationItem(String taskId, long fencingToken, List<UndoRecord> undo, Instant now,
+            Duration compensationTimeout) {
+        return WorkItem.newBuilder().setTaskId(taskId).setKind(WorkKind.COMPENSATE)
+                .setTopic(undo.get(0).getHandlerTopic()).setSubtype("compensate").setAttempt(0)
+                .setFencingToken(fencingToken).setDeadline(now.plus(compensationTimeout)).setDispatchedAt(now)
+                .setIdempotencyKey(taskId + ":compensate").setUndoRecords(undo).build();
+    }
+
+    private static RollbackReport report(String taskId, boolean rolledBack, int restored, int compensated,
+            TaskFailure failure, Instant at) {
+        return RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(rolledBack).setRestoredDocuments(restored)
+                .setCompensatedActions(compensated).setFailure(failure).setFinishedAt(at).build();
+    }
+
+    private static void finishRollback(Connection c, String taskId, boolean ok, TaskFailure failure, Instant now)
+            throws SQLException {
+        try (PreparedStatement u = c.prepareStatement("UPDATE rollbacks SET status = ?, failure_code = ?,"
+                + " failure_message = ?, finished_at = ? WHERE task_id = ?")) {
+            u.setString(1, ok ? "ROLLED_BACK" : "ROLLBACK_FAILED");
+            u.setString(2, failure == null ? null : failure.getCode());
+            u.setString(3, failure == null ? null : failure.getMessage());
+            u.setTimestamp(4, Timestamp.from(now));
+            u.setString(5, taskId);
+            u.executeUpdate();
+        }
+    }
+
+    /** The lock epoch the task held on each declared key (empty from a broker that did not number grants). */
+    private static Map<String, Long> heldEpochs(Connection c, String taskId) throws SQLException {
+        Map<String, Long> epochs = new java.util.HashMap<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT declared_keys, lock_epochs FROM task_fences WHERE task_id = ?")) {
+            s.setString(1, taskId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next() && rs.getArray(1) != null && rs.getArray(2) != null) {
+                    String[] keys = (String[]) rs.getArray(1).getArray();
+                    Long[] held = (Long[]) rs.getArray(2).getArray();
+                    for (int i = 0; i < keys.length && i < held.length; i++) {
+                        epochs.put(keys[i], held[i]);
+                    }
+                }
+            }
+        }
+        return epochs;
+    }
+
+    /** The task granted the key after {@code epoch}, if any; the row lock orders this against the next grant. */
+    private static String laterHolder(Connection c, String key, Long epoch) throws SQLException {
+        if (epoch == null) {
+            return null;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT task_id, epoch FROM document_locks WHERE key = ? FOR SHARE")) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() && rs.getLong(2) > epoch ? rs.getString(1) : null;
             }
         }
     }

@@ -67,7 +67,7 @@ class HistoryBenchmark {
         for (String task : tasks) {
             running.add(pool.submit(() -> {
                 for (int i = 0; i < total / threads; i++) {
-                    documents.put(task + "/doc-" + (i % 50), task, 1, "{\"i\": " + i + ", \"payload\": \"abcdefgh\"}");
+                    documents.put(task + "/doc-" + (i % 50), task, 1, null, "{\"i\": " + i + ", \"payload\": \"abcdefgh\"}");
                 }
             }));
         }

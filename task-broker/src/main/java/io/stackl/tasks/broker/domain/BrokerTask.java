@@ -14,6 +14,9 @@ import java.util.List;
  * @param deadlinePhase what {@code deadline} bounds; {@link Phase#NONE} when no deadline runs
  * @param deadline the absolute wall-clock time (epoch ms) at which the phase ends; indexed in the deadline store
  * @param rollbackCause FAILED, TIMED_OUT or CANCELLED once a rollback was decided
+ * @param lockEpochs the epoch of each granted lock, in the order of {@code lockKeys}: the lock partition numbers its
+ *     grants of a key in increasing order, so the history service can tell the current holder of a key from an
+ *     earlier one whatever order it learns of them in (ADR 0007)
  */
 public record BrokerTask(
         TaskSpec spec,
@@ -33,7 +36,13 @@ public record BrokerTask(
         String relatedTaskId,
         String outputJson,
         Failure failure,
-        long finishedAt) {
+        long finishedAt,
+        List<Long> lockEpochs) {
+
+    /** Records written before lock epochs existed read with none. */
+    public BrokerTask {
+        lockEpochs = lockEpochs == null ? List.of() : List.copyOf(lockEpochs);
+    }
 
     /** What the current deadline bounds. */
     public enum Phase {
@@ -69,37 +78,39 @@ public record BrokerTask(
     BrokerTask with(TaskState newState, int newSequence) {
         return new BrokerTask(spec, newState, newSequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt);
+                outputJson, failure, finishedAt, lockEpochs);
     }
 
-    BrokerTask withLocksHeld(int held) {
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, held, acceptedAt,
+    BrokerTask withLockGranted(long epoch) {
+        java.util.ArrayList<Long> epochs = new java.util.ArrayList<>(lockEpochs);
+        epochs.add(epoch);
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld + 1, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt);
+                outputJson, failure, finishedAt, epochs);
     }
 
     BrokerTask withDeadline(Phase phase, long at) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, phase, at, rollbackCause, reason, relatedTaskId, outputJson,
-                failure, finishedAt);
+                failure, finishedAt, lockEpochs);
     }
 
     BrokerTask withDispatch(int newAttempt, long token, long at) {
         return new BrokerTask(spec, state, sequence, newAttempt, token, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, at, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId, outputJson,
-                failure, finishedAt);
+                failure, finishedAt, lockEpochs);
     }
 
     BrokerTask withOutcome(TaskState cause, String why, String output, Failure failed) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, cause == null ? rollbackCause : cause,
                 why == null ? reason : why, relatedTaskId, output == null ? outputJson : output,
-                failed == null ? failure : failed, finishedAt);
+                failed == null ? failure : failed, finishedAt, lockEpochs);
     }
 
     BrokerTask withFinishedAt(long at) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, at);
+                outputJson, failure, at, lockEpochs);
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
  * @param ignored why the input changed nothing, or null
  * @param lockWaitMs the time the task waited for its locks, when this step granted the last one
  * @param timeoutLatenessMs how late a timeout fired after its deadline (never negative), when one fired
+ * @param rollbackOverdue the history service had not reported a rollback within the rollback timeout; the command
+ *     was sent again and the task's locks stay held
  */
 public record Outcome(
         BrokerTask task,
@@ -24,7 +26,8 @@ public record Outcome(
         List<LockCommand> lockCommands,
         String ignored,
         Long lockWaitMs,
-        Long timeoutLatenessMs) {
+        Long timeoutLatenessMs,
+        boolean rollbackOverdue) {
 
     static Builder builder() {
         return new Builder();
@@ -47,6 +50,7 @@ public record Outcome(
         private boolean delete;
         private Long lockWaitMs;
         private Long timeoutLatenessMs;
+        private boolean rollbackOverdue;
 
         Builder event(TaskEvent event) {
             events.add(event);
@@ -88,9 +92,15 @@ public record Outcome(
             return this;
         }
 
+        Builder rollbackOverdue() {
+            rollbackOverdue = true;
+            return this;
+        }
+
         Outcome build(BrokerTask task) {
             return new Outcome(delete ? null : task, delete, List.copyOf(events), List.copyOf(work),
-                    List.copyOf(rollbacks), List.copyOf(lockCommands), ignored, lockWaitMs, timeoutLatenessMs);
+                    List.copyOf(rollbacks), List.copyOf(lockCommands), ignored, lockWaitMs, timeoutLatenessMs,
+                    rollbackOverdue);
         }
     }
 }

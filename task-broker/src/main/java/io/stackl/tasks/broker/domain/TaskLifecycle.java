@@ -70,7 +70,7 @@ public final class TaskLifecycle {
         List<String> keys = List.copyOf(new TreeSet<>(spec.changedDocumentKeys()));
         long queueDeadline = now + timeout(spec.queueTimeoutMs(), settings.defaultQueueTimeout().toMillis());
         BrokerTask task = new BrokerTask(spec, TaskState.SUBMITTED, 1, 0, 0, keys, 0, now, now, 0, Phase.QUEUE,
-                queueDeadline, null, null, null, null, null, 0);
+                queueDeadline, null, null, null, null, null, 0, List.of());
         Outcome.Builder out = Outcome.builder().event(event(task, now));
         if (keys.isEmpty()) {
             return out.build(dispatch(task, now, out));
@@ -92,7 +92,7 @@ public final class TaskLifecycle {
                 spec.traceContext());
         BrokerTask task = new BrokerTask(named, TaskState.REJECTED, 1, 0, 0, List.of(), 0, now, now, 0,
                 Phase.RETENTION, now + settings.terminalRetention().toMillis(), null, storable(reason), relatedTaskId,
-                null, null, now);
+                null, null, now, List.of());
         return Outcome.builder().event(event(task, now)).build(task);
     }
 
@@ -115,7 +115,7 @@ public final class TaskLifecycle {
             return Outcome.builder().ignored("lock " + grant.key() + " granted to a task that no longer waits for it")
                     .lock(LockCommand.release(grant.key(), grant.taskId())).build(task);
         }
-        BrokerTask next = task.withLocksHeld(task.locksHeld() + 1);
+        BrokerTask next = task.withLockGranted(grant.epoch());
         Outcome.Builder out = Outcome.builder();
         if (!next.allLocksHeld()) {
             return out.lock(LockCommand.acquire(next.nextLockKey(), next.id())).build(next);
@@ -226,11 +226,13 @@ public final class TaskLifecycle {
                 return out.build(startRollback(task.withOutcome(null, why, null, null), TaskState.TIMED_OUT, now, out));
             }
             case ROLLBACK -> {
-                out.timeoutLatenessMs(lateness);
-                Failure failed = new Failure("ROLLBACK_TIMEOUT", "no rollback report from the history service within "
-                        + settings.rollbackTimeout().toMillis() + " ms", false);
-                return out.build(finish(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
-                        TaskState.ROLLBACK_FAILED, now, out));
+                // No report: nobody knows whether the documents are restored, so the locks stay held (releasing them
+                // could let the next task write a key that a late restore then overwrites) and the history service is
+                // asked again. It carries out a rollback once and answers a repeated command with its outcome, so
+                // the task ends with the history service's word, and both always agree (ADR 0007).
+                out.timeoutLatenessMs(lateness).rollbackOverdue();
+                out.rollback(rollbackCommand(task, task.rollbackCause(), task.reason(), now));
+                return out.build(task.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis()));
             }
             case RETENTION -> {
                 return out.delete().build(null);
@@ -255,16 +257,20 @@ public final class TaskLifecycle {
                     TaskState.ROLLED_BACK, now, out);
         }
         rolling = rolling.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis());
-        out.event(event(rolling, now)).rollback(RollbackCommand.newBuilder()
+        out.event(event(rolling, now)).rollback(rollbackCommand(task, cause, caused.reason(), now));
+        return rolling;
+    }
+
+    private static RollbackCommand rollbackCommand(BrokerTask task, TaskState cause, String reason, long now) {
+        return RollbackCommand.newBuilder()
                 .setTaskId(task.id())
                 .setTopic(task.spec().topic())
                 .setSubtype(task.spec().subtype())
                 .setFencingToken(task.fencingToken())
                 .setCause(cause)
-                .setReason(caused.reason())
+                .setReason(reason)
                 .setRequestedAt(Instant.ofEpochMilli(now))
-                .build());
-        return rolling;
+                .build();
     }
 
     /** The terminal state: one event, every lock released, and the record kept for {@code terminalRetention}. */
@@ -306,6 +312,7 @@ public final class TaskLifecycle {
                         : TaskFailure.newBuilder().setCode(task.failure().code())
                                 .setMessage(task.failure().message()).setRetryable(task.failure().retryable()).build())
                 .setChangedDocumentKeys(task.lockKeys())
+                .setLockEpochs(task.state() == TaskState.DISPATCHED ? task.lockEpochs() : List.of())
                 .setRelatedTaskId(task.relatedTaskId())
                 .build();
     }

@@ -32,6 +32,7 @@ public class BrokerMetrics implements TaskObserver {
     public static final String TIMEOUTS_EARLY = "tasks.timeouts.early";
     public static final String LOCK_WAIT = "tasks.lock.wait";
     public static final String DEADLINE_SCAN = "tasks.deadline.scan";
+    public static final String ROLLBACKS_OVERDUE = "tasks.rollbacks.overdue";
 
     private final MeterRegistry registry;
     private final Set<String> taskTopics;
@@ -40,6 +41,7 @@ public class BrokerMetrics implements TaskObserver {
     private final Counter early;
     private final Timer lockWait;
     private final Timer deadlineScan;
+    private final Counter rollbacksOverdue;
 
     BrokerMetrics(MeterRegistry registry, BrokerConfig config) {
         this.registry = registry;
@@ -55,6 +57,9 @@ public class BrokerMetrics implements TaskObserver {
         this.lockWait = Timer.builder(LOCK_WAIT).description("Time from acceptance until a task held all its locks")
                 .publishPercentileHistogram().register(registry);
         this.deadlineScan = Timer.builder(DEADLINE_SCAN).description("Duration of one deadline scan")
+                .register(registry);
+        this.rollbacksOverdue = Counter.builder(ROLLBACKS_OVERDUE).description("Rollbacks whose report was overdue:"
+                + " the command was sent to the history service again, and the task's locks stay held")
                 .register(registry);
         // Counters start at 0 for every value known up front: Prometheus' increase() sees nothing in a series that
         // appears with its first event, so alerts on the first ROLLBACK_FAILED or dead letter would never fire.
@@ -100,6 +105,11 @@ public class BrokerMetrics implements TaskObserver {
             early.increment();
         }
         lateness.record(Math.max(0, latenessMs), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void rollbackOverdue() {
+        rollbacksOverdue.increment();
     }
 
     @Override

@@ -59,8 +59,12 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
             locks.put(command.key(), step.queue());
         }
         if (step.grantedTo() != null) {
-            context.forward(new Record<String, Object>(step.grantedTo(), new LockGrant(step.grantedTo(), command.key()),
-                    context.currentSystemTimeMs()), TopologyNames.LOCK_GRANTS_SINK);
+            // A key always maps to this partition, whose offsets only grow: the offset of the command that caused the
+            // grant numbers the key's grants in order, with no state to keep, and the same after a replay.
+            long epoch = context.recordMetadata().map(m -> m.offset() + 1).orElse(0L);
+            context.forward(new Record<String, Object>(step.grantedTo(),
+                    new LockGrant(step.grantedTo(), command.key(), epoch), context.currentSystemTimeMs()),
+                    TopologyNames.LOCK_GRANTS_SINK);
         }
     }
 }

@@ -111,6 +111,11 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             if (outcome.timeoutLatenessMs() != null) {
                 observer.timeoutFired(outcome.timeoutLatenessMs());
             }
+            if (outcome.rollbackOverdue()) {
+                LOG.warnf("rollback report overdue taskId=%s: asking the history service again; locks stay held",
+                        due.id());
+                observer.rollbackOverdue();
+            }
             apply(due.id(), task, outcome, now);
             handled++;
         }

@@ -16,6 +16,9 @@ public interface TaskObserver {
     /** A timeout fired {@code latenessMs} after its deadline; negative would mean early, which must never happen. */
     default void timeoutFired(long latenessMs) {}
 
+    /** A rollback's report is overdue: the command was sent to the history service again, the locks stay held. */
+    default void rollbackOverdue() {}
+
     /** A task got its last lock after waiting this long. */
     default void lockWait(long waitMs) {}
 

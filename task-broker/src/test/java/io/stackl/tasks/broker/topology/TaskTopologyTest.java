@@ -113,20 +113,6 @@ class TaskTopologyTest {
         assertThat(broker.work("noop")).extracting(WorkItem::getTaskId).containsExactly("next");
     }
 
-    @Test
-    void shouldFailARollbackThatIsNotReportedInTime() {
-        broker.submit(request("t1").build());
-        WorkItem item = single(broker.work("noop"));
-        broker.fail(item, "BOOM");
-        broker.events();
-
-        broker.advance(broker.settings.rollbackTimeout().plusMillis(200));
-
-        List<TaskEvent> events = broker.events();
-        assertThat(events).extracting(TaskEvent::getState).containsExactly(ROLLBACK_FAILED);
-        assertThat(events.get(0).getFailure().getCode()).isEqualTo("ROLLBACK_TIMEOUT");
-    }
-
     // ---------------------------------------------------------------- locks
 
     @Test

@@ -37,4 +37,14 @@ public interface TaskHandler {
     default boolean compensate(JsonNode undo, String taskId) throws Exception {
         return true;
     }
+
+    /**
+     * As {@link #compensate(JsonNode, String)}, with a key that names this one undo record ({@code
+     * <taskId>:undo:<sequence>}) for an external service to deduplicate by: the same undo may be delivered again (a
+     * rollback asked twice), and two undo records of one task are two different undos. Handlers that call services
+     * with idempotency keys override this one; the default calls the other.
+     */
+    default boolean compensate(JsonNode undo, String taskId, String undoIdempotencyKey) throws Exception {
+        return compensate(undo, taskId);
+    }
 }

@@ -52,8 +52,14 @@ public final class HistoryClient {
         return parseValue(document.path("valueJson").asText());
     }
 
-    public long put(String key, String taskId, long fencingToken, JsonNode value, Instant deadline) {
-        ObjectNode body = JSON.createObjectNode().put("taskId", taskId).put("fencingToken", fencingToken);
+    /**
+     * @param executionId this run of the work item: the history service lets only the first run of an attempt write,
+     *     so a redelivered copy running beside (or after) it cannot apply its changes twice
+     */
+    public long put(String key, String taskId, long fencingToken, String executionId, JsonNode value,
+            Instant deadline) {
+        ObjectNode body = JSON.createObjectNode().put("taskId", taskId).put("fencingToken", fencingToken)
+                .put("executionId", executionId);
         body.set("value", value);
         HttpResponse<String> response = send(HttpRequest.newBuilder(documentUri(key))
                 .header("Content-Type", "application/json")
@@ -61,14 +67,16 @@ public final class HistoryClient {
         return parse(response).path("version").asLong();
     }
 
-    public void delete(String key, String taskId, long fencingToken, Instant deadline) {
-        URI uri = URI.create(documentUri(key) + "?taskId=" + encode(taskId) + "&fencingToken=" + fencingToken);
+    public void delete(String key, String taskId, long fencingToken, String executionId, Instant deadline) {
+        URI uri = URI.create(documentUri(key) + "?taskId=" + encode(taskId) + "&fencingToken=" + fencingToken
+                + "&executionId=" + encode(executionId));
         parse(send(HttpRequest.newBuilder(uri).DELETE(), deadline));
     }
 
-    public void recordUndo(String taskId, long fencingToken, String topic, String subtype, JsonNode undo,
-            Instant deadline) {
-        ObjectNode body = JSON.createObjectNode().put("fencingToken", fencingToken).put("handlerTopic", topic)
+    public void recordUndo(String taskId, long fencingToken, String executionId, String topic, String subtype,
+            JsonNode undo, Instant deadline) {
+        ObjectNode body = JSON.createObjectNode().put("fencingToken", fencingToken).put("executionId", executionId)
+                .put("handlerTopic", topic)
                 .put("handlerSubtype", subtype);
         body.set("undo", undo);
         parse(send(HttpRequest.newBuilder(URI.create(baseUrl + "/tasks/" + encode(taskId) + "/undo-records"))

@@ -112,7 +112,8 @@ public class TaskManager {
                     throw new IllegalStateException("no handler for topic '" + undo.getHandlerTopic() + "' subtype '"
                             + undo.getHandlerSubtype() + "' to undo with");
                 }
-                boolean undone = handler.get().compensate(JSON.readTree(undo.getUndoJson()), item.getTaskId());
+                boolean undone = handler.get().compensate(JSON.readTree(undo.getUndoJson()), item.getTaskId(),
+                        item.getTaskId() + ":undo:" + undo.getSequence());
                 outcome.setSucceeded(undone);
                 if (!undone) {
                     outcome.setFailure(TaskFailure.newBuilder().setCode("UNDO_REFUSED")

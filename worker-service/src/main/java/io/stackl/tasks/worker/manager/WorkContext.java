@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /** The {@link TaskContext} of one work item; document writes and undo records go to the history service, fenced. */
 final class WorkContext implements TaskContext {
@@ -20,6 +21,8 @@ final class WorkContext implements TaskContext {
     private final WorkItem item;
     private final HistoryClient history;
     private final JsonNode arguments;
+    /** This run of the work item; the history service refuses writes from a second run of the same attempt. */
+    private final String executionId = UUID.randomUUID().toString();
 
     WorkContext(WorkItem item, HistoryClient history) {
         this.item = item;
@@ -86,19 +89,20 @@ final class WorkContext implements TaskContext {
 
             @Override
             public long put(String key, JsonNode value) {
-                return history.put(key, item.getTaskId(), item.getFencingToken(), value, item.getDeadline());
+                return history.put(key, item.getTaskId(), item.getFencingToken(), executionId, value,
+                        item.getDeadline());
             }
 
             @Override
             public void delete(String key) {
-                history.delete(key, item.getTaskId(), item.getFencingToken(), item.getDeadline());
+                history.delete(key, item.getTaskId(), item.getFencingToken(), executionId, item.getDeadline());
             }
         };
     }
 
     @Override
     public void recordUndo(JsonNode undo) {
-        history.recordUndo(item.getTaskId(), item.getFencingToken(), item.getTopic(), item.getSubtype(), undo,
+        history.recordUndo(item.getTaskId(), item.getFencingToken(), executionId, item.getTopic(), item.getSubtype(), undo,
                 item.getDeadline());
     }
 

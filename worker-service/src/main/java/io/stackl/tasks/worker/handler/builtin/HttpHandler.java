@@ -83,13 +83,19 @@ public class HttpHandler implements TaskHandler {
 
     @Override
     public boolean compensate(JsonNode undo, String taskId) throws IOException, InterruptedException {
+        return compensate(undo, taskId, taskId + ":undo");
+    }
+
+    @Override
+    public boolean compensate(JsonNode undo, String taskId, String undoIdempotencyKey)
+            throws IOException, InterruptedException {
         String target = undo.path("undoUrl").asText(undoUrl.orElse(""));
         if (target.isEmpty()) {
             return false;
         }
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(target))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                .header("Idempotency-Key", taskId + ":undo").POST(HttpRequest.BodyPublishers.ofString(undo.toString()))
+                .header("Idempotency-Key", undoIdempotencyKey).POST(HttpRequest.BodyPublishers.ofString(undo.toString()))
                 .build(), HttpResponse.BodyHandlers.ofString());
         return response.statusCode() / 100 == 2;
     }

@@ -1,0 +1,144 @@
+package io.stackl.tasks.history;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.endsWith;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.stackl.tasks.history.service.DocumentService;
+import io.stackl.tasks.history.service.HistoryRecorder;
+import io.stackl.tasks.history.service.RollbackService;
+import io.stackl.tasks.infra.InfrastructureTestResource;
+import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.WorkKind;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 20 on the real PostgreSQL: the database enforces the locks and the attempts whatever order the history
+ * service learns things in, fences never go backwards, and a rollback replays what it owes Kafka.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = InfrastructureTestResource.class, restrictToAnnotatedClass = false)
+class HistoryCorrectnessTest {
+
+    @Inject
+    HistoryRecorder recorder;
+
+    @Inject
+    DocumentService documents;
+
+    @Inject
+    RollbackService rollbacks;
+
+    /** Finding 2: a redelivered work item runs again under the same token; its second run may not write. */
+    @Test
+    void shouldRefuseASecondExecutionOfTheSameAttempt() {
+        String task = Tasks.newId("twice-run");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+
+        write(task, key, "run-1", 1).then().statusCode(200);
+        write(task, key, "run-1", 2).then().statusCode(200);
+        write(task, key, "run-2", 3).then().statusCode(409)
+                .body("type", endsWith("/problems/attempt-already-running"));
+
+        assertThat(documents.get(key).valueJson()).contains("2");
+    }
+
+    /**
+     * Finding 2: the next task on a key was dispatched (history recorded its DISPATCHED) before history learned that
+     * the first one ended; a late write by the first may not land on the key the second now holds. Also when history
+     * learns of the two grants in the opposite order.
+     */
+    @Test
+    void shouldAcceptWritesToAKeyOnlyFromItsLatestLockHolder() {
+        String key = "docs/" + Tasks.newId("epochs");
+        String first = Tasks.newId("holder-1");
+        String second = Tasks.newId("holder-2");
+        String third = Tasks.newId("holder-3");
+        recorder.recordEvents(Tasks.dispatched(first, List.of(key), List.of(5L)));
+        write(first, key, "a", 1).then().statusCode(200);
+
+        recorder.recordEvents(Tasks.dispatched(second, List.of(key), List.of(9L)));
+        write(first, key, "a", 2).then().statusCode(409).body("type", endsWith("/problems/lock-superseded"));
+        write(second, key, "b", 3).then().statusCode(200);
+
+        // A grant that history learns of late (its partition lagged) does not take the key back.
+        recorder.recordEvents(Tasks.dispatched(third, List.of(key), List.of(7L)));
+        write(third, key, "c", 4).then().statusCode(409).body("type", endsWith("/problems/lock-superseded"));
+        assertThat(documents.get(key).valueJson()).contains("3");
+    }
+
+    /** Finding 6: a replayed batch (DISPATCHED again after SUCCEEDED) must not reopen the fence. */
+    @Test
+    void shouldNotReopenAFinishedTasksFenceOnAReplayedBatch() {
+        String task = Tasks.newId("replayed");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        write(task, key, "run", 1).then().statusCode(200);
+        recorder.recordEvents(List.of(Tasks.event(task, 3, TaskState.SUCCEEDED, 1, List.of(key))));
+
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+
+        write(task, key, "run", 2).then().statusCode(409);
+        assertThat(documents.get(key).valueJson()).contains("1");
+    }
+
+    /**
+     * Finding 3: a rollback awaiting the workers, asked again (the broker's re-send, or a replay after a crash
+     * between commit and send), hands the compensation to the workers again; after the bound it fails, visibly.
+     */
+    @Test
+    void shouldHandTheCompensationOutAgainWhenAskedAgainAndFailAfterTheBound() {
+        String task = Tasks.newId("awaiting");
+        recorder.recordEvents(Tasks.dispatched(task, List.of()));
+        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "http",
+                "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
+                .post("/tasks/{id}/undo-records", task).then().statusCode(200);
+
+        RollbackService.Plan first = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        RollbackService.Plan again = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        RollbackService.Plan bounded = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+
+        assertThat(first.compensation().getKind()).isEqualTo(WorkKind.COMPENSATE);
+        assertThat(again.report()).isNull();
+        assertThat(again.compensation().getUndoRecords()).hasSize(1);
+        assertThat(bounded.compensation()).isNull();
+        assertThat(bounded.report().getRolledBack()).isFalse();
+        assertThat(bounded.report().getFailure().getCode()).isEqualTo("COMPENSATION_TIMEOUT");
+    }
+
+    /**
+     * Finding 1, defence in depth: a rollback that reaches history after the key was granted to a later task must not
+     * overwrite that task's committed change; it fails with RESTORE_CONFLICT.
+     */
+    @Test
+    void shouldNotRestoreAKeyALaterTaskHoldsAndSaySo() {
+        String key = "docs/" + Tasks.newId("late-restore");
+        String first = Tasks.newId("late-1");
+        String second = Tasks.newId("late-2");
+        recorder.recordEvents(Tasks.dispatched(first, List.of(key), List.of(3L)));
+        write(first, key, "a", 1).then().statusCode(200);
+        recorder.recordEvents(Tasks.dispatched(second, List.of(key), List.of(8L)));
+        write(second, key, "b", 2).then().statusCode(200);
+
+        RollbackService.Plan late = rollbacks.rollback(Tasks.rollback(first), Duration.ofMinutes(1));
+
+        assertThat(late.report().getRolledBack()).isFalse();
+        assertThat(late.report().getFailure().getCode()).isEqualTo("RESTORE_CONFLICT");
+        assertThat(late.compensations()).extracting(CompensationEvent::getDocumentKey).doesNotContain(key);
+        assertThat(documents.get(key).valueJson()).contains("2");
+    }
+
+    private static io.restassured.response.Response write(String task, String key, String executionId, int value) {
+        return given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1,
+                "executionId", executionId, "value", Map.of("v", value))).put("/documents/{key}", key);
+    }
+}
