@@ -89,6 +89,16 @@ public record BrokerTask(
                 outputJson, failure, finishedAt, epochs);
     }
 
+    /** The record without what only a running task needs (arguments, included documents, output): kept to know the id. */
+    BrokerTask compacted() {
+        TaskSpec small = new TaskSpec(spec.id(), spec.topic(), spec.subtype(), spec.source(), null, List.of(),
+                spec.changedDocumentKeys(), spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(),
+                spec.submittedAt(), spec.traceContext());
+        return new BrokerTask(small, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId, null,
+                failure, finishedAt, lockEpochs);
+    }
+
     BrokerTask withDeadline(Phase phase, long at) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, phase, at, rollbackCause, reason, relatedTaskId, outputJson,

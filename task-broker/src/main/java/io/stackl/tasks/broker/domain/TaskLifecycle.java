@@ -235,6 +235,12 @@ public final class TaskLifecycle {
                 return out.build(task.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis()));
             }
             case RETENTION -> {
+                // Within the idempotency window a producer may still send the same id again (a retry after a lost
+                // acknowledgement): the id must stay known, or it would run a second time. Kept small until then.
+                long forgetAt = task.acceptedAt() + settings.idempotencyWindow().toMillis();
+                if (now < forgetAt) {
+                    return out.build(task.compacted().withDeadline(Phase.RETENTION, forgetAt));
+                }
                 return out.delete().build(null);
             }
             default -> {

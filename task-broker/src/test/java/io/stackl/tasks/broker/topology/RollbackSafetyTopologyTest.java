@@ -96,6 +96,27 @@ class RollbackSafetyTopologyTest {
                 .satisfies(e -> assertThat(e).isGreaterThan(dispatched.get(0).getLockEpochs().get(0)));
     }
 
+    /**
+     * Finding 5: a task purged from the live store after its retention must still be known for the idempotency
+     * window, or the same id produced again (a producer's retry) runs a second time.
+     */
+    @Test
+    void shouldNotRunAnIdAgainWithinTheIdempotencyWindowAfterItsRecordWasPurged() {
+        broker.submit(request("once").build());
+        broker.succeed(single(broker.work("noop")), "{}");
+        broker.events();
+
+        broker.advance(broker.settings.terminalRetention().plusMinutes(1));
+        broker.submit(request("once").build());
+
+        assertThat(broker.events()).isEmpty();
+        assertThat(broker.work("noop")).isEmpty();
+        assertThat(broker.tasksStore().get("once").spec().argumentsJson()).as("kept small").isNull();
+
+        broker.advance(broker.settings.idempotencyWindow());
+        assertThat(broker.tasksStore().get("once")).as("forgotten after the window").isNull();
+    }
+
     private static <T> T single(List<T> list) {
         assertThat(list).hasSize(1);
         return list.get(0);

@@ -341,12 +341,14 @@ class TaskTopologyTest {
     // ---------------------------------------------------------------- retention
 
     @Test
-    void shouldPurgeATerminalTaskAfterItsRetentionAndLeaveNoDeadline() {
+    void shouldPurgeATerminalTaskAfterItsRetentionAndTheIdempotencyWindowAndLeaveNoDeadline() {
         broker.submit(request("t1").build());
         broker.succeed(single(broker.work("noop")), "{}");
         assertThat(broker.tasksStore().get("t1").state()).isEqualTo(SUCCEEDED);
 
         broker.advance(broker.settings.terminalRetention().plusSeconds(1));
+        assertThat(broker.tasksStore().get("t1").state()).as("its id stays known, compacted").isEqualTo(SUCCEEDED);
+        broker.advance(broker.settings.idempotencyWindow());
 
         assertThat(broker.tasksStore().get("t1")).isNull();
         assertThat(count(broker.deadlinesStore().all())).isZero();
