@@ -63,7 +63,7 @@ public class HistoryAndEndpointResource implements QuarkusTestResourceLifecycleM
                     answer = String.join("\n", CALLS).getBytes(StandardCharsets.UTF_8);
                     status = 200;
                 } else {
-                    CALLS.add(path + " " + body);
+                    CALLS.add(path + " key=" + exchange.getRequestHeaders().getFirst("Idempotency-Key") + " " + body);
                     status = body.contains("\"fail500\"") ? 500 : 200;
                     answer = ("{\"echo\":\"" + path + "\"}").getBytes(StandardCharsets.UTF_8);
                 }

@@ -82,6 +82,30 @@ class WorkerTest {
         assertThat(status(historyUrl + "/documents/" + key)).isEqualTo(404);
     }
 
+    /**
+     * Issue 20, finding 2: a work item delivered twice (a redelivery after a crash or a failed offset commit) runs twice
+     * under the same token; only the first run may write, so the increment is applied once.
+     */
+    @Test
+    void shouldApplyAnAttemptOnceThoughItsWorkItemIsDeliveredTwice() throws Exception {
+        String key = "worker-test/twice-" + UUID.randomUUID();
+        WorkItem increment = item("document", "increment", "{\"key\":\"" + key + "\"}", key);
+
+        announce(increment);
+        send(Topics.workTopic("document"), increment.getTaskId(), increment);
+        send(Topics.workTopic("document"), increment.getTaskId(), increment);
+        List<TaskResult> results = read(Topics.TASK_RESULTS.name(), TaskResult.class,
+                seen -> seen.stream().filter(r -> r.getTaskId().equals(increment.getTaskId())).count() == 2).stream()
+                .filter(r -> r.getTaskId().equals(increment.getTaskId())).toList();
+
+        assertThat(results).filteredOn(TaskResult::getSucceeded).hasSize(1);
+        assertThat(results).filteredOn(r -> !r.getSucceeded()).singleElement().satisfies(r -> {
+            assertThat(r.getFailure().getCode()).isEqualTo("WRITE_REFUSED");
+            assertThat(r.getFailure().getMessage()).contains("second run of the same attempt");
+        });
+        assertThat(get(historyUrl + "/documents/" + key)).contains("\\\"value\\\": 1");
+    }
+
     @Test
     void shouldReportAThrowingHandlerAsARetryableFailure() throws Exception {
         TaskResult result = run(item("noop", "throw", "{}"));
@@ -125,7 +149,9 @@ class WorkerTest {
         assertThat(reports).filteredOn(r -> r.getTaskId().equals(call.getTaskId())).singleElement()
                 .satisfies(r -> assertThat(r.getRolledBack()).isTrue())
                 .satisfies(r -> assertThat(r.getCompensatedActions()).isEqualTo(1));
-        assertThat(calls).contains("/call {").contains("/undo {").contains(call.getTaskId());
+        assertThat(calls).contains("/call key=" + call.getTaskId() + ":1 {")
+                // Issue 20, finding 4: each undo record is its own undo for the external service to deduplicate.
+                .contains("/undo key=" + call.getTaskId() + ":undo:1 {");
     }
 
     @Test
