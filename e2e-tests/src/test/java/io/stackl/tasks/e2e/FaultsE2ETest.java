@@ -48,6 +48,11 @@ class FaultsE2ETest {
         HISTORY_SERVICE("the history service"),
         API_GATEWAY("the API gateway"),
         BAD_VALUES("bad values in flight"),
+        HISTORY_STALLED("history stalled past the rollback timeout"),
+        WORKER_STALLED("a worker stalled past its deadlines"),
+        DUPLICATE_DELIVERIES("work items and commands sent twice"),
+        HISTORY_INPUT_REPLAYED("history's input replayed"),
+        KAFKA_STALLED("the Kafka broker stalled"),
         KAFKA("the Kafka broker itself");
 
         final String description;
@@ -58,6 +63,8 @@ class FaultsE2ETest {
     }
 
     private final Suite suite = Suite.get();
+    /** When the current phase's load began: what the replay faults send again or rewind to. */
+    private Instant phaseStartedAt;
     private final InvariantChecker checker = new InvariantChecker(suite);
 
     @ParameterizedTest
@@ -67,6 +74,7 @@ class FaultsE2ETest {
         String prefix = "faults/" + fault.name().toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8) + "/";
         List<Long> recoveryMs = new ArrayList<>();
         List<String> midTask = new ArrayList<>();
+        phaseStartedAt = Instant.now();
         long started = System.nanoTime();
         Load load = new Load(suite, prefix, CLIENTS);
         try {
@@ -136,6 +144,36 @@ class FaultsE2ETest {
                 long sentAt = System.nanoTime();
                 injectBadValues(load, round);
                 return sentAt;
+            }
+            case HISTORY_STALLED -> {
+                // Rollbacks fall due while it stands still: the broker must keep their locks and ask again.
+                long stalledAt = System.nanoTime();
+                Suite.stall(suite.history.pid(), Suite.ROLLBACK_TIMEOUT.plusSeconds(4));
+                return stalledAt;
+            }
+            case WORKER_STALLED -> {
+                // Its running tasks time out (10 s) and roll back; when it goes on, their handlers' writes must fail.
+                long stalledAt = System.nanoTime();
+                Suite.stall(suite.worker.pid(), Duration.ofSeconds(12));
+                return stalledAt;
+            }
+            case KAFKA_STALLED -> {
+                long stalledAt = System.nanoTime();
+                Suite.stall(suite.infra.kafka().pid(), Duration.ofSeconds(8));
+                return stalledAt;
+            }
+            case DUPLICATE_DELIVERIES -> {
+                long sentAt = System.nanoTime();
+                Replays.sendAgain(suite, List.of(Topics.workTopic("document"), Topics.workTopic("http"),
+                        Topics.TASK_ROLLBACKS.name(), Topics.TASK_COMMANDS.name()), phaseStartedAt);
+                return sentAt;
+            }
+            case HISTORY_INPUT_REPLAYED -> {
+                long killedAt = System.nanoTime();
+                suite.history.kill();
+                Replays.rewindGroups(suite, List.of("history-service", "history-service-rollbacks"), phaseStartedAt);
+                suite.restart(suite.history);
+                return killedAt;
             }
             case KAFKA -> {
                 long killedAt = System.nanoTime();

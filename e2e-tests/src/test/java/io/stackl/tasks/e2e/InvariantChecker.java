@@ -33,6 +33,17 @@ final class InvariantChecker {
     static final String COUNTERS_EXACT = "counters equal their succeeded increments (no lost or extra update)";
     static final String NEVER_TWO_AT_ONCE = "no two increments of one counter ever ran at once";
     static final String NO_LOCK_HELD = "no lock is still held";
+    static final String BROKER_AND_HISTORY_AGREE = "broker and history agree on how every rollback ended";
+    static final String WRITES_UNDER_LOCK = "no write accepted from a task that did not hold the key's lock then";
+    static final String UNDO_ONCE = "every rolled-back external action was undone, and no other";
+    static final String ONE_EXECUTION_PER_ATTEMPT = "no attempt's external action was executed twice";
+
+    /**
+     * The broker stamps events with Kafka Streams' cached wall clock, which may trail the real time by a few ms; a write
+     * is counted outside its task's lock only when it lies beyond this margin (a late copy of a task writes seconds
+     * after its end, not milliseconds).
+     */
+    private static final long CLOCK_MARGIN_MS = 500;
 
     private static final Set<TaskState> TERMINAL = Set.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK,
             TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
@@ -106,6 +117,21 @@ final class InvariantChecker {
             violations.put(ONE_RESULT, count(c,
                     "SELECT count(*) FROM (SELECT task_id FROM task_events WHERE task_id = ANY (?) AND state IN"
                             + " ('SUCCEEDED','FAILED') GROUP BY task_id HAVING count(*) > 1) twice", (Object) ids));
+            // The broker's terminal state (history's task summary comes from its events) against the history
+            // service's own record of the rollback.
+            violations.put(BROKER_AND_HISTORY_AGREE, count(c,
+                    "SELECT count(*) FROM tasks t JOIN rollbacks r USING (task_id) WHERE t.task_id = ANY (?)"
+                            + " AND t.terminal AND (t.state = 'SUCCEEDED' OR (t.state IN ('ROLLED_BACK',"
+                            + " 'ROLLBACK_FAILED') AND r.status <> t.state))", (Object) ids));
+            // A task holds its keys from its DISPATCHED event to its terminal one; every write lies in between.
+            violations.put(WRITES_UNDER_LOCK, count(c,
+                    "SELECT count(*) FROM snapshots s WHERE s.task_id = ANY (?) AND s.kind = 'DOCUMENT' AND ("
+                            + " s.taken_at < (SELECT min(e.occurred_at) FROM task_events e WHERE e.task_id = s.task_id"
+                            + " AND e.state = 'DISPATCHED') - interval '" + CLOCK_MARGIN_MS + " milliseconds'"
+                            + " OR s.taken_at > (SELECT max(e.occurred_at) FROM task_events e WHERE e.task_id ="
+                            + " s.task_id AND e.state IN ('SUCCEEDED','ROLLED_BACK','ROLLBACK_FAILED'))"
+                            + " + interval '" + CLOCK_MARGIN_MS + " milliseconds')", (Object) ids));
+            externalActions(c, ids, violations);
             long wrongCounters = 0;
             long overlaps = 0;
             for (String counter : counters) {
@@ -125,6 +151,45 @@ final class InvariantChecker {
         checkEventsTopic(taskIds, endInHistory, violations);
         violations.put(NO_LOCK_HELD, heldLocks(lockedKeys));
         return violations;
+    }
+
+    /**
+     * External actions (the suite's HTTP function): each attempt's action ran at most once, and the undo recorded
+     * before it ran was executed for every rolled-back task, and for no other (each undo record once, by its key).
+     */
+    private void externalActions(Connection c, String[] ids, Map<String, Long> violations) throws SQLException {
+        long twice = 0;
+        long wrongUndo = 0;
+        java.util.Set<String> expectedUndo = new java.util.HashSet<>();
+        // The action of an attempt is called with the Idempotency-Key taskId:attempt.
+        try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT e.task_id, e.attempt FROM task_events e"
+                + " WHERE e.task_id = ANY (?) AND e.topic = 'http' AND e.state = 'DISPATCHED'")) {
+            s.setArray(1, c.createArrayOf("text", ids));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    twice += suite.functions.actionCalls(rs.getString(1) + ":" + rs.getInt(2)) > 1 ? 1 : 0;
+                }
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT s.task_id, s.seq, t.state FROM snapshots s"
+                + " JOIN tasks t USING (task_id) WHERE s.task_id = ANY (?) AND s.kind = 'EXTERNAL'")) {
+            s.setArray(1, c.createArrayOf("text", ids));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String task = rs.getString(1);
+                    String undoKey = task + ":undo:" + rs.getInt(2);
+                    if ("ROLLED_BACK".equals(rs.getString(3))) {
+                        expectedUndo.add(undoKey);
+                        wrongUndo += suite.functions.undoCalls(undoKey) == 0 ? 1 : 0;
+                    }
+                }
+            }
+        }
+        for (String key : suite.functions.undoKeysOf(java.util.Set.of(ids))) {
+            wrongUndo += expectedUndo.contains(key) ? 0 : 1;
+        }
+        violations.put(ONE_EXECUTION_PER_ATTEMPT, twice);
+        violations.put(UNDO_ONCE, wrongUndo);
     }
 
     /**

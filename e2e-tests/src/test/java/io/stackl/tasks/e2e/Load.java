@@ -20,7 +20,8 @@ import java.util.stream.IntStream;
  * checker can hold the suite to all of them.
  *
  * <p>The mix: 60% increments of a few counter documents (conflicting tasks, serialised by locks), 20% batches that
- * write and then fail (rollback), 10% plain puts, 10% puts that then wait a second (so crashes hit running tasks).
+ * write and then fail (rollback), 5% plain puts, 5% puts that then wait a second (so crashes hit running tasks), and
+ * 10% calls of the suite's HTTP function, half of which fail (their recorded undo must then run, once).
  */
 final class Load implements AutoCloseable {
 
@@ -139,26 +140,28 @@ final class Load implements AutoCloseable {
 
     private Map<String, Object> nextTask() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        int kind = random.nextInt(10);
+        int kind = random.nextInt(20);
         String doc = prefix + "doc-" + random.nextInt(DOCUMENTS);
         Map<String, Object> task;
-        if (kind < 6) {
+        if (kind < 12) {
             String counter = prefix + "counter-" + random.nextInt(COUNTERS);
             task = Map.of("topic", "document", "subtype", "increment", "arguments", Map.of("key", counter),
                     "changedDocumentKeys", List.of(counter));
-        } else if (kind < 8) {
+        } else if (kind < 16) {
             task = Map.of("topic", "document", "subtype", "batch", "arguments", Map.of("operations", List.of(
                             Map.of("op", "put", "key", doc, "value", Map.of("by", "failing")),
                             Map.of("op", "patch", "key", doc + "-missing", "value", Map.of("x", 1)))),
                     "changedDocumentKeys", List.of(doc, doc + "-missing"));
-        } else if (kind < 9) {
+        } else if (kind < 17) {
             task = Map.of("topic", "document", "subtype", "put", "arguments", Map.of("key", doc,
                     "value", Map.of("by", "put")), "changedDocumentKeys", List.of(doc));
-        } else {
+        } else if (kind < 18) {
             task = Map.of("topic", "document", "subtype", "batch", "arguments", Map.of("operations", List.of(
                             Map.of("op", "put", "key", doc, "value", Map.of("by", "slow put")),
                             Map.of("op", "wait", "ms", 1_000))),
                     "changedDocumentKeys", List.of(doc));
+        } else {
+            task = Map.of("topic", "http", "subtype", "call", "arguments", Map.of("fail", random.nextBoolean()));
         }
         Map<String, Object> withTimeouts = new HashMap<>(task);
         withTimeouts.put("queueTimeoutMs", 120_000);

@@ -28,6 +28,8 @@ import java.util.UUID;
 final class Suite {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The broker's rollback timeout in the suite. */
+    static final Duration ROLLBACK_TIMEOUT = Duration.ofSeconds(5);
     private static Suite instance;
 
     final LocalInfrastructure infra;
@@ -48,20 +50,28 @@ final class Suite {
         env = new HashMap<>(infra.serviceEnvironment());
         history = start("history-service", freePort());
         env.put("HISTORY_URL", history.url());
+        // Short, so that the faults can pause the history service past it (a late rollback report, ADR 0007).
+        env.put("TASKS_BROKER_TIMEOUTS_ROLLBACK", ROLLBACK_TIMEOUT.toSeconds() + "s");
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "broker-state", UUID.randomUUID().toString())
                 .toAbsolutePath().toString());
         broker = start("task-broker", freePort());
         env.put("TASK_BROKER_URL", broker.url());
         functions = new FunctionEndpoint();
         env.put("TASKS_WORKER_HTTP_URL", functions.url());
+        env.put("TASKS_WORKER_HTTP_UNDO_URL", functions.undoUrl());
         worker = start("worker-service", freePort());
         gateway = start("api-gateway", freePort());
     }
 
     /** Kills the service with SIGKILL (a crash) and starts it again on the same port, so others still reach it. */
     synchronized ServiceProcess crashAndRestart(ServiceProcess crashed) {
-        String module = crashed.name();
         crashed.kill();
+        return restart(crashed);
+    }
+
+    /** Starts a service that was killed again, on the same port. */
+    synchronized ServiceProcess restart(ServiceProcess crashed) {
+        String module = crashed.name();
         ServiceProcess restarted = start(module, crashed.port());
         switch (module) {
             case "history-service" -> history = restarted;
@@ -83,6 +93,32 @@ final class Suite {
         ServiceProcess process = ServiceProcess.start(root, module, port, env, logs);
         SharedInfrastructure.stopBeforeInfrastructure(process);
         return process;
+    }
+
+    /** Pauses the process with SIGSTOP for {@code pause}, then lets it go on with SIGCONT: a stall, not a crash. */
+    static void stall(long pid, Duration pause) {
+        signal(pid, "STOP");
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            signal(pid, "CONT");
+        }
+    }
+
+    private static void signal(long pid, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A connection to the application database of the history service, for the invariant checker. */

@@ -77,6 +77,12 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /** The broker's process id (for tests that pause it with SIGSTOP); -1 when it is not running. */
+    public long pid() {
+        ChildProcess current = process;
+        return current == null ? -1 : current.pid();
+    }
+
     /** Starts the broker again on its data and ports after {@link #kill()}, returning once it serves requests. */
     public void startAfterCrash() {
         start();

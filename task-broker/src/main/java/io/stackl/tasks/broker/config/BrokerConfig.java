@@ -57,7 +57,10 @@ public interface BrokerConfig {
         @WithDefault("false")
         boolean requireExplicit();
 
-        /** How long the history service has to report a rollback before the task is ROLLBACK_FAILED. */
+        /**
+         * How long the history service has to report a rollback before it is asked again. The task keeps its locks
+         * until the report comes (ADR 0007): it ends with the history service's word, never on a guess.
+         */
         @WithDefault("5m")
         Duration rollback();
     }
