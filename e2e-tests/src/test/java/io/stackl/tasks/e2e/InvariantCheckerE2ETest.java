@@ -2,6 +2,10 @@ package io.stackl.tasks.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -32,6 +36,7 @@ class InvariantCheckerE2ETest {
         String first = run + "first-increment";
         String second = run + "second-increment";
         String counter = run + "counter";
+        String calledTwice = run + "called-twice";
         Instant t0 = Instant.now().minusSeconds(60);
         try (Connection c = suite.database()) {
             // A task that ended twice (SUCCEEDED and ROLLED_BACK) and so also got two results (SUCCEEDED and FAILED).
@@ -55,6 +60,28 @@ class InvariantCheckerE2ETest {
             result(c, second, t0.plusSeconds(5), t0.plusSeconds(15));
             sql(c, "INSERT INTO documents (key, value, version, updated_at, updated_by) VALUES"
                     + " (?, '{\"value\": 1}'::jsonb, 2, now(), ?)", counter, second);
+            // The first increment wrote before it was dispatched; the rolled-back task's write came after its end.
+            event(c, first, 2, "DISPATCHED", t0.plusSeconds(1));
+            // History says the rolled-back task's rollback failed, and keeps a rollback for a task that succeeded.
+            sql(c, "INSERT INTO rollbacks (task_id, cause, status, restored_documents, external_actions, requested_at,"
+                    + " started_at) VALUES (?, 'FAILED', 'ROLLBACK_FAILED', 0, 1, now(), now())", rolledBack);
+            sql(c, "INSERT INTO rollbacks (task_id, cause, status, restored_documents, external_actions, requested_at,"
+                    + " started_at) VALUES (?, 'FAILED', 'ROLLED_BACK', 0, 0, now(), now())", second);
+            // The rolled-back task recorded an external action whose undo never reached the function.
+            sql(c, "INSERT INTO snapshots (task_id, seq, kind, handler_topic, handler_subtype, undo, fencing_token,"
+                    + " taken_at) VALUES (?, 2, 'EXTERNAL', 'http', 'call', '{}'::jsonb, 1, ?)", rolledBack,
+                    Timestamp.from(t0));
+            // An attempt whose external action was executed twice.
+            task(c, calledTwice, "SUCCEEDED");
+            sql(c, "INSERT INTO task_events (task_id, sequence, state, topic, subtype, source, occurred_at, attempt,"
+                    + " fencing_token) VALUES (?, 1, 'DISPATCHED', 'http', 'call', 'checker-test', ?, 1, 1)",
+                    calledTwice, Timestamp.from(t0));
+            event(c, calledTwice, 2, "SUCCEEDED", t0);
+        }
+        for (int i = 0; i < 2; i++) {
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(suite.functions.url()))
+                    .header("Idempotency-Key", calledTwice + ":1").POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(), HttpResponse.BodyHandlers.discarding());
         }
         // A key held by a task that is still running.
         String held = run + "held";
@@ -65,8 +92,8 @@ class InvariantCheckerE2ETest {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
                 "DISPATCHED".equals(suite.get("/tasks/" + holderId).body().path("state").asText()));
 
-        Map<String, Long> violations = new InvariantChecker(suite).check(List.of(rolledBack, first, second), run,
-                List.of(counter), List.of(held));
+        Map<String, Long> violations = new InvariantChecker(suite).check(List.of(rolledBack, first, second,
+                calledTwice), run, List.of(counter), List.of(held));
 
         assertThat(violations).containsEntry(InvariantChecker.ONE_TERMINAL_STATE, 1L)
                 .containsEntry(InvariantChecker.ONE_RESULT, 1L)
@@ -74,9 +101,13 @@ class InvariantCheckerE2ETest {
                 .containsEntry(InvariantChecker.NO_WRITE_AFTER_SEAL, 1L)
                 .containsEntry(InvariantChecker.COUNTERS_EXACT, 1L)
                 .containsEntry(InvariantChecker.NEVER_TWO_AT_ONCE, 1L)
-                // None of the three is on the events topic: no working broker wrote them.
-                .containsEntry(InvariantChecker.EVENTS_IN_ORDER, 3L)
-                .containsEntry(InvariantChecker.TOPIC_AGREES_WITH_HISTORY, 3L)
+                .containsEntry(InvariantChecker.WRITES_UNDER_LOCK, 2L)
+                .containsEntry(InvariantChecker.BROKER_AND_HISTORY_AGREE, 2L)
+                .containsEntry(InvariantChecker.UNDO_ONCE, 1L)
+                .containsEntry(InvariantChecker.ONE_EXECUTION_PER_ATTEMPT, 1L)
+                // None of the four is on the events topic: no working broker wrote them.
+                .containsEntry(InvariantChecker.EVENTS_IN_ORDER, 4L)
+                .containsEntry(InvariantChecker.TOPIC_AGREES_WITH_HISTORY, 4L)
                 .containsEntry(InvariantChecker.NO_LOCK_HELD, 1L);
         suite.delete("/tasks/" + holderId);
     }

@@ -232,7 +232,12 @@ public final class TaskLifecycle {
                 // the task ends with the history service's word, and both always agree (ADR 0007).
                 out.timeoutLatenessMs(lateness).rollbackOverdue();
                 out.rollback(rollbackCommand(task, task.rollbackCause(), task.reason(), now));
-                return out.build(task.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis()));
+                // Backing off: the next ask waits as long as the task has been out since dispatch (so the interval
+                // about doubles), between one and eight rollback timeouts; a slow history service is not buried
+                // under repeated commands.
+                long timeout = settings.rollbackTimeout().toMillis();
+                long interval = Math.min(8 * timeout, Math.max(timeout, now - task.dispatchedAt()));
+                return out.build(task.withDeadline(Phase.ROLLBACK, now + interval));
             }
             case RETENTION -> {
                 // Within the idempotency window a producer may still send the same id again (a retry after a lost
