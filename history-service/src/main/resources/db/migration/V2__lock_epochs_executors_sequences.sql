@@ -17,5 +17,7 @@ CREATE TABLE document_locks (
     granted_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- How many times the compensation work item of a rollback was handed to the workers; bounded.
+-- How many times the compensation work item of a rollback was handed to the workers (bounded), and until when the
+-- last one runs: a repeated rollback command hands it out again only after that.
 ALTER TABLE rollbacks ADD COLUMN compensation_attempts INT NOT NULL DEFAULT 1;
+ALTER TABLE rollbacks ADD COLUMN compensation_deadline TIMESTAMPTZ;

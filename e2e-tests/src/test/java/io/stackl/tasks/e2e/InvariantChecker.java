@@ -119,18 +119,24 @@ final class InvariantChecker {
                             + " ('SUCCEEDED','FAILED') GROUP BY task_id HAVING count(*) > 1) twice", (Object) ids));
             // The broker's terminal state (history's task summary comes from its events) against the history
             // service's own record of the rollback.
+            // A dispatched task that the broker ended ROLLED_BACK or ROLLBACK_FAILED must have history's rollback,
+            // ended the same way; a succeeded task must have none.
             violations.put(BROKER_AND_HISTORY_AGREE, count(c,
-                    "SELECT count(*) FROM tasks t JOIN rollbacks r USING (task_id) WHERE t.task_id = ANY (?)"
-                            + " AND t.terminal AND (t.state = 'SUCCEEDED' OR (t.state IN ('ROLLED_BACK',"
-                            + " 'ROLLBACK_FAILED') AND r.status <> t.state))", (Object) ids));
+                    "SELECT count(*) FROM tasks t LEFT JOIN rollbacks r USING (task_id) WHERE t.task_id = ANY (?)"
+                            + " AND t.terminal AND ((t.state = 'SUCCEEDED' AND r.task_id IS NOT NULL)"
+                            + " OR (t.state IN ('ROLLED_BACK', 'ROLLBACK_FAILED') AND EXISTS (SELECT 1 FROM task_events"
+                            + " d WHERE d.task_id = t.task_id AND d.state = 'DISPATCHED')"
+                            + " AND (r.task_id IS NULL OR r.status <> t.state)))", (Object) ids));
             // A task holds its keys from its DISPATCHED event to its terminal one; every write lies in between.
+            // A missing DISPATCHED or terminal event counts as outside (all tasks have ended when this runs).
             violations.put(WRITES_UNDER_LOCK, count(c,
                     "SELECT count(*) FROM snapshots s WHERE s.task_id = ANY (?) AND s.kind = 'DOCUMENT' AND ("
-                            + " s.taken_at < (SELECT min(e.occurred_at) FROM task_events e WHERE e.task_id = s.task_id"
-                            + " AND e.state = 'DISPATCHED') - interval '" + CLOCK_MARGIN_MS + " milliseconds'"
-                            + " OR s.taken_at > (SELECT max(e.occurred_at) FROM task_events e WHERE e.task_id ="
-                            + " s.task_id AND e.state IN ('SUCCEEDED','ROLLED_BACK','ROLLBACK_FAILED'))"
-                            + " + interval '" + CLOCK_MARGIN_MS + " milliseconds')", (Object) ids));
+                            + " s.taken_at < COALESCE((SELECT min(e.occurred_at) FROM task_events e WHERE e.task_id ="
+                            + " s.task_id AND e.state = 'DISPATCHED'), 'infinity') - interval '" + CLOCK_MARGIN_MS
+                            + " milliseconds' OR s.taken_at > COALESCE((SELECT max(e.occurred_at) FROM task_events e"
+                            + " WHERE e.task_id = s.task_id AND e.state IN ('SUCCEEDED','ROLLED_BACK',"
+                            + " 'ROLLBACK_FAILED')), '-infinity') + interval '" + CLOCK_MARGIN_MS + " milliseconds')",
+                    (Object) ids));
             externalActions(c, ids, violations);
             long wrongCounters = 0;
             long overlaps = 0;

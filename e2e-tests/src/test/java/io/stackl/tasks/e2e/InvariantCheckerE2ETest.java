@@ -60,8 +60,10 @@ class InvariantCheckerE2ETest {
             result(c, second, t0.plusSeconds(5), t0.plusSeconds(15));
             sql(c, "INSERT INTO documents (key, value, version, updated_at, updated_by) VALUES"
                     + " (?, '{\"value\": 1}'::jsonb, 2, now(), ?)", counter, second);
-            // The first increment wrote before it was dispatched; the rolled-back task's write came after its end.
+            // The first increment wrote before it was dispatched; the rolled-back task's write came after its end; the
+            // second increment's write has no dispatch at all.
             event(c, first, 2, "DISPATCHED", t0.plusSeconds(1));
+            event(c, rolledBack, 0, "DISPATCHED", t0);
             // History says the rolled-back task's rollback failed, and keeps a rollback for a task that succeeded.
             sql(c, "INSERT INTO rollbacks (task_id, cause, status, restored_documents, external_actions, requested_at,"
                     + " started_at) VALUES (?, 'FAILED', 'ROLLBACK_FAILED', 0, 1, now(), now())", rolledBack);
@@ -101,7 +103,7 @@ class InvariantCheckerE2ETest {
                 .containsEntry(InvariantChecker.NO_WRITE_AFTER_SEAL, 1L)
                 .containsEntry(InvariantChecker.COUNTERS_EXACT, 1L)
                 .containsEntry(InvariantChecker.NEVER_TWO_AT_ONCE, 1L)
-                .containsEntry(InvariantChecker.WRITES_UNDER_LOCK, 2L)
+                .containsEntry(InvariantChecker.WRITES_UNDER_LOCK, 3L)
                 .containsEntry(InvariantChecker.BROKER_AND_HISTORY_AGREE, 2L)
                 .containsEntry(InvariantChecker.UNDO_ONCE, 1L)
                 .containsEntry(InvariantChecker.ONE_EXECUTION_PER_ATTEMPT, 1L)

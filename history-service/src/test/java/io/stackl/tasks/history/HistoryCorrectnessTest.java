@@ -12,10 +12,12 @@ import io.stackl.tasks.history.service.HistoryRecorder;
 import io.stackl.tasks.history.service.RollbackService;
 import io.stackl.tasks.infra.InfrastructureTestResource;
 import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.WorkKind;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,9 @@ class HistoryCorrectnessTest {
     @Inject
     RollbackService rollbacks;
 
+    @Inject
+    javax.sql.DataSource dataSource;
+
     /** Finding 2: a redelivered work item runs again under the same token; its second run may not write. */
     @Test
     void shouldRefuseASecondExecutionOfTheSameAttempt() {
@@ -48,8 +53,27 @@ class HistoryCorrectnessTest {
         write(task, key, "run-1", 2).then().statusCode(200);
         write(task, key, "run-2", 3).then().statusCode(409)
                 .body("type", endsWith("/problems/attempt-already-running"));
+        // A writer that names no execution cannot be told from a second run once the attempt is claimed.
+        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("v", 4)))
+                .put("/documents/{key}", key).then().statusCode(409);
 
         assertThat(documents.get(key).valueJson()).contains("2");
+    }
+
+    /** Finding 2: an attempt that sent its result is over, even before history learns how the task ended. */
+    @Test
+    void shouldRefuseWritesForAnAttemptWhoseResultIsIn() {
+        String task = Tasks.newId("result-in");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        write(task, key, "run-1", 1).then().statusCode(200);
+
+        recorder.recordResults(List.of(TaskResult.newBuilder().setTaskId(task).setKind(WorkKind.EXECUTE)
+                .setAttempt(1).setFencingToken(1).setSucceeded(true).setWorkerId("w").setStartedAt(Instant.now())
+                .setFinishedAt(Instant.now()).build()));
+
+        write(task, key, "run-2", 2).then().statusCode(409);
+        write(task, key, "run-1", 3).then().statusCode(409);
     }
 
     /**
@@ -92,6 +116,22 @@ class HistoryCorrectnessTest {
     }
 
     /**
+     * Finding 6, the window the sequence guard closes: FAILED recorded, the rollback command not yet carried out (so
+     * nothing sealed), and DISPATCHED replayed.
+     */
+    @Test
+    void shouldNotReopenAFailedTasksFenceBeforeItsRollbackSealsIt() {
+        String task = Tasks.newId("replayed-failed");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        recorder.recordEvents(List.of(Tasks.event(task, 3, TaskState.FAILED, 1, List.of(key))));
+
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+
+        write(task, key, "late", 1).then().statusCode(409).body("type", endsWith("/problems/task-not-in-flight"));
+    }
+
+    /**
      * Finding 3: a rollback awaiting the workers, asked again (the broker's re-send, or a replay after a crash
      * between commit and send), hands the compensation to the workers again; after the bound it fails, visibly.
      */
@@ -103,11 +143,15 @@ class HistoryCorrectnessTest {
                 "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
                 .post("/tasks/{id}/undo-records", task).then().statusCode(200);
 
-        RollbackService.Plan first = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        RollbackService.Plan first = rollbacks.rollback(Tasks.rollback(task), Duration.ZERO, 2);
         RollbackService.Plan again = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
-        RollbackService.Plan bounded = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        RollbackService.Plan early = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        RollbackService.Plan bounded = forceDue(task, () -> rollbacks.rollback(Tasks.rollback(task),
+                Duration.ofMinutes(1), 2));
 
         assertThat(first.compensation().getKind()).isEqualTo(WorkKind.COMPENSATE);
+        assertThat(early.compensation()).as("still running: not handed out twice at once").isNull();
+        assertThat(early.report()).isNull();
         assertThat(again.report()).isNull();
         assertThat(again.compensation().getUndoRecords()).hasSize(1);
         assertThat(bounded.compensation()).isNull();
@@ -135,6 +179,18 @@ class HistoryCorrectnessTest {
         assertThat(late.report().getFailure().getCode()).isEqualTo("RESTORE_CONFLICT");
         assertThat(late.compensations()).extracting(CompensationEvent::getDocumentKey).doesNotContain(key);
         assertThat(documents.get(key).valueJson()).contains("2");
+    }
+
+    /** Runs {@code action} as if the last compensation item's time had run out. */
+    private RollbackService.Plan forceDue(String task, java.util.function.Supplier<RollbackService.Plan> action) {
+        try (var c = dataSource.getConnection(); var s = c.prepareStatement(
+                "UPDATE rollbacks SET compensation_deadline = now() - interval '1 second' WHERE task_id = ?")) {
+            s.setString(1, task);
+            s.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return action.get();
     }
 
     private static io.restassured.response.Response write(String task, String key, String executionId, int value) {

@@ -38,13 +38,16 @@ public final class ContentRules {
     private ContentRules() {}
 
     /**
-     * A document key: 1 to {@value #MAX_DOCUMENT_KEY_BYTES} bytes of UTF-8, no control characters (U+0000–U+001F,
-     * U+007F–U+009F), no unpaired surrogates, and in Unicode normal form C (so that two spellings of one name cannot
+     * A document key: 1 to {@value #MAX_DOCUMENT_KEY_BYTES} bytes of UTF-8, not only whitespace, no control characters
+     * (U+0000–U+001F, U+007F–U+009F), no unpaired surrogates, and in Unicode normal form C (so that two spellings of one name cannot
      * be two documents: keys are compared byte for byte).
      */
     public static String documentKeyProblem(String key) {
         if (key == null || key.isEmpty()) {
             return "a document key is empty";
+        }
+        if (key.isBlank()) {
+            return "document key " + quote(key) + " is only whitespace";
         }
         String bad = badCharacter(key, false);
         if (bad != null) {
@@ -123,11 +126,9 @@ public final class ContentRules {
                         }
                     }
                     case VALUE_NUMBER_FLOAT -> {
-                        BigDecimal number = parser.getDecimalValue();
-                        long exponent = (long) number.precision() - number.scale() - 1;
-                        if (number.signum() != 0 && Math.abs(exponent) > MAX_JSON_NUMBER_EXPONENT) {
-                            return what + ": the JSON number " + quote(parser.getText()) + " has a decimal exponent of "
-                                    + exponent + "; at most ±" + MAX_JSON_NUMBER_EXPONENT;
+                        String problem = numberProblem(parser);
+                        if (problem != null) {
+                            return what + ": the JSON number " + quote(parser.getText()) + " " + problem;
                         }
                     }
                     default -> {
@@ -150,6 +151,25 @@ public final class ContentRules {
                     ? p.getOriginalMessage() : e.getMessage();
             return what + " is not valid JSON: " + storable(detail);
         }
+    }
+
+    /**
+     * Why a floating-point literal cannot be stored, or null. The exponent written counts, also on a zero: PostgreSQL
+     * keeps the scale of {@code 0e-17000} and refuses it; an exponent beyond what BigDecimal can hold does not even
+     * parse (a NumberFormatException, which must be a refusal, not an error of whoever checks).
+     */
+    private static String numberProblem(JsonParser parser) throws IOException {
+        BigDecimal number;
+        try {
+            number = parser.getDecimalValue();
+        } catch (NumberFormatException | ArithmeticException e) {
+            return "has an exponent too large to represent; at most ±" + MAX_JSON_NUMBER_EXPONENT;
+        }
+        long exponent = number.signum() == 0 ? -(long) number.scale() : (long) number.precision() - number.scale() - 1;
+        if (Math.abs(exponent) > MAX_JSON_NUMBER_EXPONENT) {
+            return "has a decimal exponent of " + exponent + "; at most ±" + MAX_JSON_NUMBER_EXPONENT;
+        }
+        return null;
     }
 
     /**

@@ -13,6 +13,7 @@ class ContentRulesTest {
         assertThat(ContentRules.documentKeyProblem("émoji/😀")).isNull();
         assertThat(ContentRules.documentKeyProblem("x".repeat(512))).isNull();
         assertThat(ContentRules.documentKeyProblem("")).contains("empty");
+        assertThat(ContentRules.documentKeyProblem("  ")).contains("whitespace");
         assertThat(ContentRules.documentKeyProblem(null)).contains("empty");
         assertThat(ContentRules.documentKeyProblem("a\u0000b")).contains("\"a\\u0000b\"").contains("U+0000");
         assertThat(ContentRules.documentKeyProblem("a\nb")).contains("control character U+000A");
@@ -38,6 +39,11 @@ class ContentRulesTest {
         assertThat(ContentRules.jsonProblem("arguments", "{} {}")).contains("more than one value");
         assertThat(ContentRules.jsonProblem("arguments", "")).contains("empty");
         assertThat(ContentRules.jsonProblem("arguments", "0.0")).isNull();
+        assertThat(ContentRules.jsonProblem("arguments", "-0")).isNull();
+        // Beyond BigDecimal: must be a refusal, not an exception in whoever checks (the broker's task partition).
+        assertThat(ContentRules.jsonProblem("output", "{\"a\":1e9999999999}")).contains("too large");
+        assertThat(ContentRules.jsonProblem("output", "[0e-16384]")).contains("exponent");
+        assertThat(ContentRules.jsonProblem("output", "\uFEFF{}")).isNotNull();
     }
 
     @Test

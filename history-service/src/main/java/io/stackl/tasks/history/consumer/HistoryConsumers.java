@@ -280,8 +280,17 @@ public class HistoryConsumers {
                 if (!ContentErrors.isContent(e)) {
                     throw e;
                 }
-                // Nothing was restored (the transaction rolled back). Say so, so that the task ends visibly.
+                // Nothing was restored (the transaction rolled back). Seal the task on its own, so that nothing it still
+                // runs can write, then say so, so that the task ends visibly.
                 setAside(record, e, outbox);
+                try {
+                    rollbacks.sealOnly(command);
+                } catch (RuntimeException sealing) {
+                    if (!ContentErrors.isContent(sealing)) {
+                        throw sealing;
+                    }
+                    LOG.errorf("task %s could not even be sealed: %s", command.getTaskId(), sealing.getMessage());
+                }
                 outbox.send(rollbacks.refused(command, e.getMessage()));
             }
         }

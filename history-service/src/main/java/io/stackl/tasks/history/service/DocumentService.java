@@ -2,6 +2,7 @@ package io.stackl.tasks.history.service;
 
 import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
 
+import io.stackl.tasks.history.config.HistoryConfig;
 import io.stackl.tasks.history.error.HistoryException;
 import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.schema.ContentRules;
@@ -16,6 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import javax.sql.DataSource;
 
 /**
@@ -28,10 +31,12 @@ public class DocumentService {
 
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
+    private final Set<String> taskTopics;
 
-    DocumentService(DataSource dataSource, HistoryMetrics metrics) {
+    DocumentService(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config) {
         this.dataSource = dataSource;
         this.metrics = metrics;
+        this.taskTopics = Set.copyOf(config.taskTopics());
     }
 
     public record Document(String key, String valueJson, long version, Instant updatedAt, String updatedBy) {}
@@ -55,6 +60,15 @@ public class DocumentService {
             String handlerSubtype, String undoJson) {
         try {
             refuseUnstorable(null, undoJson == null ? "" : undoJson, "the undo record");
+            refuseBadName("the execution id", executionId);
+            if (!taskTopics.contains(handlerTopic)) {
+                // Its compensation work item goes to task-work.<handlerTopic>: a topic nobody serves would never be
+                // undone, and one that does not exist could not even be sent.
+                throw HistoryException.invalidContent("the undo record's handler topic " + ContentRules.quote(
+                        handlerTopic) + " is not a task topic (known: " + String.join(", ", new TreeSet<>(taskTopics))
+                        + ")");
+            }
+            refuseBadName("the handler subtype", handlerSubtype);
             return inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 int seq = fence.lastSnapshotSeq() + 1;
@@ -81,6 +95,7 @@ public class DocumentService {
     private WriteResult write(String key, String taskId, long fencingToken, String executionId, String valueJson) {
         long started = System.nanoTime();
         try {
+            refuseBadName("the execution id", executionId);
             refuseUnstorable(key, valueJson, "the value of " + ContentRules.quote(key));
             WriteResult result = inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
@@ -134,6 +149,13 @@ public class DocumentService {
         }
     }
 
+    private static void refuseBadName(String what, String value) {
+        String problem = ContentRules.nameProblem(what, value, ContentRules.MAX_NAME_CHARS);
+        if (problem != null) {
+            throw HistoryException.invalidContent(problem);
+        }
+    }
+
     /** Checked before the transaction: a value PostgreSQL would refuse is the writer's error, not the database's. */
     private static void refuseUnstorable(String key, String json, String what) {
         String problem = key == null ? null : ContentRules.documentKeyProblem(key);
@@ -179,7 +201,13 @@ public class DocumentService {
                 if (!"DISPATCHED".equals(fence.state())) {
                     throw HistoryException.notInFlight(taskId, fence.state());
                 }
-                if (executionId != null) {
+                if (executionId == null) {
+                    if (fence.executor() != null) {
+                        // A writer that does not say which run it is cannot be told from a second run: refused once
+                        // a run has claimed the attempt.
+                        throw HistoryException.attemptRunTwice(taskId, fencingToken);
+                    }
+                } else {
                     if (fence.executor() == null) {
                         try (PreparedStatement claim = c.prepareStatement(
                                 "UPDATE task_fences SET executor = ? WHERE task_id = ?")) {

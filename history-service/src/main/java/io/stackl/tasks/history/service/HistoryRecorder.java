@@ -6,6 +6,7 @@ import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.WorkKind;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -133,8 +134,12 @@ public class HistoryRecorder {
                 + " executor = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN NULL"
                 + " ELSE task_fences.executor END,"
                 + " last_sequence = EXCLUDED.last_sequence,"
-                + " sealed = task_fences.sealed OR EXCLUDED.sealed,"
-                + " sealed_at = COALESCE(task_fences.sealed_at, EXCLUDED.sealed_at), updated_at = now()"
+                // A new token is a new attempt, which may write again (no attempt is dispatched twice today; a retry
+                // would be); otherwise a seal stays.
+                + " sealed = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN EXCLUDED.sealed"
+                + " ELSE task_fences.sealed OR EXCLUDED.sealed END,"
+                + " sealed_at = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN EXCLUDED.sealed_at"
+                + " ELSE COALESCE(task_fences.sealed_at, EXCLUDED.sealed_at) END, updated_at = now()"
                 + " WHERE task_fences.last_sequence < EXCLUDED.last_sequence");
                 PreparedStatement locks = c.prepareStatement("INSERT INTO document_locks (key, task_id, epoch)"
                         + " VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET task_id = EXCLUDED.task_id,"
@@ -145,21 +150,25 @@ public class HistoryRecorder {
                     continue;
                 }
                 boolean terminal = TERMINAL.contains(e.getState());
+                // Epochs count only when there is a positive one for every key, in order (else: unknown, unchecked).
+                boolean epochsKnown = e.getLockEpochs().size() == e.getChangedDocumentKeys().size()
+                        && e.getLockEpochs().stream().allMatch(epoch -> epoch != null && epoch > 0);
+                List<Long> epochs = epochsKnown ? e.getLockEpochs() : List.of();
                 s.setString(1, e.getTaskId());
                 s.setString(2, e.getTopic());
                 s.setString(3, e.getState().toString());
                 s.setLong(4, e.getFencingToken());
                 s.setArray(5, c.createArrayOf("text", e.getChangedDocumentKeys().toArray()));
-                s.setArray(6, c.createArrayOf("bigint", e.getLockEpochs().toArray()));
+                s.setArray(6, c.createArrayOf("bigint", epochs.toArray()));
                 s.setInt(7, e.getSequence());
                 s.setBoolean(8, terminal);
                 s.setBoolean(9, terminal);
                 s.addBatch();
                 if (e.getState() == TaskState.DISPATCHED) {
-                    for (int i = 0; i < e.getLockEpochs().size() && i < e.getChangedDocumentKeys().size(); i++) {
+                    for (int i = 0; i < epochs.size(); i++) {
                         locks.setString(1, e.getChangedDocumentKeys().get(i));
                         locks.setString(2, e.getTaskId());
-                        locks.setLong(3, e.getLockEpochs().get(i));
+                        locks.setLong(3, epochs.get(i));
                         locks.addBatch();
                     }
                 }
@@ -202,8 +211,28 @@ public class HistoryRecorder {
                 for (int n : s.executeBatch()) {
                     fresh += Math.max(n, 0);
                 }
+                sealFinishedAttempts(c, results);
                 return fresh;
             }
         });
+    }
+
+    /**
+     * An attempt that sent its result is over: no write for its token is accepted afterwards, whatever else history
+     * has or has not learned yet (a copy of the work item run again after the first finished writes nothing).
+     */
+    private static void sealFinishedAttempts(Connection c, List<TaskResult> results) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task_fences SET sealed = TRUE,"
+                + " sealed_at = COALESCE(sealed_at, clock_timestamp()), updated_at = now()"
+                + " WHERE task_id = ? AND fencing_token = ? AND NOT sealed")) {
+            for (TaskResult r : results) {
+                if (r.getKind() == WorkKind.EXECUTE) {
+                    s.setString(1, r.getTaskId());
+                    s.setLong(2, r.getFencingToken());
+                    s.addBatch();
+                }
+            }
+            s.executeBatch();
+        }
     }
 }

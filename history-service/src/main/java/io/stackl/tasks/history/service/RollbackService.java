@@ -75,6 +75,7 @@ public class RollbackService {
             List<CompensationEvent> compensations = new ArrayList<>();
             List<UndoRecord> undo = new ArrayList<>();
             List<String> conflicts = new ArrayList<>();
+            List<Integer> restoredSeqs = new ArrayList<>();
             int restored = 0;
             try (PreparedStatement s = c.prepareStatement("SELECT seq, kind, document_key, pre_value::text, pre_version,"
                     + " handler_topic, handler_subtype, undo::text FROM snapshots WHERE task_id = ? AND restored_at IS NULL"
@@ -92,6 +93,7 @@ public class RollbackService {
                             }
                             compensations.add(restore(c, taskId, seq, key, rs.getString(4), (Long) rs.getObject(5),
                                     now));
+                            restoredSeqs.add(seq);
                             restored++;
                         } else {
                             undo.add(UndoRecord.newBuilder().setSequence(seq).setHandlerTopic(rs.getString(6))
@@ -100,10 +102,11 @@ public class RollbackService {
                     }
                 }
             }
-            markRestored(c, taskId, now);
+            markRestored(c, taskId, restoredSeqs, now);
             if (!conflicts.isEmpty()) {
                 TaskFailure failure = TaskFailure.newBuilder().setCode("RESTORE_CONFLICT").setMessage(
-                        "not restored, because a later task holds the key's lock: " + String.join(", ", conflicts))
+                        "not restored, because a later task holds the key's lock: " + String.join(", ", conflicts)
+                                + (undo.isEmpty() ? "" : "; " + undo.size() + " external action(s) not undone"))
                         .setRetryable(false).build();
                 insertRollback(c, command, "ROLLBACK_FAILED", restored, undo.size(), failure, now, now);
                 return new Plan(taskId, compensations, report(taskId, false, restored, 0, failure, now), null);
@@ -113,12 +116,21 @@ public class RollbackService {
                 return new Plan(taskId, compensations, report(taskId, true, restored, 0, null, now), null);
             }
             insertRollback(c, command, "AWAITING_COMPENSATION", restored, undo.size(), null, now, null);
+            setCompensationDeadline(c, taskId, now.plus(compensationTimeout), false);
             return new Plan(taskId, compensations, null, compensationItem(taskId, command.getFencingToken(), undo,
                     now, compensationTimeout));
         });
         metrics.rollback(plan.report() == null ? "AWAITING_COMPENSATION"
                 : plan.report().getRolledBack() ? "ROLLED_BACK" : "ROLLBACK_FAILED", System.nanoTime() - started);
         return plan;
+    }
+
+    /** Seals the task in a transaction of its own: for a rollback that could not be carried out. */
+    public void sealOnly(RollbackCommand command) {
+        inTransaction(dataSource, c -> {
+            sealFence(c, command);
+            return null;
+        });
     }
 
     /**
@@ -186,7 +198,8 @@ public class RollbackService {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_fences (task_id, topic, state, fencing_token,"
                 + " sealed, sealed_at) VALUES (?, ?, 'ROLLING_BACK', ?, TRUE, clock_timestamp()) ON CONFLICT (task_id)"
                 + " DO UPDATE SET sealed = TRUE, sealed_at = COALESCE(task_fences.sealed_at, clock_timestamp()),"
-                + " state = 'ROLLING_BACK',"
+                // A repeated command must not move a fence that already ended back to ROLLING_BACK.
+                + " state = CASE WHEN task_fences.sealed THEN task_fences.state ELSE 'ROLLING_BACK' END,"
                 + " updated_at = now()")) {
             s.setString(1, command.getTaskId());
             s.setString(2, command.getTopic());
@@ -204,7 +217,7 @@ public class RollbackService {
             int maxAttempts) throws SQLException {
         String taskId = command.getTaskId();
         try (PreparedStatement s = c.prepareStatement("SELECT status, compensation_attempts, restored_documents,"
-                + " external_actions FROM rollbacks WHERE task_id = ? FOR UPDATE")) {
+                + " external_actions, compensation_deadline FROM rollbacks WHERE task_id = ? FOR UPDATE")) {
             s.setString(1, taskId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
@@ -216,6 +229,12 @@ public class RollbackService {
                 int attempts = rs.getInt(2);
                 Instant now = Instant.now();
                 List<CompensationEvent> restored = restoredDocuments(c, taskId);
+                Timestamp runsUntil = rs.getTimestamp(5);
+                if (runsUntil != null && now.isBefore(runsUntil.toInstant())) {
+                    // The workers still have the last compensation item (a redelivered command, or one re-sent early):
+                    // handing it out again now would run the same undo twice at once, and use up an attempt.
+                    return new Plan(taskId, restored, null, null);
+                }
                 if (attempts >= maxAttempts) {
                     TaskFailure failure = TaskFailure.newBuilder().setCode("COMPENSATION_TIMEOUT").setMessage(
                             "the workers did not report the compensation after " + attempts + " attempts")
@@ -224,11 +243,7 @@ public class RollbackService {
                     return new Plan(taskId, restored, report(taskId, false, rs.getInt(3), rs.getInt(4), failure, now),
                             null);
                 }
-                try (PreparedStatement u = c.prepareStatement(
-                        "UPDATE rollbacks SET compensation_attempts = compensation_attempts + 1 WHERE task_id = ?")) {
-                    u.setString(1, taskId);
-                    u.executeUpdate();
-                }
+                setCompensationDeadline(c, taskId, now.plus(compensationTimeout), true);
                 return new Plan(taskId, restored, null, compensationItem(taskId, command.getFencingToken(),
                         pendingUndo(c, taskId), now, compensationTimeout));
             }
@@ -251,6 +266,17 @@ public class RollbackService {
                         rs.getString(1)), rs.getInt(2), rs.getInt(3), failure,
                         finished == null ? Instant.now() : finished.toInstant()), null);
             }
+        }
+    }
+
+    private static void setCompensationDeadline(Connection c, String taskId, Instant until, boolean anotherAttempt)
+            throws SQLException {
+        try (PreparedStatement u = c.prepareStatement("UPDATE rollbacks SET compensation_deadline = ?,"
+                + " compensation_attempts = compensation_attempts + ? WHERE task_id = ?")) {
+            u.setTimestamp(1, Timestamp.from(until));
+            u.setInt(2, anotherAttempt ? 1 : 0);
+            u.setString(3, taskId);
+            u.executeUpdate();
         }
     }
 
@@ -339,7 +365,7 @@ public class RollbackService {
 
     /** The task granted the key after {@code epoch}, if any; the row lock orders this against the next grant. */
     private static String laterHolder(Connection c, String key, Long epoch) throws SQLException {
-        if (epoch == null) {
+        if (epoch == null || epoch <= 0) {
             return null;
         }
         try (PreparedStatement s = c.prepareStatement(
@@ -375,11 +401,14 @@ public class RollbackService {
                 .setRestoredValueJson(preValue).setRestoredVersion(preVersion).setOccurredAt(now).build();
     }
 
-    private static void markRestored(Connection c, String taskId, Instant now) throws SQLException {
+    /** Marks the snapshots actually restored (a skipped, conflicting one stays unmarked: it was not restored). */
+    private static void markRestored(Connection c, String taskId, List<Integer> seqs, Instant now)
+            throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
-                "UPDATE snapshots SET restored_at = ? WHERE task_id = ? AND restored_at IS NULL AND kind = 'DOCUMENT'")) {
+                "UPDATE snapshots SET restored_at = ? WHERE task_id = ? AND seq = ANY (?)")) {
             s.setTimestamp(1, Timestamp.from(now));
             s.setString(2, taskId);
+            s.setArray(3, c.createArrayOf("integer", seqs.toArray()));
             s.executeUpdate();
         }
     }

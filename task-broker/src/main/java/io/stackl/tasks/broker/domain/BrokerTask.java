@@ -71,6 +71,15 @@ public record BrokerTask(
         return locksHeld >= lockKeys.size();
     }
 
+    /**
+     * Whether every key has a known epoch, one per key in order. Not so for a task that was waiting for its locks when
+     * the broker was upgraded (its earlier grants had none) or for a grant from an older broker (epoch 0): its epochs
+     * are then not sent at all, rather than paired with the wrong keys.
+     */
+    public boolean hasAllLockEpochs() {
+        return lockEpochs.size() == lockKeys.size() && lockEpochs.stream().allMatch(e -> e != null && e > 0);
+    }
+
     public String nextLockKey() {
         return lockKeys.get(locksHeld);
     }
@@ -89,14 +98,14 @@ public record BrokerTask(
                 outputJson, failure, finishedAt, epochs);
     }
 
-    /** The record without what only a running task needs (arguments, included documents, output): kept to know the id. */
+    /** The record without what only a running task needs (arguments, included documents): kept to know the id. */
     BrokerTask compacted() {
         TaskSpec small = new TaskSpec(spec.id(), spec.topic(), spec.subtype(), spec.source(), null, List.of(),
                 spec.changedDocumentKeys(), spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(),
                 spec.submittedAt(), spec.traceContext());
         return new BrokerTask(small, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId, null,
-                failure, finishedAt, lockEpochs);
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                outputJson, failure, finishedAt, lockEpochs);
     }
 
     BrokerTask withDeadline(Phase phase, long at) {

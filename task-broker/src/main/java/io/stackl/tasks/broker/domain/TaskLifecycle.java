@@ -323,7 +323,8 @@ public final class TaskLifecycle {
                         : TaskFailure.newBuilder().setCode(task.failure().code())
                                 .setMessage(task.failure().message()).setRetryable(task.failure().retryable()).build())
                 .setChangedDocumentKeys(task.lockKeys())
-                .setLockEpochs(task.state() == TaskState.DISPATCHED ? task.lockEpochs() : List.of())
+                .setLockEpochs(task.state() == TaskState.DISPATCHED && task.hasAllLockEpochs() ? task.lockEpochs()
+                        : List.of())
                 .setRelatedTaskId(task.relatedTaskId())
                 .build();
     }

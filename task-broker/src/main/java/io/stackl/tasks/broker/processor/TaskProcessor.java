@@ -68,18 +68,20 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
         BrokerTask current = tasks.get(taskId);
         Object input = record.value();
         Outcome outcome;
-        if (input instanceof Admission admission) {
-            outcome = lifecycle.admit(current, admission, now);
-        } else if (input instanceof LockGrant grant) {
-            outcome = lifecycle.lockGranted(current, grant, now);
-        } else if (input instanceof TaskResult result) {
-            outcome = lifecycle.result(current, result, now);
-        } else if (input instanceof TaskCommand command) {
-            outcome = lifecycle.command(current, command, now);
-        } else if (input instanceof RollbackReport report) {
-            outcome = lifecycle.rollbackReport(current, report, now);
-        } else {
-            throw new IllegalArgumentException("unexpected input " + input.getClass().getName());
+        try {
+            outcome = decide(current, input, now);
+        } catch (RuntimeException e) {
+            if (DeadLetterRouting.isInfrastructure(e)) {
+                throw e;
+            }
+            // A bug or a value nobody foresaw: thrown again on every retry, it would stop the whole partition. The
+            // input goes to the dead-letter topic (as text: its bytes were decoded upstream) and the partition goes on.
+            LOG.errorf(e, "input the lifecycle could not process, dead-lettered: taskId=%s input=%s", taskId,
+                    input.getClass().getSimpleName());
+            DeadLetterRouting.send(context, new Record<>(taskId,
+                    String.valueOf(input).getBytes(java.nio.charset.StandardCharsets.UTF_8), record.timestamp(),
+                    record.headers()), e, observer);
+            return;
         }
         if (!outcome.changed()) {
             LOG.debugf("input ignored taskId=%s input=%s why=%s", taskId, input.getClass().getSimpleName(),
@@ -87,6 +89,21 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             observer.ignored(input.getClass().getSimpleName(), outcome.ignored());
         }
         apply(taskId, current, outcome, now);
+    }
+
+    private Outcome decide(BrokerTask current, Object input, long now) {
+        if (input instanceof Admission admission) {
+            return lifecycle.admit(current, admission, now);
+        } else if (input instanceof LockGrant grant) {
+            return lifecycle.lockGranted(current, grant, now);
+        } else if (input instanceof TaskResult result) {
+            return lifecycle.result(current, result, now);
+        } else if (input instanceof TaskCommand command) {
+            return lifecycle.command(current, command, now);
+        } else if (input instanceof RollbackReport report) {
+            return lifecycle.rollbackReport(current, report, now);
+        }
+        throw new IllegalArgumentException("unexpected input " + input.getClass().getName());
     }
 
     /**

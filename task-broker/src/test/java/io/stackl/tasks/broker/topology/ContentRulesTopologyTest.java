@@ -114,6 +114,21 @@ class ContentRulesTopologyTest {
         events.forEach(ContentRulesTopologyTest::assertStorable);
     }
 
+    /** An exponent beyond what even BigDecimal holds must be a refusal, not an exception that stops the partition. */
+    @Test
+    void shouldFailATaskWhoseOutputHoldsAnUnrepresentableNumberAndGoOn() {
+        broker.submit(request("huge").build());
+        WorkItem item = single(broker.work("noop"));
+        broker.events();
+
+        broker.succeed(item, "{\"a\":1e9999999999}");
+
+        List<TaskEvent> events = broker.events();
+        assertThat(events).extracting(TaskEvent::getState).containsExactly(FAILED, ROLLING_BACK);
+        assertThat(events.get(0).getFailure().getCode()).isEqualTo("INVALID_OUTPUT");
+        assertNormalTaskStillSucceeds();
+    }
+
     @Test
     void shouldStoreAFailureMessageWithANulCharacterMadeStorable() {
         broker.submit(request("msg").build());

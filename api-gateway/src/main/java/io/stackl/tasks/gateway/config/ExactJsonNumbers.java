@@ -1,0 +1,22 @@
+package io.stackl.tasks.gateway.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.quarkus.jackson.ObjectMapperCustomizer;
+import jakarta.inject.Singleton;
+
+/**
+ * JSON bodies keep their numbers as written: read as doubles, 1e400 would become "Infinity" and 1e-5000 would become
+ * 0.0, silently, before the content rules (docs/content-rules.md) could refuse them. Read exactly, every number is
+ * either stored as sent or refused with a reason.
+ */
+@Singleton
+public class ExactJsonNumbers implements ObjectMapperCustomizer {
+
+    @Override
+    public void customize(ObjectMapper mapper) {
+        mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        mapper.setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+    }
+}
