@@ -31,6 +31,13 @@ public interface HistoryConfig {
     @WithDefault("1")
     short replicationFactor();
 
+    /**
+     * Consumer session timeout: how long a crashed history service keeps its partitions before a restarted one (or
+     * another replica) gets them. Kafka's default, 45 s, left every fence unknown for that long after a crash.
+     */
+    @WithDefault("10s")
+    Duration sessionTimeout();
+
     /** Task topics whose work topics it may send compensation work items to. */
     @WithDefault("document,http,noop")
     java.util.Set<String> taskTopics();
