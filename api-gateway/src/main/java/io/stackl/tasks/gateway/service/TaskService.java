@@ -132,21 +132,13 @@ public class TaskService {
                     problem = ContentRules.jsonProblem("the included document " + ContentRules.quote(document.getKey()),
                             document.getValue().toString());
                 }
-                if (problem == null && hasNonFiniteNumber(document.getValue())) {
-                    problem = "the included document " + ContentRules.quote(document.getKey()) + " has a JSON number"
-                            + " too large to represent";
-                }
                 if (problem != null) {
                     throw GatewayException.invalid(problem, extras("includedDocuments", document.getKey()));
                 }
             }
         }
+        // Numbers reach here exactly as sent (ExactJsonNumbers), so a huge exponent is seen, not turned into Infinity.
         String problem = ContentRules.jsonProblem("arguments", arguments);
-        if (problem == null && hasNonFiniteNumber(body.arguments())) {
-            // The body was read into doubles: an exponent beyond them became Infinity, which would be sent as a string.
-            problem = "arguments: a JSON number is too large (its decimal exponent is beyond ±"
-                    + ContentRules.MAX_JSON_NUMBER_EXPONENT + ")";
-        }
         if (problem != null) {
             throw GatewayException.invalid(problem, Map.of("field", "arguments"));
         }
@@ -164,21 +156,6 @@ public class TaskService {
             throw GatewayException.invalid(problem + " (fix the gateway's API key configuration)",
                     Map.of("field", "source"));
         }
-    }
-
-    private static boolean hasNonFiniteNumber(JsonNode node) {
-        if (node == null) {
-            return false;
-        }
-        if (node.isFloatingPointNumber()) {
-            return !Double.isFinite(node.doubleValue()) && !node.isBigDecimal();
-        }
-        for (JsonNode child : node) {
-            if (hasNonFiniteNumber(child)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static Map<String, Object> extras(String field, String key) {
