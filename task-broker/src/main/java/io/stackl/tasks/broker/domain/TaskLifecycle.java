@@ -5,6 +5,7 @@ import static io.stackl.tasks.schema.ContentRules.storable;
 
 import io.stackl.tasks.broker.domain.BrokerTask.Failure;
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.RollbackReport;
 import io.stackl.tasks.schema.TaskCommand;
@@ -15,7 +16,6 @@ import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
-import io.stackl.tasks.schema.ContentRules;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
