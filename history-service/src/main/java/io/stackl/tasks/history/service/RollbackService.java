@@ -141,10 +141,8 @@ public class RollbackService {
         TaskFailure failure = TaskFailure.newBuilder().setCode("ROLLBACK_REFUSED")
                 .setMessage(ContentRules.storable("the history service could not store this rollback: " + reason))
                 .setRetryable(false).build();
-        RollbackReport report = RollbackReport.newBuilder().setTaskId(command.getTaskId()).setRolledBack(false)
-                .setRestoredDocuments(0).setCompensatedActions(0).setFailure(failure).setFinishedAt(Instant.now())
-                .build();
-        return new Plan(command.getTaskId(), List.of(), report, null);
+        return new Plan(command.getTaskId(), List.of(), report(command.getTaskId(), false, 0, 0, failure,
+                Instant.now()), null);
     }
 
     /** The workers' report on a COMPENSATE work item: the rollback ends with it. */
@@ -184,10 +182,8 @@ public class RollbackService {
                             .setMessage(failures.isEmpty() ? ContentRules.storable(String.valueOf(result.getFailure()))
                                     : String.join("; ", failures)).setRetryable(false).build();
                     finishRollback(c, taskId, ok, failure, now);
-                    RollbackReport report = RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(ok)
-                            .setRestoredDocuments(restored).setCompensatedActions(result.getCompensations().size())
-                            .setFailure(failure).setFinishedAt(now).build();
-                    return new Plan(taskId, events, report, null);
+                    return new Plan(taskId, events,
+                            report(taskId, ok, restored, result.getCompensations().size(), failure, now), null);
                 }
             }
         });
