@@ -137,14 +137,11 @@ class HistoryCorrectnessTest {
      */
     @Test
     void shouldHandTheCompensationOutAgainWhenAskedAgainAndFailAfterTheBound() {
-        String task = Tasks.newId("awaiting");
-        recorder.recordEvents(Tasks.dispatched(task, List.of()));
-        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "http",
-                "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
-                .post("/tasks/{id}/undo-records", task).then().statusCode(200);
+        String task = awaitingUndo("awaiting");
 
         RollbackService.Plan first = rollbacks.rollback(Tasks.rollback(task), Duration.ZERO, 2);
         RollbackService.Plan again = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        rollbacks.compensationSent(task, again.compensation().getDeadline());
         RollbackService.Plan early = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
         RollbackService.Plan bounded = forceDue(task, () -> rollbacks.rollback(Tasks.rollback(task),
                 Duration.ofMinutes(1), 2));
@@ -157,6 +154,66 @@ class HistoryCorrectnessTest {
         assertThat(bounded.compensation()).isNull();
         assertThat(bounded.report().getRolledBack()).isFalse();
         assertThat(bounded.report().getFailure().getCode()).isEqualTo("COMPENSATION_TIMEOUT");
+    }
+
+    /**
+     * Finding 3, the case the fault suite's replay found: the history service committed the rollback and died before
+     * Kafka acknowledged the compensation item. The command, delivered again before the item's deadline, must send the
+     * same item again (same deadline, not another attempt); once the send is acknowledged, it must not.
+     */
+    @Test
+    void shouldSendTheCompensationAgainWhenItsFirstSendWasNeverAcknowledged() {
+        String task = awaitingUndo("unsent");
+
+        RollbackService.Plan first = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        RollbackService.Plan afterCrash = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+        rollbacks.compensationSent(task, afterCrash.compensation().getDeadline());
+        RollbackService.Plan afterSend = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1), 2);
+
+        assertThat(afterCrash.compensation()).as("the item the crash lost").isNotNull();
+        assertThat(afterCrash.compensation().getDeadline()).isEqualTo(first.compensation().getDeadline());
+        assertThat(afterCrash.compensation().getUndoRecords()).isEqualTo(first.compensation().getUndoRecords());
+        assertThat(afterSend.compensation()).as("sent and still running: not handed out twice").isNull();
+        assertThat(afterSend.report()).isNull();
+        assertThat(attempts(task)).as("a lost send is not another attempt").isEqualTo(1);
+    }
+
+    /**
+     * Finding 4, the undo racing the action: the action's own call may run until the attempt's deadline, so the undo
+     * of a task cancelled before then may not start before it plus the grace; after the attempt's own failure it may.
+     */
+    @Test
+    void shouldNotLetTheUndoStartBeforeTheAttemptsDeadlinePlusTheGrace() {
+        Instant deadline = Instant.now().plusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        String task = awaitingUndo("in-flight", deadline);
+
+        String failed = awaitingUndo("returned", deadline);
+
+        var cancel = Tasks.rollback(task);
+        cancel.setCause(TaskState.CANCELLED);
+        RollbackService.Plan cancelled = rollbacks.rollback(cancel, Duration.ofMinutes(1), 2);
+        RollbackService.Plan afterItsResult = rollbacks.rollback(Tasks.rollback(failed), Duration.ofMinutes(1), 2);
+
+        assertThat(cancelled.compensation().getNotBefore()).isEqualTo(deadline.plusSeconds(2));
+        assertThat(cancelled.compensation().getDeadline()).as("its whole time to run counts from then")
+                .isEqualTo(deadline.plusSeconds(2).plus(Duration.ofMinutes(1)));
+        assertThat(afterItsResult.compensation().getNotBefore()).as("FAILED: the handler that called has returned")
+                .isBefore(Instant.now().plusSeconds(1));
+    }
+
+    /**
+     * Finding 8: the compensation of a rollback is one work item, on the topic of the task's handler. An undo record
+     * naming another topic (only a client of the REST API can send one) would be undone by no one: refused.
+     */
+    @Test
+    void shouldRefuseAnUndoRecordForAnotherTopicThanTheTasks() {
+        String task = Tasks.newId("other-topic");
+        recorder.recordEvents(Tasks.dispatchedOn("http", task));
+
+        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "document",
+                "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
+                .post("/tasks/{id}/undo-records", task).then().statusCode(400)
+                .body("detail", org.hamcrest.Matchers.containsString("is not the task's topic \"http\""));
     }
 
     /**
@@ -179,6 +236,34 @@ class HistoryCorrectnessTest {
         assertThat(late.report().getFailure().getCode()).isEqualTo("RESTORE_CONFLICT");
         assertThat(late.compensations()).extracting(CompensationEvent::getDocumentKey).doesNotContain(key);
         assertThat(documents.get(key).valueJson()).contains("2");
+    }
+
+    /** A dispatched http task that recorded one undo record: its rollback waits for the workers. */
+    private String awaitingUndo(String prefix) {
+        return awaitingUndo(prefix, null);
+    }
+
+    private String awaitingUndo(String prefix, Instant attemptDeadline) {
+        String task = Tasks.newId(prefix);
+        recorder.recordEvents(Tasks.dispatchedOn("http", task).stream()
+                .peek(e -> e.setDeadline(e.getState() == TaskState.DISPATCHED ? attemptDeadline : null)).toList());
+        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "http",
+                "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
+                .post("/tasks/{id}/undo-records", task).then().statusCode(200);
+        return task;
+    }
+
+    private int attempts(String task) {
+        try (var c = dataSource.getConnection(); var s = c.prepareStatement(
+                "SELECT compensation_attempts FROM rollbacks WHERE task_id = ?")) {
+            s.setString(1, task);
+            try (var rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Runs {@code action} as if the last compensation item's time had run out. */

@@ -84,7 +84,7 @@ class HistoryKafkaTest {
     @Test
     void shouldHandExternalUndoToTheWorkersAndEndTheRollbackWithTheirReport() {
         String task = Tasks.newId("kafka-undo");
-        Tasks.dispatched(task, List.of()).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
+        Tasks.dispatchedOn("http", task).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
         Awaitility.await().atMost(WAIT).until(() -> given().contentType(ContentType.JSON)
                 .body(Map.of("fencingToken", 1, "handlerTopic", "http", "handlerSubtype", "call",
                         "undo", Map.of("url", "http://127.0.0.1/undo/1")))

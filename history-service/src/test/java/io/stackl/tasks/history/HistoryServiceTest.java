@@ -67,7 +67,7 @@ class HistoryServiceTest {
 
     @Test
     void shouldMigrateAnEmptyDatabaseToTheCurrentSchema() throws SQLException {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("2");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("3");
         assertThat(flyway.info().pending()).isEmpty();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_name IN"
@@ -140,10 +140,18 @@ class HistoryServiceTest {
 
         RollbackService.Plan plan = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
 
-        assertThat(documents.get(changed)).extracting(DocumentService.Document::valueJson,
-                DocumentService.Document::version).containsExactly(changedBefore.valueJson(), changedBefore.version());
-        assertThat(documents.get(deleted)).extracting(DocumentService.Document::valueJson,
-                DocumentService.Document::version).containsExactly(deletedBefore.valueJson(), deletedBefore.version());
+        DocumentService.Document changedAfter = documents.get(changed);
+        DocumentService.Document deletedAfter = documents.get(deleted);
+        assertThat(changedAfter.valueJson()).isEqualTo(changedBefore.valueJson());
+        assertThat(deletedAfter.valueJson()).isEqualTo(deletedBefore.valueJson());
+        // Issue 20, finding 8: the value is put back, under a version number the key never had (it had 1 and 2 before
+        // the task, 3, 4 and 5 from it), so that one version never names two values.
+        assertThat(changedAfter.version()).isGreaterThan(5);
+        assertThat(deletedAfter.version()).isGreaterThan(deletedBefore.version());
+        assertThat(plan.compensations()).filteredOn(e -> e.getDocumentKey().equals(changed)).first()
+                .satisfies(e -> assertThat(e.getRestoredVersion()).isLessThan(changedAfter.version()));
+        assertThat(plan.compensations()).filteredOn(e -> e.getDocumentKey().equals(changed)).last()
+                .satisfies(e -> assertThat(e.getRestoredVersion()).isEqualTo(changedAfter.version()));
         assertThatThrownBy(() -> documents.get(created)).isInstanceOf(HistoryException.class);
         assertThat(plan.report().getRolledBack()).isTrue();
         assertThat(plan.report().getRestoredDocuments()).isEqualTo(5);
@@ -239,17 +247,32 @@ class HistoryServiceTest {
     }
 
     @Test
-    void shouldPurgeTheHistoryOfEndedTasksButNeverOfTasksInFlight() {
+    void shouldPurgeTheHistoryOfEndedTasksButNeverOfTasksInFlight() throws SQLException {
         String ended = Tasks.newId("ended-long-ago");
         String running = Tasks.newId("still-running");
         recorder.recordEvents(List.of(Tasks.event(ended, 1, TaskState.SUBMITTED, 0, List.of()),
                 Tasks.event(ended, 2, TaskState.REJECTED, 0, List.of())));
         recorder.recordEvents(Tasks.dispatched(running, List.of()));
+        // Issue 20, finding 8: a rollback command for a task whose events history never stored leaves a sealed fence
+        // and a rollback row, with no summary row to be purged by.
+        String unknown = Tasks.newId("rolled-back-unseen");
+        rollbacks.rollback(Tasks.rollback(unknown), Duration.ofMinutes(1));
 
         purge.purgeEndedBefore(Instant.now().plusSeconds(60));
 
         assertThatThrownBy(() -> queries.task(ended)).isInstanceOf(HistoryException.class);
         assertThat(queries.task(running)).containsEntry("state", "DISPATCHED");
+        assertThat(rowsOf(unknown)).as("fence and rollback rows of a task history never saw").isZero();
+        assertThat(rowsOf(running)).as("the running task's fence").isEqualTo(1);
+    }
+
+    private long rowsOf(String task) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM task_fences WHERE task_id = '" + task
+                        + "') + (SELECT count(*) FROM rollbacks WHERE task_id = '" + task + "')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private boolean sealedAfterLastSnapshot(String task) throws SQLException {

@@ -34,6 +34,11 @@ final class Tasks {
         return List.of(event(taskId, 1, TaskState.SUBMITTED, 0, keys), dispatched);
     }
 
+    /** The events up to and including DISPATCHED of a task without declared keys on task topic {@code topic}. */
+    static List<TaskEvent> dispatchedOn(String topic, String taskId) {
+        return dispatched(taskId, List.of()).stream().peek(e -> e.setTopic(topic)).toList();
+    }
+
     static RollbackCommand rollback(String taskId) {
         return RollbackCommand.newBuilder().setTaskId(taskId).setTopic("document").setSubtype("put").setFencingToken(1)
                 .setCause(TaskState.FAILED).setReason("test").setRequestedAt(Instant.now()).build();

@@ -42,6 +42,13 @@ public interface HistoryConfig {
     @WithDefault("document,http,noop")
     java.util.Set<String> taskTopics();
 
+    /**
+     * How long after a rolled-back attempt's deadline its undo may start: a handler's call is bounded by the deadline,
+     * and the grace covers clock differences between hosts and the call's last bytes.
+     */
+    @WithDefault("2s")
+    Duration undoGrace();
+
     /** How long a worker has to run the compensation of a rollback before the rollback fails. */
     @WithDefault("5m")
     Duration compensationTimeout();

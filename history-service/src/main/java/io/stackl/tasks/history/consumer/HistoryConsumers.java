@@ -264,6 +264,7 @@ public class HistoryConsumers {
     }
 
     private void rollback(ConsumerRecords<String, byte[]> records, Outbox outbox) {
+        java.util.Set<String> compensationsSent = new java.util.HashSet<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             RollbackCommand command;
             try {
@@ -275,8 +276,18 @@ public class HistoryConsumers {
             }
             LOG.infof("rollback taskId=%s cause=%s", command.getTaskId(), command.getCause());
             try {
-                outbox.send(rollbacks.rollback(command, config.compensationTimeout(),
-                        config.maxCompensationAttempts()));
+                RollbackService.Plan plan = rollbacks.rollback(command, config.compensationTimeout(),
+                        config.maxCompensationAttempts());
+                if (plan.compensation() != null && !compensationsSent.add(plan.taskId())) {
+                    // The same command twice in one batch: its item is already on its way, not yet acknowledged.
+                    plan = new RollbackService.Plan(plan.taskId(), plan.compensations(), plan.report(), null);
+                }
+                outbox.send(plan);
+                if (plan.compensation() != null) {
+                    String taskId = plan.taskId();
+                    java.time.Instant deadline = plan.compensation().getDeadline();
+                    outbox.whenAcknowledged(() -> rollbacks.compensationSent(taskId, deadline));
+                }
             } catch (RuntimeException e) {
                 if (!ContentErrors.isContent(e)) {
                     throw e;

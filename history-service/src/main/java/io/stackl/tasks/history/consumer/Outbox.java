@@ -36,6 +36,7 @@ final class Outbox implements AutoCloseable {
     private final String registryUrl;
     private final Map<Class<?>, Serializer<Object>> serializers = new ConcurrentHashMap<>();
     private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+    private final List<Runnable> onAcknowledged = new ArrayList<>();
 
     Outbox(String bootstrapServers, String registryUrl) {
         this.registryUrl = registryUrl;
@@ -76,11 +77,18 @@ final class Outbox implements AutoCloseable {
         pending.add(producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value))));
     }
 
+    /** Runs {@code action} once everything sent so far is acknowledged (at the next successful {@link #flush}). */
+    void whenAcknowledged(Runnable action) {
+        onAcknowledged.add(action);
+    }
+
     /** Waits until everything sent is acknowledged; throws if anything failed, so the input is not committed. */
     void flush() {
         producer.flush();
         List<Future<RecordMetadata>> sent = new ArrayList<>(pending);
+        List<Runnable> actions = new ArrayList<>(onAcknowledged);
         pending.clear();
+        onAcknowledged.clear();
         for (Future<RecordMetadata> future : sent) {
             try {
                 future.get();
@@ -91,6 +99,7 @@ final class Outbox implements AutoCloseable {
                 throw new IllegalStateException("a record could not be sent: " + e.getCause().getMessage(), e);
             }
         }
+        actions.forEach(Runnable::run);
     }
 
     @Override

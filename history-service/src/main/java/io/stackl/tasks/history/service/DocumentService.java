@@ -71,6 +71,11 @@ public class DocumentService {
             refuseBadName("the handler subtype", handlerSubtype);
             return inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
+                if (!handlerTopic.equals(fence.topic())) {
+                    // The rollback hands every undo record of a task to the workers of its topic, in one item.
+                    throw HistoryException.invalidContent("the undo record's handler topic " + ContentRules.quote(
+                            handlerTopic) + " is not the task's topic " + ContentRules.quote(fence.topic()));
+                }
                 int seq = fence.lastSnapshotSeq() + 1;
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, handler_topic,"
                         + " handler_subtype, undo, fencing_token, taken_at) VALUES (?, ?, 'EXTERNAL', ?, ?, ?::jsonb, ?,"
@@ -168,7 +173,7 @@ public class DocumentService {
     }
 
     record Fence(String state, long fencingToken, List<String> declaredKeys, List<Long> lockEpochs, boolean sealed,
-            int lastSnapshotSeq, String executor) {}
+            int lastSnapshotSeq, String executor, String topic) {}
 
     /**
      * Locks the fence row and checks the task may write; the lock is what orders writes against the seal. The first
@@ -176,7 +181,7 @@ public class DocumentService {
      */
     static Fence lockFence(Connection c, String taskId, long fencingToken, String executionId) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT state, fencing_token, declared_keys, sealed,"
-                + " last_snapshot_seq, lock_epochs, executor FROM task_fences WHERE task_id = ? FOR UPDATE")) {
+                + " last_snapshot_seq, lock_epochs, executor, topic FROM task_fences WHERE task_id = ? FOR UPDATE")) {
             s.setString(1, taskId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
@@ -187,7 +192,7 @@ public class DocumentService {
                 Fence fence = new Fence(rs.getString(1), rs.getLong(2),
                         keys == null ? List.of() : Arrays.asList((String[]) keys.getArray()),
                         epochs == null ? List.of() : Arrays.asList((Long[]) epochs.getArray()), rs.getBoolean(4),
-                        rs.getInt(5), rs.getString(7));
+                        rs.getInt(5), rs.getString(7), rs.getString(8));
                 if (fence.sealed()) {
                     throw HistoryException.sealed(taskId, fence.state());
                 }

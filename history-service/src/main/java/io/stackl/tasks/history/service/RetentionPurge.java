@@ -13,7 +13,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Deletes the history of tasks that ended longer ago than {@code tasks.history.retention.keep}. A task that has not
- * ended (its summary row is not terminal) is never touched, nor are documents: only what records a task.
+ * ended (its summary row is not terminal) is never touched, nor are documents: only what records a task. Rows of a
+ * task that history has no summary of (a rollback command for a task whose events it never stored, or stored and
+ * purged already) go when their own last change is that old.
  */
 @ApplicationScoped
 public class RetentionPurge {
@@ -40,8 +42,14 @@ public class RetentionPurge {
     public int purgeEndedBefore(Instant cutoff) {
         int purged = inTransaction(dataSource, c -> {
             try (PreparedStatement s = c.prepareStatement("CREATE TEMP TABLE purge_ids ON COMMIT DROP AS"
-                    + " SELECT task_id FROM tasks WHERE terminal AND updated_at < ?")) {
-                s.setTimestamp(1, Timestamp.from(cutoff));
+                    + " SELECT task_id FROM tasks WHERE terminal AND updated_at < ?"
+                    + " UNION SELECT f.task_id FROM task_fences f WHERE f.updated_at < ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = f.task_id)"
+                    + " UNION SELECT r.task_id FROM rollbacks r WHERE COALESCE(r.finished_at, r.started_at) < ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = r.task_id)")) {
+                for (int i = 1; i <= 3; i++) {
+                    s.setTimestamp(i, Timestamp.from(cutoff));
+                }
                 s.executeUpdate();
             }
             for (String table : TABLES) {

@@ -30,7 +30,8 @@ import javax.sql.DataSource;
 /**
  * Carries out rollbacks. In one transaction it seals the task (no write is accepted from it afterwards) and restores
  * its document snapshots newest first, so that the documents are exactly as before the task: a document it created
- * is deleted, one it deleted comes back, one it changed many times gets its first pre-image back, version included.
+ * is deleted, one it deleted comes back, one it changed many times gets its first pre-image back. The restored value
+ * gets a new version number, above every one the key had (ADR 0007): a version never names two values.
  * External undo records go to the workers as one COMPENSATE work item; their report ends the rollback.
  *
  * <p>What a rollback owes Kafka is derived from what its transaction stored, and sent again whenever the command is
@@ -45,10 +46,12 @@ public class RollbackService {
 
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
+    private final Duration undoGrace;
 
-    RollbackService(DataSource dataSource, HistoryMetrics metrics) {
+    RollbackService(DataSource dataSource, HistoryMetrics metrics, io.stackl.tasks.history.config.HistoryConfig config) {
         this.dataSource = dataSource;
         this.metrics = metrics;
+        this.undoGrace = config.undoGrace();
     }
 
     /**
@@ -70,7 +73,7 @@ public class RollbackService {
             if (done != null) {
                 return done;
             }
-            Instant now = Instant.now();
+            Instant now = now();
             Map<String, Long> heldEpochs = heldEpochs(c, taskId);
             List<CompensationEvent> compensations = new ArrayList<>();
             List<UndoRecord> undo = new ArrayList<>();
@@ -116,9 +119,10 @@ public class RollbackService {
                 return new Plan(taskId, compensations, report(taskId, true, restored, 0, null, now), null);
             }
             insertRollback(c, command, "AWAITING_COMPENSATION", restored, undo.size(), null, now, null);
-            setCompensationDeadline(c, taskId, now.plus(compensationTimeout), false);
+            Instant notBefore = undoNotBefore(c, command, now);
+            setCompensationDeadline(c, taskId, notBefore.plus(compensationTimeout), false);
             return new Plan(taskId, compensations, null, compensationItem(taskId, command.getFencingToken(), undo,
-                    now, compensationTimeout));
+                    now, notBefore, compensationTimeout));
         });
         metrics.rollback(plan.report() == null ? "AWAITING_COMPENSATION"
                 : plan.report().getRolledBack() ? "ROLLED_BACK" : "ROLLBACK_FAILED", System.nanoTime() - started);
@@ -209,11 +213,12 @@ public class RollbackService {
      * The plan for a command delivered again, derived from what the first one stored; null for a first delivery.
      * Awaiting the workers: the compensation goes to them again (a lost or expired work item), until the bound.
      */
-    private static Plan previousOutcome(Connection c, RollbackCommand command, Duration compensationTimeout,
+    private Plan previousOutcome(Connection c, RollbackCommand command, Duration compensationTimeout,
             int maxAttempts) throws SQLException {
         String taskId = command.getTaskId();
         try (PreparedStatement s = c.prepareStatement("SELECT status, compensation_attempts, restored_documents,"
-                + " external_actions, compensation_deadline FROM rollbacks WHERE task_id = ? FOR UPDATE")) {
+                + " external_actions, compensation_deadline, compensation_sent_at FROM rollbacks WHERE task_id = ?"
+                + " FOR UPDATE")) {
             s.setString(1, taskId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
@@ -223,11 +228,18 @@ public class RollbackService {
                     return storedOutcome(c, taskId);
                 }
                 int attempts = rs.getInt(2);
-                Instant now = Instant.now();
+                Instant now = now();
                 List<CompensationEvent> restored = restoredDocuments(c, taskId);
                 Timestamp runsUntil = rs.getTimestamp(5);
                 if (runsUntil != null && now.isBefore(runsUntil.toInstant())) {
-                    // The workers still have the last compensation item (a redelivered command, or one re-sent early):
+                    if (rs.getTimestamp(6) == null) {
+                        // Stored but never acknowledged by Kafka: the service died between its commit and the send.
+                        // The same item again (same deadline, not another attempt): nobody can be running it.
+                        Instant notBefore = runsUntil.toInstant().minus(compensationTimeout);
+                        return new Plan(taskId, restored, null, compensationItem(taskId, command.getFencingToken(),
+                                pendingUndo(c, taskId), now, notBefore, compensationTimeout));
+                    }
+                    // The workers have the last compensation item (a redelivered command, or one re-sent early):
                     // handing it out again now would run the same undo twice at once, and use up an attempt.
                     return new Plan(taskId, restored, null, null);
                 }
@@ -239,9 +251,10 @@ public class RollbackService {
                     return new Plan(taskId, restored, report(taskId, false, rs.getInt(3), rs.getInt(4), failure, now),
                             null);
                 }
-                setCompensationDeadline(c, taskId, now.plus(compensationTimeout), true);
+                Instant notBefore = undoNotBefore(c, command, now);
+                setCompensationDeadline(c, taskId, notBefore.plus(compensationTimeout), true);
                 return new Plan(taskId, restored, null, compensationItem(taskId, command.getFencingToken(),
-                        pendingUndo(c, taskId), now, compensationTimeout));
+                        pendingUndo(c, taskId), now, notBefore, compensationTimeout));
             }
         }
     }
@@ -268,7 +281,7 @@ public class RollbackService {
     private static void setCompensationDeadline(Connection c, String taskId, Instant until, boolean anotherAttempt)
             throws SQLException {
         try (PreparedStatement u = c.prepareStatement("UPDATE rollbacks SET compensation_deadline = ?,"
-                + " compensation_attempts = compensation_attempts + ? WHERE task_id = ?")) {
+                + " compensation_sent_at = NULL, compensation_attempts = compensation_attempts + ? WHERE task_id = ?")) {
             u.setTimestamp(1, Timestamp.from(until));
             u.setInt(2, anotherAttempt ? 1 : 0);
             u.setString(3, taskId);
@@ -276,11 +289,33 @@ public class RollbackService {
         }
     }
 
+    /**
+     * Kafka acknowledged the compensation item that runs until {@code deadline}: a command delivered again before then
+     * does not send it a second time. Called after the send, outside the rollback's transaction (a crash before this
+     * call sends the item once more, which the workers' per-undo idempotency keys absorb).
+     */
+    public void compensationSent(String taskId, Instant deadline) {
+        inTransaction(dataSource, c -> {
+            try (PreparedStatement u = c.prepareStatement("UPDATE rollbacks SET compensation_sent_at = now()"
+                    + " WHERE task_id = ? AND status = 'AWAITING_COMPENSATION' AND compensation_deadline = ?")) {
+                u.setString(1, taskId);
+                u.setTimestamp(2, Timestamp.from(deadline));
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** Milliseconds, as Avro carries instants: the deadline in a work item then equals the stored one. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
     /** The compensating events of the document snapshots a rollback restored, newest first, as first sent. */
     private static List<CompensationEvent> restoredDocuments(Connection c, String taskId) throws SQLException {
         List<CompensationEvent> events = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT seq, document_key, pre_value::text, pre_version,"
-                + " restored_at FROM snapshots WHERE task_id = ? AND kind = 'DOCUMENT' AND restored_at IS NOT NULL"
+        try (PreparedStatement s = c.prepareStatement("SELECT seq, document_key, pre_value::text,"
+                + " COALESCE(restored_version, pre_version), restored_at FROM snapshots WHERE task_id = ?"
+                + " AND kind = 'DOCUMENT' AND restored_at IS NOT NULL"
                 + " ORDER BY seq DESC")) {
             s.setString(1, taskId);
             try (ResultSet rs = s.executeQuery()) {
@@ -313,12 +348,40 @@ public class RollbackService {
         return undo;
     }
 
+    /**
+     * The item that hands the undo records to the workers of the task's topic (every undo record of a task names it).
+     * It runs from {@code notBefore} for {@code compensationTimeout}.
+     */
     private static WorkItem compensationItem(String taskId, long fencingToken, List<UndoRecord> undo, Instant now,
-            Duration compensationTimeout) {
+            Instant notBefore, Duration compensationTimeout) {
         return WorkItem.newBuilder().setTaskId(taskId).setKind(WorkKind.COMPENSATE)
                 .setTopic(undo.get(0).getHandlerTopic()).setSubtype("compensate").setAttempt(0)
-                .setFencingToken(fencingToken).setDeadline(now.plus(compensationTimeout)).setDispatchedAt(now)
-                .setIdempotencyKey(taskId + ":compensate").setUndoRecords(undo).build();
+                .setFencingToken(fencingToken).setDeadline(notBefore.plus(compensationTimeout)).setDispatchedAt(now)
+                .setNotBefore(notBefore).setIdempotencyKey(taskId + ":compensate").setUndoRecords(undo).build();
+    }
+
+    /**
+     * When the undo may start. After the attempt's own result (cause FAILED), now: the handler that made the call has
+     * returned, and no other execution of the attempt reports. Otherwise (cancelled, timed out) not before the
+     * attempt's deadline plus {@code tasks.history.undo-grace}: the handler's call is bounded by that deadline, and an
+     * undo sent earlier could reach the external service before the call it undoes.
+     */
+    private Instant undoNotBefore(Connection c, RollbackCommand command, Instant now) throws SQLException {
+        if (command.getCause() == io.stackl.tasks.schema.TaskState.FAILED) {
+            return now;
+        }
+        String taskId = command.getTaskId();
+        try (PreparedStatement s = c.prepareStatement("SELECT max(e.deadline) FROM task_events e JOIN task_fences f"
+                + " USING (task_id) WHERE e.task_id = ? AND e.state = 'DISPATCHED'"
+                + " AND e.fencing_token = f.fencing_token")) {
+            s.setString(1, taskId);
+            try (ResultSet rs = s.executeQuery()) {
+                Timestamp deadline = rs.next() ? rs.getTimestamp(1) : null;
+                Instant earliest = deadline == null ? now : deadline.toInstant().plus(undoGrace)
+                        .truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+                return earliest.isAfter(now) ? earliest : now;
+            }
+        }
     }
 
     private static RollbackReport report(String taskId, boolean rolledBack, int restored, int compensated,
@@ -380,21 +443,50 @@ public class RollbackService {
                 s.setString(1, key);
                 s.executeUpdate();
             }
-        } else {
+        }
+        Long restoredVersion = null;
+        if (preValue != null) {
+            restoredVersion = nextVersion(c, taskId, key, preVersion);
             try (PreparedStatement s = c.prepareStatement("INSERT INTO documents (key, value, version, updated_at,"
                     + " updated_by) VALUES (?, ?::jsonb, ?, now(), ?) ON CONFLICT (key) DO UPDATE SET"
                     + " value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,"
                     + " updated_by = EXCLUDED.updated_by")) {
                 s.setString(1, key);
                 s.setString(2, preValue);
-                s.setLong(3, preVersion);
+                s.setLong(3, restoredVersion);
                 s.setString(4, "rollback:" + taskId);
                 s.executeUpdate();
             }
         }
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE snapshots SET restored_version = ? WHERE task_id = ? AND seq = ?")) {
+            s.setObject(1, restoredVersion);
+            s.setString(2, taskId);
+            s.setInt(3, seq);
+            s.executeUpdate();
+        }
         return CompensationEvent.newBuilder().setTaskId(taskId).setSnapshotSequence(seq).setDocumentKey(key)
                 .setAction(preValue == null ? CompensationAction.DOCUMENT_DELETED : CompensationAction.DOCUMENT_RESTORED)
-                .setRestoredValueJson(preValue).setRestoredVersion(preVersion).setOccurredAt(now).build();
+                .setRestoredValueJson(preValue).setRestoredVersion(restoredVersion).setOccurredAt(now).build();
+    }
+
+    /**
+     * The version a restored value gets: above every version the key had while the task held it (the pre-image's, the
+     * task's own writes', the current one's), so that one version number never names two values. The value is the
+     * pre-image, exactly; only its number moves on.
+     */
+    private static long nextVersion(Connection c, String taskId, String key, Long preVersion) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT GREATEST(?, (SELECT version FROM documents WHERE key = ?),"
+                + " (SELECT max(pre_version) FROM snapshots WHERE task_id = ? AND document_key = ?))")) {
+            s.setLong(1, preVersion == null ? 0 : preVersion);
+            s.setString(2, key);
+            s.setString(3, taskId);
+            s.setString(4, key);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) + 1;
+            }
+        }
     }
 
     /** Marks the snapshots actually restored (a skipped, conflicting one stays unmarked: it was not restored). */
