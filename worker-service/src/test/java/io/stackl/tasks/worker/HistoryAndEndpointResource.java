@@ -63,7 +63,8 @@ public class HistoryAndEndpointResource implements QuarkusTestResourceLifecycleM
                     answer = String.join("\n", CALLS).getBytes(StandardCharsets.UTF_8);
                     status = 200;
                 } else {
-                    CALLS.add(path + " key=" + exchange.getRequestHeaders().getFirst("Idempotency-Key") + " " + body);
+                    CALLS.add(path + " key=" + exchange.getRequestHeaders().getFirst("Idempotency-Key") + " " + body
+                            + " at=" + System.currentTimeMillis());
                     status = body.contains("\"fail500\"") ? 500 : 200;
                     answer = ("{\"echo\":\"" + path + "\"}").getBytes(StandardCharsets.UTF_8);
                 }

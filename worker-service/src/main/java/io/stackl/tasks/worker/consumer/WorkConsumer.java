@@ -232,6 +232,7 @@ public class WorkConsumer {
                         record.value(), headers)));
                 continue;
             }
+            metrics.received(item.getDispatchedAt(), Instant.now());
             if (!item.getDeadline().isAfter(Instant.now())) {
                 // Already past its deadline (a backlog, or redelivered after a crash): the broker has timed it out.
                 metrics.deadlineExceeded(item.getTopic());

@@ -17,6 +17,7 @@ import io.stackl.tasks.worker.history.HistoryClient;
 import io.stackl.tasks.worker.metrics.WorkerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,11 @@ public class TaskManager {
         this.workerId = workerId;
     }
 
+    /**
+     * Runs the item; null when there is nothing to report: this execution is a second run of an attempt that another
+     * execution has claimed (a redelivered work item). Only the claiming execution may end the attempt: a failure
+     * reported by the second run would roll the task back while the first one's external call may still be in flight.
+     */
     public TaskResult run(WorkItem item) {
         Instant started = Instant.now();
         return item.getKind() == WorkKind.COMPENSATE ? compensate(item, started) : execute(item, started);
@@ -70,6 +76,12 @@ public class TaskManager {
                     outcome = HandlerOutcome.failure("NO_OUTCOME", "the handler returned nothing", false);
                 }
             } catch (HistoryClient.WriteRefusedException e) {
+                if (e.problemType().endsWith("/attempt-already-running")) {
+                    LOG.infof("second run of an attempt another execution runs, no result sent taskId=%s token=%d",
+                            item.getTaskId(), item.getFencingToken());
+                    metrics.secondRun(item.getTopic());
+                    return null;
+                }
                 outcome = HandlerOutcome.failure("WRITE_REFUSED", e.getMessage(), false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -103,6 +115,12 @@ public class TaskManager {
     }
 
     private TaskResult compensate(WorkItem item, Instant started) {
+        if (!waitUntilNotBefore(item)) {
+            return base(item, started, Instant.now()).setSucceeded(false).setCompensations(List.of())
+                    .setFailure(TaskFailure.newBuilder().setCode("INTERRUPTED")
+                            .setMessage("stopped before the undo could start").setRetryable(true).build())
+                    .build();
+        }
         List<CompensationOutcome> outcomes = new ArrayList<>();
         for (UndoRecord undo : item.getUndoRecords()) {
             CompensationOutcome.Builder outcome = CompensationOutcome.newBuilder().setSequence(undo.getSequence());
@@ -132,6 +150,27 @@ public class TaskManager {
                 .setFailure(allUndone ? null : TaskFailure.newBuilder().setCode("COMPENSATION_FAILED")
                         .setMessage("some undo records could not be undone").setRetryable(false).build())
                 .build();
+    }
+
+    /**
+     * An undo must not overtake the call it undoes: the history service names the instant before which none may start
+     * (the rolled-back attempt's deadline plus a grace). False when interrupted while waiting (the worker stops).
+     */
+    private static boolean waitUntilNotBefore(WorkItem item) {
+        if (item.getNotBefore() == null) {
+            return true;
+        }
+        long waitMs = Duration.between(Instant.now(), item.getNotBefore()).toMillis();
+        if (waitMs <= 0) {
+            return true;
+        }
+        try {
+            Thread.sleep(waitMs);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private TaskResult.Builder base(WorkItem item, Instant started, Instant finished) {

@@ -16,13 +16,17 @@ public class WorkerMetrics {
     public static final String FAILURES = "tasks.worker.failures";
     public static final String COMPENSATIONS = "tasks.worker.compensations";
     public static final String LATE = "tasks.worker.deadline.exceeded";
+    public static final String SECOND_RUNS = "tasks.worker.second.runs";
+    public static final String CLOCK_BEHIND = "tasks.worker.clock.behind.seconds";
 
     private final MeterRegistry registry;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong clockBehindMs = new java.util.concurrent.atomic.AtomicLong();
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
         registry.gauge(IN_FLIGHT, inFlight);
+        registry.gauge(CLOCK_BEHIND, clockBehindMs, ms -> ms.get() / 1000.0);
         // Known series start at 0, so that Prometheus' increase() sees their first event (alerts depend on it).
         registry.counter(COMPENSATIONS, "outcome", "undone");
         registry.counter(COMPENSATIONS, "outcome", "failed");
@@ -33,7 +37,18 @@ public class WorkerMetrics {
         for (String topic : topics) {
             registry.counter(FAILURES, "task.topic", topic);
             registry.counter(LATE, "task.topic", topic);
+            registry.counter(SECOND_RUNS, "task.topic", topic);
         }
+    }
+
+    /**
+     * A work item arrived: the broker stamped {@code dispatchedAt} with its clock before sending it, so an instant in
+     * this worker's future means this worker's clock is behind the broker's by at least that much. Deadlines are the
+     * broker's instants: a worker whose clock is behind stops its handlers after the broker has timed them out. (A
+     * clock ahead cannot be seen from one message; it stops handlers early, which is safe.)
+     */
+    public void received(java.time.Instant dispatchedAt, java.time.Instant now) {
+        clockBehindMs.set(Math.max(0, dispatchedAt.toEpochMilli() - now.toEpochMilli()));
     }
 
     public void started() {
@@ -54,6 +69,11 @@ public class WorkerMetrics {
 
     public void deadlineExceeded(String topic) {
         registry.counter(LATE, "task.topic", topic).increment();
+    }
+
+    /** A redelivered work item ran while another execution of the same attempt had written: it sent no result. */
+    public void secondRun(String topic) {
+        registry.counter(SECOND_RUNS, "task.topic", topic).increment();
     }
 
     public void compensated(boolean succeeded) {
