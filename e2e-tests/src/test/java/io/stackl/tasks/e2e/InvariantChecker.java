@@ -57,12 +57,51 @@ final class InvariantChecker {
     /** Waits until history holds a terminal state for every task (at most {@code atMost}). */
     void awaitAllEnded(Collection<String> taskIds, Duration atMost) {
         String[] ids = taskIds.toArray(new String[0]);
-        Awaitility.await().atMost(atMost).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            try (Connection c = suite.database()) {
-                return count(c, "SELECT count(*) FROM tasks WHERE task_id = ANY (?) AND terminal", (Object) ids)
-                        == ids.length;
+        try {
+            Awaitility.await().atMost(atMost).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                try (Connection c = suite.database()) {
+                    return count(c, "SELECT count(*) FROM tasks WHERE task_id = ANY (?) AND terminal", (Object) ids)
+                            == ids.length;
+                }
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not every task ended within " + atMost + "; where the first ones stand:\n"
+                    + whereTheyStand(ids), e);
+        }
+    }
+
+    /**
+     * For a run that did not end: each unfinished task's state and rollback row in history, and its events on the
+     * topic (what the broker said), so that the failure can be read from the report alone.
+     */
+    private String whereTheyStand(String[] ids) {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = suite.database();
+                PreparedStatement s = c.prepareStatement("SELECT i.id, t.state, t.last_sequence, r.status,"
+                        + " r.compensation_attempts, r.compensation_deadline, r.requested_at, f.state, f.last_sequence"
+                        + " FROM unnest(?::text[]) AS i(id) LEFT JOIN tasks t ON t.task_id = i.id"
+                        + " LEFT JOIN rollbacks r ON r.task_id = i.id LEFT JOIN task_fences f ON f.task_id = i.id"
+                        + " WHERE t.terminal IS NOT TRUE LIMIT 20")) {
+            s.setArray(1, c.createArrayOf("text", ids));
+            List<String> unended = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    unended.add(rs.getString(1));
+                    out.append(String.format("  %s history=%s/%s rollback=%s attempts=%s deadline=%s requested=%s"
+                                    + " fence=%s/%s%n", rs.getString(1), rs.getString(2), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getTimestamp(6), rs.getTimestamp(7),
+                            rs.getString(8), rs.getString(9)));
+                }
             }
-        });
+            Map<String, List<TaskEvent>> events = EventsTopic.get(suite).catchUp();
+            unended.forEach(id -> out.append("  ").append(id).append(" events: ").append(events.getOrDefault(id,
+                    List.of()).stream().map(ev -> ev.getSequence() + ":" + ev.getState()
+                            + (ev.getFailure() == null ? "" : "(" + ev.getFailure().getCode() + ")")).toList())
+                    .append('\n'));
+        } catch (Exception e) {
+            out.append("  (could not look: ").append(e).append(")\n");
+        }
+        return out.toString();
     }
 
     /** How the tasks ended, by terminal state, for the report. */
