@@ -5,12 +5,12 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Finds ports that are free on the loopback interface. */
-final class FreePorts {
+public final class FreePorts {
 
     private FreePorts() {}
 
     /** A port the OS reports free right now; there is a short window in which another process could take it. */
-    static int any() {
+    public static int any() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

@@ -18,15 +18,9 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class LocalRunMain {
 
-    /** The services in start order, with the port each prefers when it is free. */
-    private static final Map<String, Integer> SERVICES = new LinkedHashMap<>();
-
-    static {
-        SERVICES.put("history-service", 8082);
-        SERVICES.put("task-broker", 8081);
-        SERVICES.put("worker-service", 8083);
-        SERVICES.put("api-gateway", 8080);
-    }
+    /** The port each service prefers when it is free. */
+    private static final Map<String, Integer> PREFERRED_PORTS = Map.of("history-service", 8082, "task-broker", 8081,
+            "worker-service", 8083, "api-gateway", 8080);
 
     private LocalRunMain() {}
 
@@ -56,14 +50,12 @@ public final class LocalRunMain {
             System.exit(1);
             return;
         }
-        List<ServiceProcess> started = new ArrayList<>();
+        List<StacklServices> started = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nStopping ...");
             // Services first, so that none of them sees its broker or database vanish first.
-            for (int i = started.size() - 1; i >= 0; i--) {
-                started.get(i).close();
-            }
+            started.forEach(StacklServices::close);
             infra.close();
             System.out.println("Stopped; data kept in " + infra.home());
             stopped.countDown();
@@ -77,23 +69,17 @@ public final class LocalRunMain {
         System.out.printf("Infrastructure ready in %.1f s%n", infra.startupTime().toMillis() / 1000.0);
 
         if (services) {
-            for (Map.Entry<String, Integer> service : SERVICES.entrySet()) {
-                System.out.println("Starting " + service.getKey() + " ...");
-                try {
-                    Map<String, String> environment = new LinkedHashMap<>(infra.serviceEnvironment());
-                    // The broker's local Kafka Streams state lives with the rest of the run's data.
-                    environment.put("TASKS_BROKER_STATE_DIR", infra.home().resolve("task-broker-state").toString());
-                    // Services started earlier are reachable by the later ones (history first, gateway last).
-                    started.forEach(s -> environment.put(s.name().replace('-', '_').toUpperCase()
-                            .replace("_SERVICE", "") + "_URL", s.url()));
-                    ServiceProcess process = ServiceProcess.start(root, service.getKey(),
-                            FreePorts.preferring(service.getValue()), environment, infra.home().resolve("logs"));
-                    started.add(process);
-                    endpoints.put(service.getKey(), process.url() + "  (health: " + process.url() + "/q/health)");
-                } catch (InfrastructureException e) {
-                    System.err.println("ERROR: " + e.getMessage());
-                    System.exit(1);
-                }
+            System.out.println("Starting " + String.join(", ", StacklServices.IN_START_ORDER) + " ...");
+            try {
+                // The broker's local Kafka Streams state lives with the rest of the run's data.
+                StacklServices suite = StacklServices.start(root, infra, Map.of("TASKS_BROKER_STATE_DIR",
+                        infra.home().resolve("task-broker-state").toString()), infra.home().resolve("logs"),
+                        module -> FreePorts.preferring(PREFERRED_PORTS.get(module)));
+                started.add(suite);
+                suite.all().forEach(s -> endpoints.put(s.name(), s.url() + "  (health: " + s.url() + "/q/health)"));
+            } catch (InfrastructureException e) {
+                System.err.println("ERROR: " + e.getMessage());
+                System.exit(1);
             }
         }
 

@@ -57,6 +57,15 @@ public final class Postgres implements AutoCloseable {
         return port;
     }
 
+    /** The postmaster's pid (its backends are its children), or -1 when it is not running. */
+    public long pid() {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** A JDBC URL for one database; user {@link #USER}, no password. */
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;

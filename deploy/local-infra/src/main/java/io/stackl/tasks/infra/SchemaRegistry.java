@@ -51,6 +51,12 @@ public final class SchemaRegistry implements AutoCloseable {
         return port;
     }
 
+    /** The registry's pid, or -1 when it is not running. */
+    public long pid() {
+        ChildProcess current = process;
+        return current == null ? -1 : current.pid();
+    }
+
     SchemaRegistry start(String jdbcUrl, String user, String password) {
         try {
             Files.createDirectories(dir);
