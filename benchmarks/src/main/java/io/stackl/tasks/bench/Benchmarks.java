@@ -1,0 +1,396 @@
+package io.stackl.tasks.bench;
+
+import io.stackl.tasks.infra.FreePorts;
+import io.stackl.tasks.infra.LocalInfrastructure;
+import io.stackl.tasks.infra.StacklServices;
+import io.stackl.tasks.schema.TaskState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * How fast is Stackl Tasks, against Kafka itself, in one run: starts the real infrastructure and the four packaged
+ * services, runs every cell (raw baselines first), prints Markdown tables, writes the raw figures as JSON under
+ * {@code benchmarks/target/}, and stops everything it started, also on Ctrl-C. Started by {@code benchmarks/run.sh}.
+ *
+ * <p>Arguments: {@code [--quick] [--project-root DIR]}. Nothing here asserts a speed: it prints figures.
+ */
+public final class Benchmarks {
+
+    /** How long and how hard each cell runs. */
+    record Profile(String name, Bench.Timing timing, Duration suiteWarmUp, List<Integer> rates, List<Integer> rampRates,
+            Duration rampStep, int failingTasks, int hotKeyTasks, List<Integer> keyRates, int timeoutTasks) {
+
+        static Profile quick() {
+            return new Profile("quick", new Bench.Timing(Duration.ofSeconds(1), Duration.ofSeconds(3)),
+                    Duration.ofSeconds(8), List.of(50, 500),
+                    List.of(500, 1000, 2000, 4000), Duration.ofSeconds(3), 10, 50, List.of(50, 200, 500),
+                    500);
+        }
+
+        static Profile full() {
+            return new Profile("full", new Bench.Timing(Duration.ofSeconds(5), Duration.ofSeconds(15)),
+                    Duration.ofSeconds(30), List.of(50, 200, 500, 1000), List.of(500, 1000, 1500, 2000, 3000, 4000, 6000, 8000),
+                    Duration.ofSeconds(8), 40, 200, List.of(50, 100, 200, 400, 800), 5000);
+        }
+    }
+
+    /** The groups of cells, in the order they run; {@code --only} picks some. */
+    static final List<String> GROUPS = List.of("raw", "noop", "documents", "timeouts");
+
+    private Benchmarks() {}
+
+    public static void main(String[] args) throws Exception {
+        Profile profile = Profile.full();
+        Path root = Path.of(".");
+        java.util.Set<String> only = new java.util.HashSet<>(GROUPS);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> profile = Profile.quick();
+                case "--only" -> only = java.util.Set.of(args[++i].split(","));
+                case "--project-root" -> root = Path.of(args[++i]);
+                default -> {
+                    System.err.println("unknown argument: " + args[i]
+                            + "\nusage: benchmarks/run.sh [--quick] [--only " + String.join(",", GROUPS) + "]");
+                    System.exit(2);
+                }
+            }
+        }
+        root = root.toAbsolutePath().normalize();
+        Path target = root.resolve("benchmarks/target");
+        Path home = Files.createDirectories(target).resolve("bench-infra");
+        deleteRecursively(home);
+        Map<String, Object> machine = machine();
+        System.out.printf("Machine: %s cores, load average %s, %s%n", machine.get("cores"), machine.get("loadAverage"),
+                machine.get("java"));
+
+        AtomicReference<StacklServices> services = new AtomicReference<>();
+        AtomicReference<LocalInfrastructure> infra = new AtomicReference<>();
+        // Ctrl-C, or the end: services first, then the infrastructure, then its data. Nothing is left running.
+        Thread stop = new Thread(() -> {
+            StacklServices s = services.getAndSet(null);
+            if (s != null) {
+                s.close();
+            }
+            LocalInfrastructure i = infra.getAndSet(null);
+            if (i != null) {
+                i.close();
+            }
+            deleteRecursively(home);
+        }, "benchmarks-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
+
+        System.out.println("Starting Kafka, PostgreSQL and the schema registry ...");
+        infra.set(LocalInfrastructure.start(home));
+        System.out.println("Starting the services ...");
+        services.set(StacklServices.start(root, infra.get(), Map.of("TASKS_BROKER_STATE_DIR",
+                home.resolve("task-broker-state").toString()), target.resolve("bench-logs"), module -> FreePorts.any()));
+
+        LocalInfrastructure running = infra.get();
+        ProcessMeter meter = new ProcessMeter("postgres");
+        meter.process("kafka", () -> running.kafka().pid(), true);
+        meter.process("registry", () -> running.registry().pid(), true);
+        meter.process("postgres", () -> running.postgres().pid(), false);
+        services.get().all().forEach(s -> meter.process(s.name(), s::pid, true));
+        meter.process("harness", () -> ProcessHandle.current().pid(), true);
+
+        KafkaClients kafka = new KafkaClients(running.kafka().bootstrapServers());
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("profile", profile.name());
+        report.put("machine", machine);
+        report.put("settings", settings(profile));
+        Map<String, Double> gcBefore = meter.gcSeconds();
+        List<CellResult> cells;
+        long started = System.nanoTime();
+        try (Bench bench = new Bench(kafka, running.serviceEnvironment().get("SCHEMA_REGISTRY_URL"),
+                services.get().get("api-gateway").url(), profile.timing(), meter)) {
+            bench.brokerUrl(services.get().get("task-broker").url());
+            current = bench;
+            cells = run(bench, kafka, profile, target.resolve("bench-streams-state"), only);
+        }
+        report.put("seconds", (System.nanoTime() - started) / 1e9);
+        Map<String, Double> gcAfter = meter.gcSeconds();
+        Map<String, Double> gc = new LinkedHashMap<>();
+        gcAfter.forEach((name, value) -> gc.put(name, value - gcBefore.getOrDefault(name, 0.0)));
+        report.put("gcSecondsDuringRun", gc);
+        report.put("cells", cells);
+
+        String markdown = Report.markdown(cells, gc, machine, settings(profile), profile.name());
+        System.out.println();
+        System.out.println(markdown);
+        String stamp = Instant.now().toString().replace(":", "").replace(".", "");
+        Path json = target.resolve("benchmark-" + profile.name() + "-" + stamp + ".json");
+        Bench.JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
+        Files.writeString(target.resolve("benchmark-" + profile.name() + "-" + stamp + ".md"), markdown);
+        System.out.println("Raw figures: " + json);
+    }
+
+    /** Every cell, raw baselines first so that each task cell can be compared with the shape it is built on. */
+    static List<CellResult> run(Bench bench, KafkaClients kafka, Profile profile, Path streamsState,
+            java.util.Set<String> only) throws Exception {
+        List<CellResult> cells = new ArrayList<>();
+        Map<Integer, CellResult> plain = new LinkedHashMap<>();
+        Map<Integer, CellResult> chain = new LinkedHashMap<>();
+        Map<Integer, CellResult> restNoop = new LinkedHashMap<>();
+        CellResult eosMax = null;
+        if (only.contains("raw")) {
+            progress("raw baselines");
+            try (RawShapes.Shape shape = RawShapes.plain(kafka)) {
+                for (int rate : profile.rates()) {
+                    plain.put(rate, add(cells, bench.raw(shape, rate)));
+                }
+            }
+            try (RawShapes.Shape shape = RawShapes.exactlyOnceHop(kafka, streamsState)) {
+                for (int rate : profile.rates()) {
+                    add(cells, bench.raw(shape, rate));
+                }
+                eosMax = add(cells, bench.rawRamp(shape, profile.rampRates(), profile.rampStep()));
+            }
+            try (RawShapes.Shape shape = RawShapes.chain(kafka, streamsState)) {
+                for (int rate : profile.rates()) {
+                    chain.put(rate, add(cells, bench.raw(shape, rate)));
+                }
+            }
+        }
+
+        // The services have just started: on 2 cores their JIT, and the registry's first schema lookups, cost more
+        // CPU per task than the machine has for a minute or so (measured: REST no-op p50 of seconds at 20/s, and ~100
+        // CPU-s per 1,000 tasks, against 7 once warm). A mixed load first, through both doors and the history service,
+        // so that the cells measure the suite warm. Its figures are printed (the first tasks after a start are a
+        // figure of their own), not compared.
+        progress("the suite, warming up");
+        Bench.Timing warm = new Bench.Timing(Duration.ZERO, profile.suiteWarmUp());
+        String warmKeys = "bench/" + bench.runId() + "/warm-up/";
+        add(cells, bench.withTiming(warm, () -> bench.rest("warm-up: no-op task over REST", 20,
+                i -> Map.of("topic", "noop", "subtype", "run"), "SUCCEEDED")));
+        add(cells, bench.withTiming(warm, () -> bench.produced("warm-up: no-op task onto task-requests", 200,
+                id -> bench.task(id, "noop", "run", Map.of(), List.of(), 30_000))));
+        add(cells, bench.withTiming(warm, () -> bench.rest("warm-up: document/batch, 1 put", 20,
+                i -> batch(warmKeys + i + "/", 1, false), "SUCCEEDED")));
+
+        if (only.contains("noop")) {
+            progress("no-op tasks");
+            for (int rate : profile.rates()) {
+                CellResult rest = bench.rest("no-op task over REST", rate,
+                        i -> Map.of("topic", "noop", "subtype", "run"), "SUCCEEDED");
+                restNoop.put(rate, add(cells, rest.comparedWith(chain.get(rate)).with("vs raw plain p50 ×",
+                        plain.containsKey(rate) ? rest.p50() / plain.get(rate).p50() : Double.NaN)));
+            }
+            for (int rate : profile.rates()) {
+                add(cells, bench.produced("no-op task onto task-requests", rate,
+                        id -> bench.task(id, "noop", "run", Map.of(), List.of(), 10_000)).comparedWith(chain.get(rate)));
+            }
+            add(cells, bench.producedRamp("no-op tasks onto task-requests: max sustained", profile.rampRates(),
+                    profile.rampStep(), id -> bench.task(id, "noop", "run", Map.of(), List.of(), 30_000))
+                    .comparedWith(eosMax));
+        }
+
+        if (only.contains("documents")) {
+            progress("document tasks");
+            int batchRate = 50;
+            CellResult noopAt50 = restNoop.containsKey(batchRate) ? restNoop.get(batchRate)
+                    : add(cells, bench.rest("no-op task over REST", batchRate,
+                            i -> Map.of("topic", "noop", "subtype", "run"), "SUCCEEDED"));
+            for (int puts : List.of(1, 10)) {
+                String prefix = "bench/" + bench.runId() + "/batch" + puts + "/";
+                add(cells, bench.rest("document/batch, " + puts + " put(s) on " + puts + " key(s)", batchRate,
+                        i -> batch(prefix + i + "/", puts, false), "SUCCEEDED").comparedWith(noopAt50));
+            }
+            add(cells, rollbacks(bench, profile));
+            add(cells, hotKey(bench, profile));
+            String keys64 = "bench/" + bench.runId() + "/k64/";
+            add(cells, bench.producedRamp("64 keys, document/increment: max sustained", profile.keyRates(),
+                    profile.rampStep(), id -> {
+                        String key = keys64 + Math.floorMod(id.hashCode(), 64);
+                        return bench.task(id, "document", "increment", Map.of("key", key), List.of(key), 30_000);
+                    }));
+        }
+
+        if (only.contains("timeouts")) {
+            progress("timeouts");
+            add(cells, timeouts(bench, profile));
+        }
+        return cells;
+    }
+
+    /** The 10 puts ending in a failing operation: from the FAILED event seen to the ROLLED_BACK event seen. */
+    private static CellResult rollbacks(Bench bench, Profile profile) throws Exception {
+        String prefix = "bench/" + bench.runId() + "/failing/";
+        Map<String, List<Bench.Seen>> seen = bench.paced("failing-batch", profile.failingTasks(), Duration.ofMillis(200),
+                id -> bench.task(id, "document", "batch", batch(prefix + id + "/", 10, true).get("arguments"),
+                        keys(prefix + id + "/", 11), 30_000), Duration.ofMinutes(2));
+        Latencies consumer = new Latencies();
+        Latencies broker = new Latencies();
+        seen.values().forEach(events -> {
+            Bench.Seen failed = first(events, TaskState.FAILED);
+            Bench.Seen rolledBack = first(events, TaskState.ROLLED_BACK);
+            if (failed == null || rolledBack == null) {
+                consumer.error();
+                return;
+            }
+            consumer.record((rolledBack.seenNanos() - failed.seenNanos()) / 1_000);
+            broker.record(Duration.between(failed.event().getOccurredAt(), rolledBack.event().getOccurredAt())
+                    .toNanos() / 1_000);
+        });
+        return CellResult.of("10 puts then a failing operation: rollback", "FAILED seen → ROLLED_BACK seen", consumer,
+                5, Double.NaN).with("brokerP50Ms", broker.percentileMs(50)).with("brokerP99Ms", broker.percentileMs(99));
+    }
+
+    /** Many increments of one key at once: tasks/s, and the hand-off from one SUCCEEDED to the next DISPATCHED. */
+    private static CellResult hotKey(Bench bench, Profile profile) throws Exception {
+        String key = "bench/" + bench.runId() + "/hot";
+        Map<String, Double> cpuBefore = bench.cpu();
+        long sentAt = System.nanoTime();
+        Map<String, List<Bench.Seen>> seen = bench.burst("hot-key", profile.hotKeyTasks(),
+                id -> bench.task(id, "document", "increment", Map.of("key", key), List.of(key), 30_000),
+                Duration.ofSeconds(profile.hotKeyTasks() * 2L));
+        record Run(Instant dispatched, Instant succeeded, long succeededSeen) {}
+        List<Run> runs = new ArrayList<>();
+        long errors = 0;
+        for (List<Bench.Seen> events : seen.values()) {
+            Bench.Seen dispatched = first(events, TaskState.DISPATCHED);
+            Bench.Seen succeeded = first(events, TaskState.SUCCEEDED);
+            if (dispatched == null || succeeded == null) {
+                errors++;
+                continue;
+            }
+            runs.add(new Run(dispatched.event().getOccurredAt(), succeeded.event().getOccurredAt(),
+                    succeeded.seenNanos()));
+        }
+        runs.sort(Comparator.comparing(Run::succeeded));
+        Latencies handOff = new Latencies();
+        for (int i = 1; i < runs.size(); i++) {
+            handOff.record(Math.max(0, Duration.between(runs.get(i - 1).succeeded(), runs.get(i).dispatched())
+                    .toNanos() / 1_000));
+        }
+        for (long e = 0; e < errors; e++) {
+            handOff.error();
+        }
+        long lastSeen = runs.stream().mapToLong(Run::succeededSeen).max().orElse(sentAt);
+        double perSecond = runs.size() / ((lastSeen - sentAt) / 1e9);
+        return CellResult.of("one hot key: " + profile.hotKeyTasks() + " increments at once",
+                "hand-off: SUCCEEDED → next DISPATCHED (broker clock)", handOff, Double.NaN, perSecond)
+                .with("tasksPerSecond", perSecond)
+                .withCpu(ProcessMeter.perThousand(cpuBefore, bench.cpu(), profile.hotKeyTasks()));
+    }
+
+    /** Tasks with a 2 s execution timeout, all at once, each sleeping past it: how late the timeouts are. */
+    private static CellResult timeouts(Bench bench, Profile profile) throws Exception {
+        Map<String, List<Bench.Seen>> seen = bench.burst("timeouts", profile.timeoutTasks(),
+                id -> bench.task(id, "noop", "sleep", Map.of("ms", 4_000), List.of(), 2_000), Duration.ofMinutes(3));
+        Latencies atBroker = new Latencies();
+        Latencies asSeen = new Latencies();
+        long early = 0;
+        for (List<Bench.Seen> events : seen.values()) {
+            Bench.Seen dispatched = first(events, TaskState.DISPATCHED);
+            Bench.Seen timedOut = first(events, TaskState.TIMED_OUT);
+            if (dispatched == null || timedOut == null || dispatched.event().getDeadline() == null) {
+                atBroker.error();
+                continue;
+            }
+            Instant deadline = dispatched.event().getDeadline();
+            long brokerLateness = Duration.between(deadline, timedOut.event().getOccurredAt()).toNanos() / 1_000;
+            if (brokerLateness < 0) {
+                early++;
+            }
+            atBroker.record(Math.max(0, brokerLateness));
+            asSeen.record(Math.max(0, Duration.between(deadline, timedOut.seenAt()).toNanos() / 1_000));
+        }
+        return CellResult.of(profile.timeoutTasks() + " tasks with a 2 s timeout at once",
+                "lateness: TIMED_OUT occurredAt − deadline (broker)", atBroker, Double.NaN, Double.NaN)
+                .with("early", early).with("seenP50Ms", asSeen.percentileMs(50))
+                .with("seenP99Ms", asSeen.percentileMs(99)).with("seenMaxMs", asSeen.maxMs());
+    }
+
+    private static Bench.Seen first(List<Bench.Seen> events, TaskState state) {
+        synchronized (events) {
+            return events.stream().filter(e -> e.event().getState() == state).findFirst().orElse(null);
+        }
+    }
+
+    /** A {@code document/batch} REST body: {@code puts} puts on as many keys, then optionally a failing patch. */
+    static Map<String, Object> batch(String keyPrefix, int puts, boolean failAtTheEnd) {
+        List<Map<String, Object>> operations = new ArrayList<>();
+        for (int j = 0; j < puts; j++) {
+            operations.add(Map.of("op", "put", "key", keyPrefix + j, "value", Map.of("n", j)));
+        }
+        if (failAtTheEnd) {
+            operations.add(Map.of("op", "patch", "key", keyPrefix + puts, "value", Map.of("x", 1)));
+        }
+        return Map.of("topic", "document", "subtype", "batch", "arguments", Map.of("operations", operations),
+                "changedDocumentKeys", keys(keyPrefix, failAtTheEnd ? puts + 1 : puts));
+    }
+
+    private static List<String> keys(String prefix, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int j = 0; j < count; j++) {
+            keys.add(prefix + j);
+        }
+        return keys;
+    }
+
+    private static Bench current;
+
+    private static CellResult add(List<CellResult> cells, CellResult cell) throws InterruptedException {
+        cells.add(cell);
+        System.out.println("  " + Report.oneLine(cell));
+        if (current != null) {
+            long waited = current.quiesce();
+            if (waited > 1_000) {
+                System.out.printf("  (waited %.1f s for the suite to finish that cell's tasks)%n", waited / 1000.0);
+                cell.with("backlogDrainedSeconds", waited / 1000.0);
+            }
+        }
+        return cell;
+    }
+
+    private static void progress(String what) {
+        System.out.println("Running: " + what + " ...");
+    }
+
+    static Map<String, Object> machine() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        try {
+            machine.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).trim());
+        } catch (IOException e) {
+            machine.put("loadAverage", "unknown");
+        }
+        machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        machine.put("kafkaClients", org.apache.kafka.common.utils.AppInfoParser.getVersion());
+        machine.put("startedAt", Instant.now().toString());
+        return machine;
+    }
+
+    static Map<String, Object> settings(Profile profile) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("profile", profile.name());
+        settings.put("warmUpSeconds", Bench.seconds(profile.timing().warmUp()));
+        settings.put("measureSeconds", Bench.seconds(profile.timing().measure()));
+        settings.put("partitions", KafkaClients.PARTITIONS);
+        settings.put("services", "defaults of each module's application.properties (task broker: exactly_once_v2,"
+                + " commit.interval.ms 10, 2 stream threads, linger 1 ms)");
+        settings.put("rawClients", "producers acks=all, idempotent, linger 1 ms; exactly-once stages: Kafka Streams"
+                + " with the broker's settings; consumers read_committed after an exactly-once stage");
+        return settings;
+    }
+
+    static void deleteRecursively(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (var walk = Files.walk(path)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("bench: could not delete " + path + ": " + e.getMessage());
+        }
+    }
+}
