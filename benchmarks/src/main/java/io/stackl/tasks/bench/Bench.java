@@ -257,8 +257,13 @@ final class Bench implements AutoCloseable {
             best = into;
         }
         Latencies figures = best == null ? new Latencies() : best;
-        return CellResult.of(name, "highest rate answered with no backlog 3 s after each step", figures, sustained,
-                bestAchieved).with("steps", steps).with("sustainedPerSecond", sustained);
+        CellResult result = CellResult.of(name, "highest rate answered with no backlog 3 s after each step", figures,
+                sustained, bestAchieved).with("steps", steps).with("sustainedPerSecond", sustained);
+        if (!rates.isEmpty() && sustained == rates.get(rates.size() - 1)) {
+            // Kept up with every step: the maximum is at least this, not this.
+            result.with("keptUpWithTheTopStep", true);
+        }
+        return result;
     }
 
     /**
