@@ -96,8 +96,12 @@ public final class Benchmarks {
         System.out.println("Starting Kafka, PostgreSQL and the schema registry ...");
         infra.set(LocalInfrastructure.start(home));
         System.out.println("Starting the services ...");
-        services.set(StacklServices.start(root, infra.get(), Map.of("TASKS_BROKER_STATE_DIR",
-                home.resolve("task-broker-state").toString()), target.resolve("bench-logs"), module -> FreePorts.any()));
+        // Settings to try: every TASKS_* variable of the harness's environment goes to the services, so that an A/B
+        // of a setting is two runs of the same build (the report lists them).
+        Map<String, String> environment = new LinkedHashMap<>(overrides());
+        environment.put("TASKS_BROKER_STATE_DIR", home.resolve("task-broker-state").toString());
+        services.set(StacklServices.start(root, infra.get(), environment, target.resolve("bench-logs"),
+                module -> FreePorts.any()));
 
         LocalInfrastructure running = infra.get();
         ProcessMeter meter = new ProcessMeter("postgres");
@@ -381,8 +385,20 @@ public final class Benchmarks {
         return machine;
     }
 
+    /** The TASKS_* variables of this process's environment: settings the services are run with. */
+    static Map<String, String> overrides() {
+        Map<String, String> overrides = new java.util.TreeMap<>();
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("TASKS_")) {
+                overrides.put(name, value);
+            }
+        });
+        return overrides;
+    }
+
     static Map<String, Object> settings(Profile profile) {
         Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("overrides (TASKS_* environment)", overrides().isEmpty() ? "none" : overrides());
         settings.put("profile", profile.name());
         settings.put("warmUpSeconds", Bench.seconds(profile.timing().warmUp()));
         settings.put("measureSeconds", Bench.seconds(profile.timing().measure()));
