@@ -163,18 +163,7 @@ final class Bench implements AutoCloseable {
         OpenLoop.run(rate, timing.warmUp(), timing.measure(), (i, due) -> {
             Latencies into = i < firstMeasured ? warm : measured;
             String id = prefix + i;
-            open.put(id, into == measured);
-            events.listen(id, (event, seenAt) -> {
-                if (EventWatch.TERMINAL.contains(event.getState())) {
-                    if (event.getState() == TaskState.SUCCEEDED) {
-                        into.record((seenAt - due) / 1_000);
-                    } else {
-                        into.error();
-                    }
-                    open.remove(id);
-                }
-            });
-            send(request.apply(id));
+            sendAndTime(request.apply(id), due, into, open, into == measured);
         });
         drain(() -> open.values().stream().filter(Boolean::booleanValue).count());
         open.forEach((id, isMeasured) -> {
@@ -201,22 +190,31 @@ final class Bench implements AutoCloseable {
             Map<String, Boolean> open = new ConcurrentHashMap<>();
             String prefix = "bench-" + runId + "-ramp-" + rate + "-";
             OpenLoop.run(rate, Duration.ZERO, step, (i, due) -> {
-                String id = prefix + i;
-                open.put(id, true);
-                events.listen(id, (event, seenAt) -> {
-                    if (EventWatch.TERMINAL.contains(event.getState())) {
-                        if (event.getState() == TaskState.SUCCEEDED) {
-                            into.record((seenAt - due) / 1_000);
-                        } else {
-                            into.error();
-                        }
-                        open.remove(id);
-                    }
-                });
-                send(request.apply(id));
+                sendAndTime(request.apply(prefix + i), due, into, open, true);
             });
             return open::size;
         });
+    }
+
+    /**
+     * Produces one task, open in {@code open} (with {@code counted}) until its end event is seen; then its latency from
+     * {@code due} goes to {@code into}, or an error if it did not succeed.
+     */
+    private void sendAndTime(TaskRequest.Builder request, long due, Latencies into, Map<String, Boolean> open,
+            boolean counted) {
+        String id = request.getId();
+        open.put(id, counted);
+        events.listen(id, (event, seenAt) -> {
+            if (EventWatch.TERMINAL.contains(event.getState())) {
+                if (event.getState() == TaskState.SUCCEEDED) {
+                    into.record((seenAt - due) / 1_000);
+                } else {
+                    into.error();
+                }
+                open.remove(id);
+            }
+        });
+        send(request);
     }
 
     /** How a step is run: it sends its load and returns a count of the requests still unanswered. */

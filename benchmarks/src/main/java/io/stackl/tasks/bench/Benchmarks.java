@@ -2,6 +2,7 @@ package io.stackl.tasks.bench;
 
 import io.stackl.tasks.infra.FreePorts;
 import io.stackl.tasks.infra.LocalInfrastructure;
+import io.stackl.tasks.infra.SharedInfrastructure;
 import io.stackl.tasks.infra.StacklServices;
 import io.stackl.tasks.schema.TaskState;
 import java.io.IOException;
@@ -67,7 +68,7 @@ public final class Benchmarks {
         root = root.toAbsolutePath().normalize();
         Path target = root.resolve("benchmarks/target");
         Path home = Files.createDirectories(target).resolve("bench-infra");
-        deleteRecursively(home);
+        SharedInfrastructure.deleteRecursively(home);
         Map<String, Object> machine = machine();
         System.out.printf("Machine: %s cores, load average %s, %s%n", machine.get("cores"), machine.get("loadAverage"),
                 machine.get("java"));
@@ -84,11 +85,11 @@ public final class Benchmarks {
             if (i != null) {
                 i.close();
             }
-            deleteRecursively(home);
+            SharedInfrastructure.deleteRecursively(home);
             // Kafka may still write its last checkpoint files while it exits: look once more.
             if (Files.exists(home)) {
                 RawShapes.sleep(1_000);
-                deleteRecursively(home);
+                SharedInfrastructure.deleteRecursively(home);
             }
         }, "benchmarks-stop");
         Runtime.getRuntime().addShutdownHook(stop);
@@ -408,16 +409,5 @@ public final class Benchmarks {
         settings.put("rawClients", "producers acks=all, idempotent, linger 1 ms; exactly-once stages: Kafka Streams"
                 + " with the broker's settings; consumers read_committed after an exactly-once stage");
         return settings;
-    }
-
-    static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (var walk = Files.walk(path)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("bench: could not delete " + path + ": " + e.getMessage());
-        }
     }
 }

@@ -81,7 +81,8 @@ public final class SharedInfrastructure {
         });
     }
 
-    private static void deleteRecursively(Path dir) {
+    /** Deletes a folder and everything in it, as far as it can (a missing folder is nothing to do). */
+    public static void deleteRecursively(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
