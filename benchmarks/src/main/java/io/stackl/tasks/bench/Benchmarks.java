@@ -32,8 +32,8 @@ public final class Benchmarks {
 
         static Profile quick() {
             return new Profile("quick", new Bench.Timing(Duration.ofSeconds(1), Duration.ofSeconds(3)),
-                    Duration.ofSeconds(8), List.of(50, 500),
-                    List.of(500, 1000, 2000, 4000), Duration.ofSeconds(3), 10, 50, List.of(50, 200, 500),
+                    Duration.ofSeconds(8), List.of(50, 200, 500),
+                    List.of(200, 350, 500, 1000, 2000, 4000), Duration.ofSeconds(3), 10, 50, List.of(50, 200, 500),
                     500);
         }
 
@@ -127,6 +127,7 @@ public final class Benchmarks {
             cells = run(bench, kafka, profile, target.resolve("bench-streams-state"), only);
         }
         report.put("seconds", (System.nanoTime() - started) / 1e9);
+        saveMetrics(services.get(), target.resolve("bench-metrics"));
         Map<String, Double> gcAfter = meter.gcSeconds();
         Map<String, Double> gc = new LinkedHashMap<>();
         gcAfter.forEach((name, value) -> gc.put(name, value - gcBefore.getOrDefault(name, 0.0)));
@@ -141,6 +142,28 @@ public final class Benchmarks {
         Bench.JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
         Files.writeString(target.resolve("benchmark-" + profile.name() + "-" + stamp + ".md"), markdown);
         System.out.println("Raw figures: " + json);
+    }
+
+    /**
+     * Each service's Prometheus metrics as the run left them, one file per service: counters that no cell reports (for
+     * example the history service's refusals by reason) tell where time went.
+     */
+    private static void saveMetrics(StacklServices services, Path into) {
+        try {
+            Files.createDirectories(into);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            for (var service : services.all()) {
+                var response = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(service.url() + "/q/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                Files.writeString(into.resolve(service.name() + ".prom"), response.body());
+            }
+            System.out.println("Metrics of the services at the end: " + into);
+        } catch (IOException e) {
+            System.out.println("Could not save the services' metrics: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Every cell, raw baselines first so that each task cell can be compared with the shape it is built on. */
@@ -215,6 +238,9 @@ public final class Benchmarks {
             CellResult noopAt50 = restNoop.containsKey(batchRate) ? restNoop.get(batchRate)
                     : add(cells, bench.rest("no-op task over REST", batchRate,
                             i -> Map.of("topic", "noop", "subtype", "run"), "SUCCEEDED"));
+            for (int keyCount : List.of(0, 1, 10)) {
+                add(cells, keysToDispatch(bench, profile, keyCount));
+            }
             for (int puts : List.of(1, 10)) {
                 String prefix = "bench/" + bench.runId() + "/batch" + puts + "/";
                 add(cells, bench.rest("document/batch, " + puts + " put(s) on " + puts + " key(s)", batchRate,
@@ -235,6 +261,30 @@ public final class Benchmarks {
             add(cells, timeouts(bench, profile));
         }
         return cells;
+    }
+
+    /**
+     * No-op tasks declaring {@code keyCount} keys nobody else asks for, one every 150 ms: what taking the locks adds
+     * between acceptance and dispatch, without contention (broker clock: SUBMITTED → DISPATCHED).
+     */
+    private static CellResult keysToDispatch(Bench bench, Profile profile, int keyCount) throws Exception {
+        String prefix = "bench/" + bench.runId() + "/keys" + keyCount + "/";
+        Map<String, List<Bench.Seen>> seen = bench.paced("keys" + keyCount, profile.failingTasks() * 2,
+                Duration.ofMillis(150), id -> bench.task(id, "noop", "run", Map.of(), keys(prefix + id + "/", keyCount),
+                        30_000), Duration.ofMinutes(1));
+        Latencies toDispatch = new Latencies();
+        seen.values().forEach(events -> {
+            Bench.Seen submitted = first(events, TaskState.SUBMITTED);
+            Bench.Seen dispatched = first(events, TaskState.DISPATCHED);
+            if (submitted == null || dispatched == null) {
+                toDispatch.error();
+                return;
+            }
+            toDispatch.record(Duration.between(submitted.event().getOccurredAt(), dispatched.event().getOccurredAt())
+                    .toNanos() / 1_000);
+        });
+        return CellResult.of("no-op declaring " + keyCount + " key(s), no contention",
+                "SUBMITTED → DISPATCHED (broker clock)", toDispatch, 1000.0 / 150, Double.NaN);
     }
 
     /** The 10 puts ending in a failing operation: from the FAILED event seen to the ROLLED_BACK event seen. */
@@ -405,7 +455,7 @@ public final class Benchmarks {
         settings.put("measureSeconds", Bench.seconds(profile.timing().measure()));
         settings.put("partitions", KafkaClients.PARTITIONS);
         settings.put("services", "defaults of each module's application.properties (task broker: exactly_once_v2,"
-                + " commit.interval.ms 10, 2 stream threads, linger 1 ms)");
+                + " commit.interval.ms 10, poll.ms 10, 2 stream threads, linger 1 ms)");
         settings.put("rawClients", "producers acks=all, idempotent, linger 1 ms; exactly-once stages: Kafka Streams"
                 + " with the broker's settings; consumers read_committed after an exactly-once stage");
         return settings;
