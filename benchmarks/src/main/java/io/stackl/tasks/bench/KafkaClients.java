@@ -16,12 +16,13 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * Client settings for the harness, the same as the services' where they matter: producers wait for all replicas with
  * idempotence and linger 1 ms; exactly-once stages are Kafka Streams with the task broker's settings (exactly_once_v2,
- * commit interval 10 ms, two stream threads, default poll.ms). Change them here and in the broker together.
+ * commit interval 10 ms, two stream threads, poll.ms 10). Change them here and in the broker together.
  */
 final class KafkaClients {
 
     static final int PARTITIONS = 6;
     static final int BROKER_COMMIT_INTERVAL_MS = 10;
+    static final int BROKER_POLL_MS = 10;
     static final int BROKER_STREAM_THREADS = 2;
 
     private final String bootstrapServers;
@@ -63,6 +64,7 @@ final class KafkaClients {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(BROKER_COMMIT_INTERVAL_MS));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(BROKER_STREAM_THREADS));
+        props.put(StreamsConfig.POLL_MS_CONFIG, Integer.toString(BROKER_POLL_MS));
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "1");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "latest");

@@ -40,6 +40,15 @@ public interface BrokerConfig {
     @WithDefault("256")
     int maxLockKeys();
 
+    /**
+     * A task declaring several keys first tries them all at once, and queues one by one only for what was taken
+     * (ADR 0008). Turn off while a rolling upgrade from a broker before ADR 0008 is under way: safe either way, but
+     * tasks caught between versions may otherwise wait until their queue timeout.
+     */
+    @WithDefault("true")
+    boolean tryLocksAtOnce();
+
+
     interface Timeouts {
         @WithDefault("30s")
         Duration queueDefault();
@@ -83,6 +92,6 @@ public interface BrokerConfig {
         return new BrokerSettings(Set.copyOf(taskTopics()), timeouts().queueDefault(), timeouts().queueMax(),
                 timeouts().executionDefault(), timeouts().executionMax(), timeouts().requireExplicit(),
                 timeouts().rollback(), terminalRetention(), idempotencyWindow(), deadlineScan().interval(),
-                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys());
+                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce());
     }
 }

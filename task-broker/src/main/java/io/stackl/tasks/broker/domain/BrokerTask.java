@@ -17,6 +17,10 @@ import java.util.List;
  * @param lockEpochs the epoch of each granted lock, in the order of {@code lockKeys}: the lock partition numbers its
  *     grants of a key in increasing order, so the history service can tell the current holder of a key from an
  *     earlier one whatever order it learns of them in (ADR 0007)
+ * @param lockTries while the task tries all its keys at once (ADR 0008): the answer for each key of
+ *     {@code lockKeys}, in order: {@link #TRY_PENDING} not yet answered, {@link #TRY_REFUSED} refused, else the epoch
+ *     of the grant. Empty otherwise, and
+ *     in records written before ADR 0008
  */
 public record BrokerTask(
         TaskSpec spec,
@@ -37,11 +41,23 @@ public record BrokerTask(
         String outputJson,
         Failure failure,
         long finishedAt,
-        List<Long> lockEpochs) {
+        List<Long> lockEpochs,
+        List<Long> lockTries) {
 
-    /** Records written before lock epochs existed read with none. */
+    /** A try not answered yet, in {@link #lockTries} (not 0: that is a grant from a broker that did not number them). */
+    static final long TRY_PENDING = Long.MIN_VALUE;
+    /** A refused try, in {@link #lockTries}. */
+    static final long TRY_REFUSED = -1;
+
+    /** Records written before lock epochs (or tries) existed read with none. */
     public BrokerTask {
         lockEpochs = lockEpochs == null ? List.of() : List.copyOf(lockEpochs);
+        lockTries = lockTries == null ? List.of() : List.copyOf(lockTries);
+    }
+
+    /** Whether the task is trying all its keys at once, waiting for the answers (ADR 0008). */
+    public boolean tryingLocks() {
+        return !lockTries.isEmpty();
     }
 
     /** What the current deadline bounds. */
@@ -87,7 +103,7 @@ public record BrokerTask(
     BrokerTask with(TaskState newState, int newSequence) {
         return new BrokerTask(spec, newState, newSequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, lockEpochs);
+                outputJson, failure, finishedAt, lockEpochs, lockTries);
     }
 
     BrokerTask withLockGranted(long epoch) {
@@ -95,7 +111,21 @@ public record BrokerTask(
         epochs.add(epoch);
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld + 1, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, epochs);
+                outputJson, failure, finishedAt, epochs, lockTries);
+    }
+
+    /** The try phase's answers so far ({@link #lockTries}). */
+    BrokerTask withLockTries(List<Long> tries) {
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                outputJson, failure, finishedAt, lockEpochs, tries);
+    }
+
+    /** The end of a try phase: the first {@code held} keys are held, with these epochs; the rest is queued for. */
+    BrokerTask withLocksHeld(int held, List<Long> epochs) {
+        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, held, acceptedAt,
+                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                outputJson, failure, finishedAt, epochs, List.of());
     }
 
     /** The record without what only a running task needs (arguments, included documents): kept to know the id. */
@@ -105,31 +135,31 @@ public record BrokerTask(
                 spec.submittedAt(), spec.traceContext());
         return new BrokerTask(small, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, lockEpochs);
+                outputJson, failure, finishedAt, lockEpochs, lockTries);
     }
 
     BrokerTask withDeadline(Phase phase, long at) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, phase, at, rollbackCause, reason, relatedTaskId, outputJson,
-                failure, finishedAt, lockEpochs);
+                failure, finishedAt, lockEpochs, lockTries);
     }
 
     BrokerTask withDispatch(int newAttempt, long token, long at) {
         return new BrokerTask(spec, state, sequence, newAttempt, token, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, at, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId, outputJson,
-                failure, finishedAt, lockEpochs);
+                failure, finishedAt, lockEpochs, lockTries);
     }
 
     BrokerTask withOutcome(TaskState cause, String why, String output, Failure failed) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, cause == null ? rollbackCause : cause,
                 why == null ? reason : why, relatedTaskId, output == null ? outputJson : output,
-                failed == null ? failure : failed, finishedAt, lockEpochs);
+                failed == null ? failure : failed, finishedAt, lockEpochs, lockTries);
     }
 
     BrokerTask withFinishedAt(long at) {
         return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                 lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, at, lockEpochs);
+                outputJson, failure, at, lockEpochs, lockTries);
     }
 }

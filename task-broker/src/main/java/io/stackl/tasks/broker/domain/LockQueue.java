@@ -31,6 +31,17 @@ public record LockQueue(String holder, List<String> waiters) {
         return new Step(new LockQueue(holder, List.copyOf(queued)), null);
     }
 
+    /**
+     * Takes the key only if it is free (a free key has no waiters, as a release hands it to the first one): a try
+     * never overtakes a task in the queue. {@code grantedTo} is null when it is refused.
+     */
+    public Step tryAcquire(String taskId) {
+        if (holder == null || holder.equals(taskId)) {
+            return new Step(new LockQueue(taskId, waiters), taskId);
+        }
+        return new Step(this, null);
+    }
+
     public Step release(String taskId) {
         if (taskId.equals(holder)) {
             if (waiters.isEmpty()) {

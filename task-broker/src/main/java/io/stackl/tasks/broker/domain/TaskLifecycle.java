@@ -70,13 +70,21 @@ public final class TaskLifecycle {
         List<String> keys = List.copyOf(new TreeSet<>(spec.changedDocumentKeys()));
         long queueDeadline = now + timeout(spec.queueTimeoutMs(), settings.defaultQueueTimeout().toMillis());
         BrokerTask task = new BrokerTask(spec, TaskState.SUBMITTED, 1, 0, 0, keys, 0, now, now, 0, Phase.QUEUE,
-                queueDeadline, null, null, null, null, null, 0, List.of());
+                queueDeadline, null, null, null, null, null, 0, List.of(), List.of());
         Outcome.Builder out = Outcome.builder().event(event(task, now));
         if (keys.isEmpty()) {
             return out.build(dispatch(task, now, out));
         }
         task = task.with(TaskState.WAITING_FOR_LOCKS, task.sequence() + 1);
-        out.event(event(task, now)).lock(LockCommand.acquire(task.nextLockKey(), task.id()));
+        out.event(event(task, now));
+        if (keys.size() > 1 && settings.tryLocksAtOnce()) {
+            // One round trip instead of one per key when nobody holds them (ADR 0008).
+            for (String key : keys) {
+                out.lock(LockCommand.tryAcquire(key, task.id()));
+            }
+            return out.build(task.withLockTries(java.util.Collections.nCopies(keys.size(), BrokerTask.TRY_PENDING)));
+        }
+        out.lock(LockCommand.acquire(task.nextLockKey(), task.id()));
         return out.build(task);
     }
 
@@ -92,7 +100,7 @@ public final class TaskLifecycle {
                 spec.traceContext());
         BrokerTask task = new BrokerTask(named, TaskState.REJECTED, 1, 0, 0, List.of(), 0, now, now, 0,
                 Phase.RETENTION, now + settings.terminalRetention().toMillis(), null, storable(reason), relatedTaskId,
-                null, null, now, List.of());
+                null, null, now, List.of(), List.of());
         return Outcome.builder().event(event(task, now)).build(task);
     }
 
@@ -102,8 +110,15 @@ public final class TaskLifecycle {
 
     // ---------------------------------------------------------------- locks and dispatch
 
-    /** The lock partition granted {@code grant.key()} to the task. */
+    /** The lock partition granted {@code grant.key()} to the task, or refused a try for it. */
     public Outcome lockGranted(BrokerTask task, LockGrant grant, long now) {
+        if (task != null && task.state() == TaskState.WAITING_FOR_LOCKS && task.tryingLocks()) {
+            return lockTried(task, grant, now);
+        }
+        if (grant.refused()) {
+            // A refusal holds nothing, so there is nothing to hand on; a try phase that ended left no answer open.
+            return Outcome.ignored(task, "refused try of " + grant.refusedKey() + " outside a try phase");
+        }
         boolean expected = task != null && task.state() == TaskState.WAITING_FOR_LOCKS && !task.allLocksHeld()
                 && task.nextLockKey().equals(grant.key());
         if (!expected) {
@@ -117,6 +132,45 @@ public final class TaskLifecycle {
         }
         BrokerTask next = task.withLockGranted(grant.epoch());
         Outcome.Builder out = Outcome.builder();
+        if (!next.allLocksHeld()) {
+            return out.lock(LockCommand.acquire(next.nextLockKey(), next.id())).build(next);
+        }
+        out.lockWaitMs(Math.max(0, now - task.lockWaitStartedAt()));
+        return out.build(dispatch(next, now, out));
+    }
+
+    /**
+     * An answer to one of the task's tries. Once every key has answered, the task keeps the longest run of granted
+     * keys from the first (in the global order), gives back the granted keys after the first refusal, and queues for
+     * the refused key: from there on it is in the same state as a task that took its keys one by one, which is what
+     * keeps acquisition free of deadlock (ADR 0008).
+     */
+    private Outcome lockTried(BrokerTask task, LockGrant grant, long now) {
+        int index = task.lockKeys().indexOf(grant.answeredKey());
+        if (index < 0 || task.lockTries().get(index) != BrokerTask.TRY_PENDING) {
+            Outcome.Builder out = Outcome.builder()
+                    .ignored("unexpected answer for " + grant.answeredKey() + " in a try phase");
+            if (!grant.refused() && index < 0) {
+                out.lock(LockCommand.release(grant.key(), grant.taskId()));
+            }
+            return out.build(task);
+        }
+        java.util.ArrayList<Long> tries = new java.util.ArrayList<>(task.lockTries());
+        tries.set(index, grant.refused() ? BrokerTask.TRY_REFUSED : grant.epoch());
+        if (tries.contains(BrokerTask.TRY_PENDING)) {
+            return Outcome.builder().build(task.withLockTries(tries));
+        }
+        int held = tries.indexOf(BrokerTask.TRY_REFUSED);
+        if (held < 0) {
+            held = tries.size();
+        }
+        Outcome.Builder out = Outcome.builder();
+        for (int i = held + 1; i < tries.size(); i++) {
+            if (tries.get(i) != BrokerTask.TRY_REFUSED) {
+                out.lock(LockCommand.release(task.lockKeys().get(i), task.id()));
+            }
+        }
+        BrokerTask next = task.withLocksHeld(held, tries.subList(0, held));
         if (!next.allLocksHeld()) {
             return out.lock(LockCommand.acquire(next.nextLockKey(), next.id())).build(next);
         }
@@ -291,8 +345,9 @@ public final class TaskLifecycle {
                 .withFinishedAt(now);
         out.event(event(done, now));
         for (int i = 0; i < task.lockKeys().size(); i++) {
-            // Held keys are released, and the key being waited for (if any) leaves its queue: RELEASE does both.
-            if (i <= task.locksHeld()) {
+            // Held keys are released, and the key being waited for (if any) leaves its queue: RELEASE does both. In a
+            // try phase any key may be held, or be granted by a try still in flight (its RELEASE follows it in order).
+            if (i <= task.locksHeld() || task.tryingLocks()) {
                 out.lock(LockCommand.release(task.lockKeys().get(i), task.id()));
             }
         }

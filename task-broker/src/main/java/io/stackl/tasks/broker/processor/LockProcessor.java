@@ -14,8 +14,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Owns the locks of the document keys in its partition. Each key is a FIFO queue; a grant goes back to the task's
- * partition. Tasks ask for their keys one at a time in one global (sorted) order, so no cycle of waits can form
- * across partitions: this is what makes the locks free of deadlock without a global coordinator.
+ * partition. A task queues for its keys one at a time in one global (sorted) order, so no cycle of waits can form
+ * across partitions: this is what makes the locks free of deadlock without a global coordinator. A task with several
+ * keys first tries them all at once; a try takes a free key or is refused, and never waits (ADR 0008).
  */
 public final class LockProcessor implements Processor<String, byte[], String, Object> {
 
@@ -50,9 +51,11 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
         if (queue == null) {
             queue = LockQueue.FREE;
         }
-        LockQueue.Step step = command.type() == LockCommand.Type.ACQUIRE
-                ? queue.acquire(command.taskId())
-                : queue.release(command.taskId());
+        LockQueue.Step step = switch (command.type()) {
+            case ACQUIRE -> queue.acquire(command.taskId());
+            case TRY -> queue.tryAcquire(command.taskId());
+            case RELEASE -> queue.release(command.taskId());
+        };
         if (step.queue().isFree()) {
             locks.delete(command.key());
         } else if (!step.queue().equals(queue)) {
@@ -65,6 +68,9 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
             context.forward(new Record<String, Object>(step.grantedTo(),
                     new LockGrant(step.grantedTo(), command.key(), epoch), context.currentSystemTimeMs()),
                     TopologyNames.LOCK_GRANTS_SINK);
+        } else if (command.type() == LockCommand.Type.TRY) {
+            context.forward(new Record<String, Object>(command.taskId(), LockGrant.refusal(command.taskId(),
+                    command.key()), context.currentSystemTimeMs()), TopologyNames.LOCK_GRANTS_SINK);
         }
     }
 }

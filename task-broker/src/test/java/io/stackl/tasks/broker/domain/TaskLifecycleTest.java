@@ -21,6 +21,8 @@ class TaskLifecycleTest {
     private static final long NOW = 1_000_000L;
     private final BrokerSettings settings = BrokerSettings.defaults(Set.of("noop"));
     private final TaskLifecycle lifecycle = new TaskLifecycle(settings);
+    /** As brokers before ADR 0008: keys queued for one by one. */
+    private final TaskLifecycle oneByOne = new TaskLifecycle(settings.withTryLocksAtOnce(false));
 
     private static TaskSpec spec(String id, List<String> keys) {
         return new TaskSpec(id, "noop", "run", "test", "{}", List.of(), keys, 1_000L, 5_000L, null, NOW, Map.of());
@@ -44,7 +46,7 @@ class TaskLifecycleTest {
                 settings.maxQueueTimeout(), settings.defaultExecutionTimeout(), settings.maxExecutionTimeout(), true,
                 settings.rollbackTimeout(), settings.terminalRetention(), settings.idempotencyWindow(),
                 settings.deadlineScanInterval(), settings.deadlineScanMaxEntries(), settings.deadlineScanBudget(),
-                settings.maxLockKeys());
+                settings.maxLockKeys(), settings.tryLocksAtOnce());
         TaskSpec spec = new TaskSpec("t", "noop", "run", "test", "{}", List.of(), List.of(), null, 5_000L, null, NOW,
                 Map.of());
 
@@ -56,12 +58,60 @@ class TaskLifecycleTest {
 
     @Test
     void shouldSortAndDeduplicateLockKeysAndAskForTheFirstOnly() {
-        Outcome outcome = lifecycle.admit(null, Admission.fresh(spec("t", List.of("b", "a", "b"))), NOW);
+        Outcome outcome = oneByOne.admit(null, Admission.fresh(spec("t", List.of("b", "a", "b"))), NOW);
 
         assertThat(outcome.task().lockKeys()).containsExactly("a", "b");
         assertThat(outcome.lockCommands()).containsExactly(LockCommand.acquire("a", "t"));
         assertThat(outcome.events()).extracting(TaskEvent::getState)
                 .containsExactly(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS);
+    }
+
+    @Test
+    void shouldTryEveryKeyAtOnceAndDispatchWhenAllAreGranted() {
+        Outcome admitted = lifecycle.admit(null, Admission.fresh(spec("t", List.of("c", "a", "b"))), NOW);
+        assertThat(admitted.lockCommands()).containsExactly(LockCommand.tryAcquire("a", "t"),
+                LockCommand.tryAcquire("b", "t"), LockCommand.tryAcquire("c", "t"));
+
+        BrokerTask task = admitted.task();
+        task = lifecycle.lockGranted(task, new LockGrant("t", "c", 7), NOW + 1).task();
+        task = lifecycle.lockGranted(task, new LockGrant("t", "a", 3), NOW + 2).task();
+        Outcome last = lifecycle.lockGranted(task, new LockGrant("t", "b", 5), NOW + 3);
+
+        assertThat(last.task().state()).isEqualTo(TaskState.DISPATCHED);
+        assertThat(last.task().lockEpochs()).containsExactly(3L, 5L, 7L);
+        assertThat(last.lockCommands()).isEmpty();
+        assertThat(last.lockWaitMs()).isEqualTo(3L);
+    }
+
+    @Test
+    void shouldKeepTheGrantedKeysBeforeTheFirstRefusalGiveBackTheOthersAndQueueForTheRefusedOne() {
+        BrokerTask task = lifecycle.admit(null, Admission.fresh(spec("t", List.of("a", "b", "c", "d"))), NOW).task();
+        task = lifecycle.lockGranted(task, new LockGrant("t", "a", 1), NOW).task();
+        task = lifecycle.lockGranted(task, LockGrant.refusal("t", "b"), NOW).task();
+        task = lifecycle.lockGranted(task, LockGrant.refusal("t", "d"), NOW).task();
+        Outcome answered = lifecycle.lockGranted(task, new LockGrant("t", "c", 4), NOW);
+
+        assertThat(answered.lockCommands()).containsExactly(LockCommand.release("c", "t"),
+                LockCommand.acquire("b", "t"));
+        assertThat(answered.task().tryingLocks()).isFalse();
+        assertThat(answered.task().locksHeld()).isEqualTo(1);
+        assertThat(answered.task().lockEpochs()).containsExactly(1L);
+        assertThat(answered.task().nextLockKey()).isEqualTo("b");
+    }
+
+    @Test
+    void shouldReleaseEveryKeyWhenTheQueueTimeoutEndsATryPhase() {
+        BrokerTask task = lifecycle.admit(null, Admission.fresh(spec("t", List.of("a", "b", "c"))), NOW).task();
+        task = lifecycle.lockGranted(task, new LockGrant("t", "b", 2), NOW).task();
+
+        Outcome timedOut = lifecycle.deadlineReached(task, task.deadline());
+
+        // "a" and "c" are unanswered: their tries may have been granted already; each RELEASE follows its TRY.
+        assertThat(timedOut.lockCommands()).containsExactly(LockCommand.release("a", "t"),
+                LockCommand.release("b", "t"), LockCommand.release("c", "t"));
+        assertThat(timedOut.task().state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(lifecycle.lockGranted(timedOut.task(), LockGrant.refusal("t", "a"), NOW).lockCommands())
+                .as("a refusal holds nothing to give back").isEmpty();
     }
 
     @Test
@@ -79,10 +129,10 @@ class TaskLifecycleTest {
 
     @Test
     void shouldReleaseHeldKeysAndLeaveTheQueueOfTheAwaitedKeyOnQueueTimeout() {
-        BrokerTask waiting = lifecycle.admit(null, Admission.fresh(spec("t", List.of("a", "b", "c"))), NOW).task();
-        BrokerTask holdsA = lifecycle.lockGranted(waiting, new LockGrant("t", "a"), NOW + 1).task();
+        BrokerTask waiting = oneByOne.admit(null, Admission.fresh(spec("t", List.of("a", "b", "c"))), NOW).task();
+        BrokerTask holdsA = oneByOne.lockGranted(waiting, new LockGrant("t", "a"), NOW + 1).task();
 
-        Outcome timedOut = lifecycle.deadlineReached(holdsA, holdsA.deadline());
+        Outcome timedOut = oneByOne.deadlineReached(holdsA, holdsA.deadline());
 
         assertThat(timedOut.lockCommands()).containsExactly(LockCommand.release("a", "t"), LockCommand.release("b", "t"));
         assertThat(timedOut.task().state()).isEqualTo(TaskState.ROLLED_BACK);

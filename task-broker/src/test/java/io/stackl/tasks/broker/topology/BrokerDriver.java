@@ -192,6 +192,13 @@ final class BrokerDriver implements AutoCloseable {
         return read;
     }
 
+    /** The task's DISPATCHED events, among every event read so far (this reads the new ones). */
+    List<TaskEvent> dispatched(String taskId) {
+        events();
+        return history.getOrDefault(taskId, List.of()).stream()
+                .filter(e -> e.getState() == TaskState.DISPATCHED).toList();
+    }
+
     List<TaskState> states(String taskId) {
         return events().stream().filter(e -> e.getTaskId().equals(taskId)).map(TaskEvent::getState).toList();
     }

@@ -151,6 +151,45 @@ class TaskTopologyTest {
     }
 
     @Test
+    void shouldTakeFreeKeysAtOnceAndQueueOnlyForTheTakenOneGivingBackThoseAfterIt() {
+        broker.submit(request("holds-b").setChangedDocumentKeys(List.of("doc/b")).build());
+        WorkItem holdsB = single(broker.work("noop"));
+        broker.submit(request("abc").setChangedDocumentKeys(List.of("doc/c", "doc/a", "doc/b")).build());
+        assertThat(broker.work("noop")).isEmpty();
+
+        // The try was refused doc/b: "abc" keeps doc/a (before it in the global order), gives doc/c back, and queues.
+        broker.submit(request("c").setChangedDocumentKeys(List.of("doc/c")).build());
+        WorkItem c = single(broker.work("noop"));
+        assertThat(c.getTaskId()).isEqualTo("c");
+        broker.submit(request("a").setChangedDocumentKeys(List.of("doc/a")).build());
+        assertThat(broker.work("noop")).isEmpty();
+
+        broker.succeed(holdsB, "{}");
+        assertThat(broker.work("noop")).as("doc/b granted, doc/c still held by c").isEmpty();
+        broker.succeed(c, "{}");
+        WorkItem abc = single(broker.work("noop"));
+        assertThat(abc.getTaskId()).isEqualTo("abc");
+        assertThat(abc.getChangedDocumentKeys()).containsExactly("doc/a", "doc/b", "doc/c");
+        assertThat(single(broker.dispatched("abc")).getLockEpochs()).hasSize(3)
+                .allSatisfy(epoch -> assertThat(epoch).isPositive());
+        broker.succeed(abc, "{}");
+        assertThat(single(broker.work("noop")).getTaskId()).isEqualTo("a");
+    }
+
+    @Test
+    void shouldDispatchATaskWithManyFreeKeysWithAnEpochForEach() {
+        List<String> keys = java.util.stream.IntStream.range(0, 10).mapToObj(i -> "doc/many/" + i).toList();
+        broker.submit(request("many").setChangedDocumentKeys(keys).build());
+
+        WorkItem many = single(broker.work("noop"));
+        assertThat(many.getChangedDocumentKeys()).containsExactlyElementsOf(keys);
+        assertThat(broker.states("many")).containsExactly(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS,
+                TaskState.DISPATCHED);
+        assertThat(single(broker.dispatched("many")).getLockEpochs()).hasSize(10)
+                .allSatisfy(epoch -> assertThat(epoch).isPositive());
+    }
+
+    @Test
     void shouldKeepLocksUntilTheRollbackEnds() {
         broker.submit(request("failing").setChangedDocumentKeys(List.of("doc/x")).build());
         broker.submit(request("next").setChangedDocumentKeys(List.of("doc/x")).build());
