@@ -13,7 +13,6 @@ import java.nio.channels.ClosedChannelException;
 import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
@@ -101,8 +100,12 @@ public final class AvroSerdes {
         private final Schema readerSchema;
         private final SpecificData data;
         private final Deserializer<Object> delegate;
-        /** One resolving reader per writer schema (by fingerprint): writer → this build's generated class. */
-        private final Map<Long, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+        /**
+         * One resolving reader per writer schema, by the schema id in the record's header (an id names one schema for
+         * good): writer → this build's generated class. Only the first record of an id goes through the registry's
+         * generic decoding (which checks the id and names the record type); the others are read once, directly.
+         */
+        private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
 
         CheckedDeserializer(Class<T> type, Deserializer<Object> delegate) {
             this.type = type;
@@ -131,6 +134,12 @@ public final class AvroSerdes {
                         + " a 4-byte schema id, got " + bytes.length + " bytes starting with "
                         + (bytes.length == 0 ? "nothing" : String.format("0x%02x", bytes[0])) + ")", null);
             }
+            int schemaId = ((bytes[1] & 0xff) << 24) | ((bytes[2] & 0xff) << 16) | ((bytes[3] & 0xff) << 8)
+                    | (bytes[4] & 0xff);
+            SpecificDatumReader<T> known = readers.get(schemaId);
+            if (known != null) {
+                return read(topic, known, bytes);
+            }
             Object generic;
             try {
                 generic = delegate.deserialize(topic, bytes);
@@ -147,9 +156,13 @@ public final class AvroSerdes {
                         + " schema id names " + describe(generic), null);
             }
             Schema writerSchema = container.getSchema();
+            SpecificDatumReader<T> reader = readers.computeIfAbsent(schemaId,
+                    id -> new SpecificDatumReader<>(writerSchema, readerSchema, data));
+            return read(topic, reader, bytes);
+        }
+
+        private T read(String topic, SpecificDatumReader<T> reader, byte[] bytes) {
             try {
-                SpecificDatumReader<T> reader = readers.computeIfAbsent(SchemaNormalization.parsingFingerprint64(
-                        writerSchema), f -> new SpecificDatumReader<>(writerSchema, readerSchema, data));
                 BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
                         bytes.length - HEADER_LENGTH, null);
                 return reader.read(null, decoder);

@@ -111,9 +111,10 @@ class WireFormatTest {
     @Test
     void shouldThrowASerializationExceptionForAGarbledBodyBehindAValidSchemaId() {
         String topic = "garbled-" + UUID.randomUUID();
+        TaskRequest original = fullTaskRequest();
         byte[] valid;
         try (Serializer<TaskRequest> serializer = AvroSerdes.serializer(TaskRequest.class, registryUrl)) {
-            valid = serializer.serialize(topic, fullTaskRequest());
+            valid = serializer.serialize(topic, original);
         }
         byte[] garbled = new byte[12];
         System.arraycopy(valid, 0, garbled, 0, 5);
@@ -124,6 +125,14 @@ class WireFormatTest {
         try (Deserializer<TaskRequest> deserializer = AvroSerdes.deserializer(TaskRequest.class, registryUrl)) {
             assertThatThrownBy(() -> deserializer.deserialize(topic, garbled))
                     .isInstanceOf(UndecodableRecordException.class);
+        }
+        // Once the schema id is known, records behind it are read directly: a garbled one is refused all the same,
+        // and the deserializer goes on reading good ones.
+        try (Deserializer<TaskRequest> deserializer = AvroSerdes.deserializer(TaskRequest.class, registryUrl)) {
+            assertThat(deserializer.deserialize(topic, valid)).isEqualTo(original);
+            assertThatThrownBy(() -> deserializer.deserialize(topic, garbled))
+                    .isInstanceOf(UndecodableRecordException.class);
+            assertThat(deserializer.deserialize(topic, valid)).isEqualTo(original);
         }
     }
 
