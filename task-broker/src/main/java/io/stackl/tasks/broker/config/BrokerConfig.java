@@ -48,7 +48,6 @@ public interface BrokerConfig {
     @WithDefault("true")
     boolean tryLocksAtOnce();
 
-
     interface Timeouts {
         @WithDefault("30s")
         Duration queueDefault();

@@ -19,8 +19,7 @@ import java.util.List;
  *     earlier one whatever order it learns of them in (ADR 0007)
  * @param lockTries while the task tries all its keys at once (ADR 0008): the answer for each key of
  *     {@code lockKeys}, in order: {@link #TRY_PENDING} not yet answered, {@link #TRY_REFUSED} refused, else the epoch
- *     of the grant. Empty otherwise, and
- *     in records written before ADR 0008
+ *     of the grant. Empty otherwise, and in records written before ADR 0008
  */
 public record BrokerTask(
         TaskSpec spec,

@@ -17,6 +17,8 @@ import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +84,7 @@ public final class TaskLifecycle {
             for (String key : keys) {
                 out.lock(LockCommand.tryAcquire(key, task.id()));
             }
-            return out.build(task.withLockTries(java.util.Collections.nCopies(keys.size(), BrokerTask.TRY_PENDING)));
+            return out.build(task.withLockTries(Collections.nCopies(keys.size(), BrokerTask.TRY_PENDING)));
         }
         out.lock(LockCommand.acquire(task.nextLockKey(), task.id()));
         return out.build(task);
@@ -155,7 +157,7 @@ public final class TaskLifecycle {
             }
             return out.build(task);
         }
-        java.util.ArrayList<Long> tries = new java.util.ArrayList<>(task.lockTries());
+        List<Long> tries = new ArrayList<>(task.lockTries());
         tries.set(index, grant.refused() ? BrokerTask.TRY_REFUSED : grant.epoch());
         if (tries.contains(BrokerTask.TRY_PENDING)) {
             return Outcome.builder().build(task.withLockTries(tries));
