@@ -274,16 +274,7 @@ public final class Benchmarks {
                 Duration.ofMillis(150), id -> bench.task(id, "noop", "run", Map.of(), keys(prefix + id + "/", keyCount),
                         30_000), Duration.ofMinutes(1));
         Latencies toDispatch = new Latencies();
-        seen.values().forEach(events -> {
-            Bench.Seen submitted = first(events, TaskState.SUBMITTED);
-            Bench.Seen dispatched = first(events, TaskState.DISPATCHED);
-            if (submitted == null || dispatched == null) {
-                toDispatch.error();
-                return;
-            }
-            toDispatch.record(Duration.between(submitted.event().getOccurredAt(), dispatched.event().getOccurredAt())
-                    .toNanos() / 1_000);
-        });
+        seen.values().forEach(events -> brokerInterval(toDispatch, events, TaskState.SUBMITTED, TaskState.DISPATCHED));
         return CellResult.of("no-op declaring " + keyCount + " key(s), no contention",
                 "SUBMITTED → DISPATCHED (broker clock)", toDispatch, 1000.0 / 150, Double.NaN);
     }
@@ -301,17 +292,8 @@ public final class Benchmarks {
         Latencies total = new Latencies();
         Latencies afterDispatch = new Latencies();
         seen.values().forEach(events -> {
-            Bench.Seen submitted = first(events, TaskState.SUBMITTED);
-            Bench.Seen dispatched = first(events, TaskState.DISPATCHED);
-            Bench.Seen succeeded = first(events, TaskState.SUCCEEDED);
-            if (submitted == null || dispatched == null || succeeded == null) {
-                total.error();
-                return;
-            }
-            total.record(Duration.between(submitted.event().getOccurredAt(), succeeded.event().getOccurredAt())
-                    .toNanos() / 1_000);
-            afterDispatch.record(Duration.between(dispatched.event().getOccurredAt(),
-                    succeeded.event().getOccurredAt()).toNanos() / 1_000);
+            brokerInterval(total, events, TaskState.SUBMITTED, TaskState.SUCCEEDED);
+            brokerInterval(afterDispatch, events, TaskState.DISPATCHED, TaskState.SUCCEEDED);
         });
         return CellResult.of("document/batch, 10 puts on 10 keys, no contention", "SUBMITTED → SUCCEEDED (broker clock)",
                 total, 1000.0 / 300, Double.NaN).with("dispatchedToSucceededP50Ms", afterDispatch.percentileMs(50))
@@ -405,6 +387,17 @@ public final class Benchmarks {
                 "lateness: TIMED_OUT occurredAt − deadline (broker)", atBroker, Double.NaN, Double.NaN)
                 .with("early", early).with("seenP50Ms", asSeen.percentileMs(50))
                 .with("seenP99Ms", asSeen.percentileMs(99)).with("seenMaxMs", asSeen.maxMs());
+    }
+
+    /** Records the time between the task's first events in two states (broker clock), or an error if one is missing. */
+    private static void brokerInterval(Latencies into, List<Bench.Seen> events, TaskState from, TaskState to) {
+        Bench.Seen start = first(events, from);
+        Bench.Seen end = first(events, to);
+        if (start == null || end == null) {
+            into.error();
+            return;
+        }
+        into.record(Duration.between(start.event().getOccurredAt(), end.event().getOccurredAt()).toNanos() / 1_000);
     }
 
     private static Bench.Seen first(List<Bench.Seen> events, TaskState state) {
