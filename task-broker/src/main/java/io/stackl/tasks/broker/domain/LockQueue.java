@@ -16,7 +16,25 @@ public record LockQueue(String holder, List<String> waiters) {
     }
 
     /** The result of a step: the new queue and the task that was just granted the key, if any. */
-    public record Step(LockQueue queue, String grantedTo) {}
+    public record Step(LockQueue queue, String grantedTo) {
+
+        /** What to answer {@code command} with: a grant numbered {@code epoch}, a refused try, or nothing (null). */
+        public LockGrant answer(LockCommand command, long epoch) {
+            if (grantedTo != null) {
+                return new LockGrant(grantedTo, command.key(), epoch);
+            }
+            return command.type() == LockCommand.Type.TRY ? LockGrant.refusal(command.taskId(), command.key()) : null;
+        }
+    }
+
+    /** Carries out one command on this key's queue. */
+    public Step apply(LockCommand command) {
+        return switch (command.type()) {
+            case ACQUIRE -> acquire(command.taskId());
+            case TRY -> tryAcquire(command.taskId());
+            case RELEASE -> release(command.taskId());
+        };
+    }
 
     public Step acquire(String taskId) {
         if (holder == null) {

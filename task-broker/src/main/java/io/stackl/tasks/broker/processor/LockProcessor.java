@@ -51,26 +51,19 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
         if (queue == null) {
             queue = LockQueue.FREE;
         }
-        LockQueue.Step step = switch (command.type()) {
-            case ACQUIRE -> queue.acquire(command.taskId());
-            case TRY -> queue.tryAcquire(command.taskId());
-            case RELEASE -> queue.release(command.taskId());
-        };
+        LockQueue.Step step = queue.apply(command);
         if (step.queue().isFree()) {
             locks.delete(command.key());
         } else if (!step.queue().equals(queue)) {
             locks.put(command.key(), step.queue());
         }
-        if (step.grantedTo() != null) {
-            // A key always maps to this partition, whose offsets only grow: the offset of the command that caused the
-            // grant numbers the key's grants in order, with no state to keep, and the same after a replay.
-            long epoch = context.recordMetadata().map(m -> m.offset() + 1).orElse(0L);
-            context.forward(new Record<String, Object>(step.grantedTo(),
-                    new LockGrant(step.grantedTo(), command.key(), epoch), context.currentSystemTimeMs()),
+        // A key always maps to this partition, whose offsets only grow: the offset of the command that caused a grant
+        // numbers the key's grants in order, with no state to keep, and the same after a replay.
+        long epoch = context.recordMetadata().map(m -> m.offset() + 1).orElse(0L);
+        LockGrant answer = step.answer(command, epoch);
+        if (answer != null) {
+            context.forward(new Record<String, Object>(answer.taskId(), answer, context.currentSystemTimeMs()),
                     TopologyNames.LOCK_GRANTS_SINK);
-        } else if (command.type() == LockCommand.Type.TRY) {
-            context.forward(new Record<String, Object>(command.taskId(), LockGrant.refusal(command.taskId(),
-                    command.key()), context.currentSystemTimeMs()), TopologyNames.LOCK_GRANTS_SINK);
         }
     }
 }

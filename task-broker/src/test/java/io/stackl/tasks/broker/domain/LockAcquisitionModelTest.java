@@ -130,18 +130,12 @@ class LockAcquisitionModelTest {
 
         private void deliver(Object message) {
             if (message instanceof LockCommand command) {
-                LockQueue queue = locks.getOrDefault(command.key(), LockQueue.FREE);
-                LockQueue.Step step = switch (command.type()) {
-                    case ACQUIRE -> queue.acquire(command.taskId());
-                    case TRY -> queue.tryAcquire(command.taskId());
-                    case RELEASE -> queue.release(command.taskId());
-                };
+                LockQueue.Step step = locks.getOrDefault(command.key(), LockQueue.FREE).apply(command);
                 locks.put(command.key(), step.queue());
-                if (step.grantedTo() != null) {
-                    long epoch = epochs.merge(command.key(), 1L, Long::sum);
-                    send(command.key(), step.grantedTo(), new LockGrant(step.grantedTo(), command.key(), epoch));
-                } else if (command.type() == LockCommand.Type.TRY) {
-                    send(command.key(), command.taskId(), LockGrant.refusal(command.taskId(), command.key()));
+                long epoch = step.grantedTo() == null ? 0 : epochs.merge(command.key(), 1L, Long::sum);
+                LockGrant answer = step.answer(command, epoch);
+                if (answer != null) {
+                    send(command.key(), answer.taskId(), answer);
                 }
             } else {
                 LockGrant grant = (LockGrant) message;
