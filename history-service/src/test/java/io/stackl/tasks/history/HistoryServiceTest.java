@@ -103,6 +103,48 @@ class HistoryServiceTest {
         });
     }
 
+    /** Several writes in one call: one transaction, snapshotted in order, all or none, undone by the rollback. */
+    @Test
+    void shouldWriteSeveralDocumentsInOneCallAllOrNone() {
+        String task = Tasks.newId("writes");
+        String kept = "docs/" + task + "/kept";
+        String gone = "docs/" + task + "/gone";
+        recorder.recordEvents(Tasks.dispatched(task, List.of(kept, gone)));
+
+        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
+                Map.of("key", kept, "value", Map.of("n", 1)), Map.of("key", gone, "value", "soon deleted"),
+                Map.of("key", kept, "value", Map.of("n", 2)), Map.of("key", gone, "delete", true))))
+                .post("/tasks/{id}/document-writes", task).then().statusCode(200)
+                .body("results.version", equalTo(java.util.Arrays.asList(1, 1, 2, null)))
+                .body("results.snapshotSequence", equalTo(List.of(1, 2, 3, 4)))
+                .body("results.deleted", equalTo(List.of(false, false, false, true)));
+
+        // The third change's key is not declared: the whole call is refused, the first two are not kept.
+        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
+                Map.of("key", kept, "value", Map.of("n", 3)), Map.of("key", gone, "value", "back"),
+                Map.of("key", "docs/not-declared", "value", 1))))
+                .post("/tasks/{id}/document-writes", task).then().statusCode(409)
+                .contentType("application/problem+json").body("type", equalTo("/problems/undeclared-document-key"));
+        assertThat(documents.get(kept).valueJson()).isEqualTo("{\"n\": 2}");
+        assertThatThrownBy(() -> documents.get(gone)).isInstanceOf(HistoryException.class);
+        assertThat(queries.snapshotsOfTask(task)).hasSize(4);
+
+        for (Object bad : List.of(Map.of("fencingToken", 1, "changes", List.of()),
+                Map.of("fencingToken", 1, "changes", List.of(Map.of("key", kept))),
+                Map.of("fencingToken", 1, "changes", List.of(Map.of("key", kept, "value", 1, "delete", true))),
+                Map.of("changes", List.of(Map.of("key", kept, "value", 1))))) {
+            given().contentType(ContentType.JSON).body(bad).post("/tasks/{id}/document-writes", task).then()
+                    .statusCode(400).contentType("application/problem+json");
+        }
+        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
+                Map.of("key", kept, "value", 1)))).post("/tasks/{id}/document-writes", "never-dispatched").then()
+                .statusCode(503).body("type", equalTo("/problems/task-not-yet-known"));
+
+        rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
+        assertThatThrownBy(() -> documents.get(kept)).isInstanceOf(HistoryException.class);
+        assertThatThrownBy(() -> documents.get(gone)).isInstanceOf(HistoryException.class);
+    }
+
     @Test
     void shouldRefuseWritesFromATaskThatEnded() {
         String task = Tasks.newId("ended");

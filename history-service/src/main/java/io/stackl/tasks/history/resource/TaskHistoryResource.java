@@ -16,6 +16,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +35,14 @@ public class TaskHistoryResource {
 
     public record UndoRequest(Long fencingToken, String executionId, String handlerTopic, String handlerSubtype,
             JsonNode undo) {}
+
+    /**
+     * Several fenced writes of one task, made in one transaction: {@code {"fencingToken", "executionId", "changes":
+     * [{"key", "value"} or {"key", "delete": true}, ...]}}.
+     */
+    public record WritesRequest(Long fencingToken, String executionId, List<ChangeRequest> changes) {}
+
+    public record ChangeRequest(String key, JsonNode value, Boolean delete) {}
 
     @GET
     @Path("/{taskId}")
@@ -65,6 +74,29 @@ public class TaskHistoryResource {
         int seq = documents.recordUndo(taskId, request.fencingToken(), request.executionId(), request.handlerTopic(),
                 request.handlerSubtype(), request.undo().toString());
         return Map.of("taskId", taskId, "sequence", seq);
+    }
+
+    /**
+     * The task's document changes, in order, all or none: each snapshotted and fenced as a {@code PUT} or
+     * {@code DELETE} on {@code /documents/{key}} would be, but in one call and one database transaction.
+     */
+    @POST
+    @Path("/{taskId}/document-writes")
+    public Map<String, Object> writeDocuments(@PathParam("taskId") String taskId, WritesRequest request) {
+        if (request == null || request.fencingToken() == null || request.changes() == null) {
+            throw HistoryException.badRequest("document writes need fencingToken and changes");
+        }
+        List<DocumentService.Change> changes = new ArrayList<>(request.changes().size());
+        for (ChangeRequest change : request.changes()) {
+            boolean delete = Boolean.TRUE.equals(change == null ? null : change.delete());
+            if (change == null || change.key() == null
+                    || delete == (change.value() != null && !change.value().isMissingNode())) {
+                throw HistoryException.badRequest("each change needs a key and either a value or \"delete\": true");
+            }
+            changes.add(new DocumentService.Change(change.key(), delete ? null : change.value().toString()));
+        }
+        return Map.of("taskId", taskId, "results",
+                documents.writeAll(taskId, request.fencingToken(), request.executionId(), changes));
     }
 
     private static Instant instant(String name, String value) {

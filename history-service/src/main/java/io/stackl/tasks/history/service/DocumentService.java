@@ -97,61 +97,97 @@ public class DocumentService {
         }
     }
 
-    private WriteResult write(String key, String taskId, long fencingToken, String executionId, String valueJson) {
+    /** One change of a {@link #writeAll} request: a value to write, or a delete ({@code valueJson} null). */
+    public record Change(String key, String valueJson) {}
+
+    /** The most changes one request may carry; a task with more sends them in several requests. */
+    public static final int MAX_CHANGES_PER_REQUEST = 1000;
+
+    /**
+     * Several fenced writes of one task in one transaction, in order, all or none: the fence row is locked once, and
+     * each change is snapshotted and written exactly as {@link #put} and {@link #delete} do it one at a time. The
+     * first change that is refused refuses the request, and none of its changes is kept.
+     */
+    public List<WriteResult> writeAll(String taskId, long fencingToken, String executionId, List<Change> changes) {
+        if (changes.isEmpty() || changes.size() > MAX_CHANGES_PER_REQUEST) {
+            throw HistoryException.badRequest("a request carries 1 to " + MAX_CHANGES_PER_REQUEST + " changes, not "
+                    + changes.size());
+        }
         long started = System.nanoTime();
         try {
             refuseBadName("the execution id", executionId);
-            refuseUnstorable(key, valueJson, "the value of " + ContentRules.quote(key));
-            WriteResult result = inTransaction(dataSource, c -> {
+            for (Change change : changes) {
+                refuseUnstorable(change.key(), change.valueJson(), "the value of " + ContentRules.quote(change.key()));
+            }
+            List<WriteResult> results = inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
-                int index = fence.declaredKeys().indexOf(key);
-                if (index < 0) {
-                    throw HistoryException.undeclaredKey(taskId, key);
-                }
-                if (index < fence.lockEpochs().size()) {
-                    requireLockHolder(c, key, taskId, fence.lockEpochs().get(index));
-                }
-                Document before = find(c, key, true);
-                int seq = fence.lastSnapshotSeq() + 1;
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, document_key,"
-                        + " pre_value, pre_version, fencing_token, taken_at) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?,"
-                        // The time it was taken under the fence lock, not the transaction's start (now()).
-                        + " clock_timestamp())")) {
-                    s.setString(1, taskId);
-                    s.setInt(2, seq);
-                    s.setString(3, key);
-                    s.setString(4, before == null ? null : before.valueJson());
-                    s.setObject(5, before == null ? null : before.version());
-                    s.setLong(6, fencingToken);
-                    s.executeUpdate();
+                List<WriteResult> written = new ArrayList<>(changes.size());
+                int seq = fence.lastSnapshotSeq();
+                for (Change change : changes) {
+                    written.add(writeUnderFence(c, fence, taskId, fencingToken, change, ++seq));
                 }
                 advanceSnapshotSeq(c, taskId, seq);
-                if (valueJson == null) {
-                    try (PreparedStatement s = c.prepareStatement("DELETE FROM documents WHERE key = ?")) {
-                        s.setString(1, key);
-                        s.executeUpdate();
-                    }
-                    return new WriteResult(key, null, seq, true);
-                }
-                long version = before == null ? 1 : before.version() + 1;
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO documents (key, value, version, updated_at,"
-                        + " updated_by) VALUES (?, ?::jsonb, ?, now(), ?) ON CONFLICT (key) DO UPDATE SET"
-                        + " value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,"
-                        + " updated_by = EXCLUDED.updated_by")) {
-                    s.setString(1, key);
-                    s.setString(2, valueJson);
-                    s.setLong(3, version);
-                    s.setString(4, taskId);
-                    s.executeUpdate();
-                }
-                return new WriteResult(key, version, seq, false);
+                return written;
             });
-            metrics.written(System.nanoTime() - started);
-            return result;
+            // Per change, so that the meter's count stays the number of documents written.
+            long each = (System.nanoTime() - started) / changes.size();
+            for (int i = 0; i < changes.size(); i++) {
+                metrics.written(each);
+            }
+            return results;
         } catch (HistoryException e) {
             metrics.refused(e.type());
             throw e;
         }
+    }
+
+    private WriteResult write(String key, String taskId, long fencingToken, String executionId, String valueJson) {
+        return writeAll(taskId, fencingToken, executionId, List.of(new Change(key, valueJson))).get(0);
+    }
+
+    /** One change, with the task's fence row already locked: checks the key, snapshots its pre-image, writes. */
+    private static WriteResult writeUnderFence(Connection c, Fence fence, String taskId, long fencingToken,
+            Change change, int seq) throws SQLException {
+        String key = change.key();
+        int index = fence.declaredKeys().indexOf(key);
+        if (index < 0) {
+            throw HistoryException.undeclaredKey(taskId, key);
+        }
+        if (index < fence.lockEpochs().size()) {
+            requireLockHolder(c, key, taskId, fence.lockEpochs().get(index));
+        }
+        Document before = find(c, key, true);
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, document_key,"
+                + " pre_value, pre_version, fencing_token, taken_at) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?,"
+                // The time it was taken under the fence lock, not the transaction's start (now()).
+                + " clock_timestamp())")) {
+            s.setString(1, taskId);
+            s.setInt(2, seq);
+            s.setString(3, key);
+            s.setString(4, before == null ? null : before.valueJson());
+            s.setObject(5, before == null ? null : before.version());
+            s.setLong(6, fencingToken);
+            s.executeUpdate();
+        }
+        if (change.valueJson() == null) {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM documents WHERE key = ?")) {
+                s.setString(1, key);
+                s.executeUpdate();
+            }
+            return new WriteResult(key, null, seq, true);
+        }
+        long version = before == null ? 1 : before.version() + 1;
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO documents (key, value, version, updated_at,"
+                + " updated_by) VALUES (?, ?::jsonb, ?, now(), ?) ON CONFLICT (key) DO UPDATE SET"
+                + " value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,"
+                + " updated_by = EXCLUDED.updated_by")) {
+            s.setString(1, key);
+            s.setString(2, change.valueJson());
+            s.setLong(3, version);
+            s.setString(4, taskId);
+            s.executeUpdate();
+        }
+        return new WriteResult(key, version, seq, false);
     }
 
     private static void refuseBadName(String what, String value) {
