@@ -86,6 +86,72 @@ class WorkerTest {
     }
 
     /**
+     * A batch sends its changes in one call: later operations read what earlier ones changed (the patch sees the put
+     * it follows, though nothing is written yet), every change is snapshotted in order, and a refused change refuses
+     * the whole call, so nothing of it is written.
+     */
+    @Test
+    void shouldWriteABatchAllOrNoneAndLetItReadItsOwnChanges() throws Exception {
+        String run = "worker-test/batch-" + UUID.randomUUID();
+        String first = run + "/first";
+        String second = run + "/second";
+        String doomed = run + "/doomed";
+        assertThat(run(item("document", "put", "{\"key\":\"" + doomed + "\",\"value\":{\"old\":true}}", doomed))
+                .getSucceeded()).isTrue();
+
+        WorkItem batch = item("document", "batch", "{\"operations\":["
+                + "{\"op\":\"put\",\"key\":\"" + first + "\",\"value\":{\"n\":1}},"
+                + "{\"op\":\"patch\",\"key\":\"" + first + "\",\"value\":{\"m\":2}},"
+                + "{\"op\":\"put\",\"key\":\"" + second + "\",\"value\":[1,2]},"
+                + "{\"op\":\"delete\",\"key\":\"" + doomed + "\"}]}", first, second, doomed);
+        TaskResult done = run(batch);
+
+        assertThat(done.getSucceeded()).as(String.valueOf(done.getFailure())).isTrue();
+        assertThat(done.getOutputJson()).contains("\"applied\":4");
+        assertThat(get(historyUrl + "/documents/" + first)).contains("\\\"n\\\": 1").contains("\\\"m\\\": 2")
+                .contains("\"version\":2");
+        assertThat(get(historyUrl + "/documents/" + second)).contains("[1, 2]");
+        assertThat(status(historyUrl + "/documents/" + doomed)).isEqualTo(404);
+        String snapshots = get(historyUrl + "/tasks/" + batch.getTaskId() + "/snapshots");
+        assertThat(snapshots.indexOf(first)).isLessThan(snapshots.lastIndexOf(first));
+        assertThat(snapshots.lastIndexOf(first)).isLessThan(snapshots.indexOf(second));
+        assertThat(snapshots.indexOf(second)).isLessThan(snapshots.indexOf(doomed));
+
+        // The second key is not declared by this task: the history service refuses the call, so the first put,
+        // sent in the same call, is not written either.
+        WorkItem refused = item("document", "batch", "{\"operations\":["
+                + "{\"op\":\"put\",\"key\":\"" + first + "\",\"value\":{\"n\":99}},"
+                + "{\"op\":\"put\",\"key\":\"" + run + "/undeclared\",\"value\":{}}]}", first);
+        TaskResult refusedResult = run(refused);
+
+        assertThat(refusedResult.getSucceeded()).isFalse();
+        assertThat(refusedResult.getFailure().getCode()).isEqualTo("WRITE_REFUSED");
+        assertThat(get(historyUrl + "/documents/" + first)).contains("\"version\":2")
+                .contains("\\\"n\\\": 1");
+        assertThat(get(historyUrl + "/tasks/" + refused.getTaskId() + "/snapshots")).isEqualTo("[]");
+    }
+
+    /**
+     * A batch whose operation fails after some changes were decided writes those changes first, so the task's
+     * rollback has them to undo, as it did when each change was its own call.
+     */
+    @Test
+    void shouldWriteABatchsEarlierChangesBeforeItsFailingOperation() throws Exception {
+        String run = "worker-test/batch-fails-" + UUID.randomUUID();
+        WorkItem batch = item("document", "batch", "{\"operations\":["
+                + "{\"op\":\"put\",\"key\":\"" + run + "/a\",\"value\":{\"n\":1}},"
+                + "{\"op\":\"patch\",\"key\":\"" + run + "/missing\",\"value\":{\"n\":2}}]}",
+                run + "/a", run + "/missing");
+        TaskResult result = run(batch);
+
+        assertThat(result.getSucceeded()).isFalse();
+        assertThat(result.getFailure().getCode()).isEqualTo("NOT_FOUND");
+        assertThat(get(historyUrl + "/documents/" + run + "/a")).contains("\"version\":1");
+        assertThat(get(historyUrl + "/tasks/" + batch.getTaskId() + "/snapshots")).contains(run + "/a")
+                .doesNotContain(run + "/missing");
+    }
+
+    /**
      * Issue 20, finding 2: a work item delivered twice (a redelivery after a crash or a failed offset commit) runs twice
      * under the same token; only the first run may write, so the increment is applied once.
      */

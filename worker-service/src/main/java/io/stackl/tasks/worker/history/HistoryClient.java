@@ -2,7 +2,9 @@ package io.stackl.tasks.worker.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stackl.tasks.worker.handler.TaskContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -12,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The history service's document and undo API, as the worker's handlers use it. Waits and retries while the history
@@ -27,6 +31,8 @@ public final class HistoryClient {
     private static final long MAX_RETRY_MS = 200;
 
     private final String baseUrl;
+    /** Set once an older history service answered that it has no batch endpoint. */
+    private volatile boolean writesEndpointMissing;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public HistoryClient(String baseUrl) {
@@ -69,6 +75,45 @@ public final class HistoryClient {
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body.toString())), deadline);
         return parse(response).path("version").asLong();
+    }
+
+    /**
+     * Several changes in one call and one transaction, all or none ({@code POST /tasks/{id}/document-writes}).
+     * Returns each change's new version (null for a delete), or null when the history service is older than that
+     * endpoint: the caller then writes one change at a time (a rolling upgrade may update workers first).
+     */
+    public List<Long> writeAll(String taskId, long fencingToken, String executionId,
+            List<TaskContext.DocumentChange> changes, Instant deadline) {
+        if (writesEndpointMissing) {
+            return null;
+        }
+        ObjectNode body = JSON.createObjectNode().put("fencingToken", fencingToken).put("executionId", executionId);
+        ArrayNode list = body.putArray("changes");
+        for (TaskContext.DocumentChange change : changes) {
+            ObjectNode item = list.addObject().put("key", change.key());
+            if (change.isDelete()) {
+                item.put("delete", true);
+            } else {
+                item.set("value", change.value());
+            }
+        }
+        HttpResponse<String> response = send(HttpRequest.newBuilder(
+                URI.create(baseUrl + "/tasks/" + encode(taskId) + "/document-writes"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())), deadline);
+        if (response.statusCode() == 404 || response.statusCode() == 405) {
+            writesEndpointMissing = true;
+            return null;
+        }
+        List<Long> versions = new ArrayList<>(changes.size());
+        for (JsonNode result : parse(response).path("results")) {
+            versions.add(result.path("version").isNull() ? null : result.path("version").asLong());
+        }
+        if (versions.size() != changes.size()) {
+            throw new IllegalStateException("the history service answered " + versions.size() + " results for "
+                    + changes.size() + " changes");
+        }
+        return versions;
     }
 
     public void delete(String key, String taskId, long fencingToken, String executionId, Instant deadline) {

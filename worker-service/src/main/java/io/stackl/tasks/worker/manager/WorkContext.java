@@ -97,6 +97,16 @@ final class WorkContext implements TaskContext {
             public void delete(String key) {
                 history.delete(key, item.getTaskId(), item.getFencingToken(), executionId, item.getDeadline());
             }
+
+            @Override
+            public List<Long> write(List<DocumentChange> changes) {
+                if (changes.isEmpty()) {
+                    return List.of();
+                }
+                List<Long> versions = history.writeAll(item.getTaskId(), item.getFencingToken(), executionId, changes,
+                        item.getDeadline());
+                return versions != null ? versions : Documents.super.write(changes);
+            }
         };
     }
 

@@ -5,11 +5,17 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stackl.tasks.worker.handler.HandlerOutcome;
 import io.stackl.tasks.worker.handler.TaskContext;
+import io.stackl.tasks.worker.handler.TaskContext.DocumentChange;
 import io.stackl.tasks.worker.handler.TaskHandler;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Topic {@code document}: document changes are tasks too. Arguments {@code {"key": "...", "value": {...}}}.
@@ -22,7 +28,8 @@ import java.util.Set;
  *       (0 if absent) — a read-modify-write that is only correct because the task holds the key's lock;
  *   <li>{@code batch}: {@code arguments.operations}, a list of {@code {"op": "put"|"patch"|"delete"|"wait", "key",
  *       "value", "ms"}}, applied in order; the first that fails fails the task, and the rollback undoes the ones
- *       before it. {@code wait} pauses (honouring the deadline) between changes.
+ *       before it. {@code wait} pauses (honouring the deadline) between changes. The changes between two waits are
+ *       written in one call, all or none. Output {@code {"applied": n}}.
  * </ul>
  * Every change is snapshotted by the history service before it is made, so a rollback undoes it; there is nothing
  * external to compensate. Output: {@code {"key", "version"}} (version null after delete).
@@ -45,78 +52,141 @@ public class DocumentHandler implements TaskHandler {
         if ("batch".equals(context.subtype())) {
             return batch(context);
         }
-        return apply(context.subtype(), context.arguments(), context.documents());
+        TaskContext.Documents documents = context.documents();
+        Decision decision = decide(context.subtype(), context.arguments(), documents::get);
+        if (decision.failure() != null) {
+            return decision.failure();
+        }
+        DocumentChange change = decision.change();
+        ObjectNode output = JsonNodeFactory.instance.objectNode().put("key", change.key());
+        if (change.isDelete()) {
+            documents.delete(change.key());
+            output.putNull("version");
+        } else {
+            output.put("version", documents.put(change.key(), change.value()));
+        }
+        if ("increment".equals(context.subtype())) {
+            output.put("value", change.value().path("value").asLong());
+        }
+        return HandlerOutcome.success(output.toString());
     }
 
+    /**
+     * The operations are decided one after another against the values as the batch has left them so far, and their
+     * changes are sent together, in one call to the history service: before a {@code wait} (so that what came before
+     * it is written, and undone if the task ends during the wait), before returning a failure (so that the rollback
+     * has the earlier changes to undo, as if each had been written on its own), and at the end.
+     */
     private HandlerOutcome batch(TaskContext context) throws InterruptedException {
         JsonNode operations = context.arguments().path("operations");
         if (!operations.isArray()) {
             return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.operations must be a list", false);
         }
-        com.fasterxml.jackson.databind.node.ArrayNode results = JsonNodeFactory.instance.arrayNode();
+        PendingChanges pending = new PendingChanges(context.documents());
+        int applied = 0;
         for (JsonNode operation : operations) {
             String op = operation.path("op").asText("");
             if (op.equals("wait")) {
+                pending.send();
                 Thread.sleep(operation.path("ms").asLong(0));
                 continue;
             }
-            HandlerOutcome outcome = apply(op, operation, context.documents());
-            if (outcome instanceof HandlerOutcome.Failure) {
-                return outcome;
+            Decision decision = decide(op, operation, pending::get);
+            if (decision.failure() != null) {
+                pending.send();
+                return decision.failure();
             }
-            results.add(((HandlerOutcome.Success) outcome).outputJson());
+            pending.add(decision.change());
+            applied++;
         }
-        return HandlerOutcome.success(JsonNodeFactory.instance.objectNode().put("applied", results.size()).toString());
+        pending.send();
+        return HandlerOutcome.success(JsonNodeFactory.instance.objectNode().put("applied", applied).toString());
     }
 
-    private HandlerOutcome apply(String subtype, JsonNode arguments, TaskContext.Documents documents) {
+    /** What an operation changes, or why it fails; decided from the current values, before anything is written. */
+    private record Decision(DocumentChange change, HandlerOutcome failure) {
+
+        static Decision to(DocumentChange change) {
+            return new Decision(change, null);
+        }
+
+        static Decision fails(String code, String message) {
+            return new Decision(null, HandlerOutcome.failure(code, message, false));
+        }
+    }
+
+    private static Decision decide(String subtype, JsonNode arguments, Function<String, JsonNode> current) {
         String key = arguments.path("key").asText(null);
         if (key == null || key.isBlank()) {
-            return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.key is required", false);
+            return Decision.fails("INVALID_ARGUMENTS", "arguments.key is required");
         }
         JsonNode value = arguments.get("value");
-        ObjectNode output = JsonNodeFactory.instance.objectNode().put("key", key);
         switch (subtype) {
             case "create" -> {
                 if (value == null) {
-                    return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.value is required", false);
+                    return Decision.fails("INVALID_ARGUMENTS", "arguments.value is required");
                 }
-                if (documents.get(key) != null) {
-                    return HandlerOutcome.failure("ALREADY_EXISTS", "document '" + key + "' exists", false);
+                if (current.apply(key) != null) {
+                    return Decision.fails("ALREADY_EXISTS", "document '" + key + "' exists");
                 }
-                output.put("version", documents.put(key, value));
+                return Decision.to(DocumentChange.put(key, value));
             }
             case "put" -> {
                 if (value == null) {
-                    return HandlerOutcome.failure("INVALID_ARGUMENTS", "arguments.value is required", false);
+                    return Decision.fails("INVALID_ARGUMENTS", "arguments.value is required");
                 }
-                output.put("version", documents.put(key, value));
+                return Decision.to(DocumentChange.put(key, value));
             }
             case "patch" -> {
-                JsonNode current = documents.get(key);
-                if (current == null) {
-                    return HandlerOutcome.failure("NOT_FOUND", "document '" + key + "' does not exist", false);
+                JsonNode before = current.apply(key);
+                if (before == null) {
+                    return Decision.fails("NOT_FOUND", "document '" + key + "' does not exist");
                 }
-                output.put("version", documents.put(key, mergePatch(current, value)));
+                return Decision.to(DocumentChange.put(key, mergePatch(before, value)));
             }
             case "delete" -> {
-                if (documents.get(key) == null) {
-                    return HandlerOutcome.failure("NOT_FOUND", "document '" + key + "' does not exist", false);
+                if (current.apply(key) == null) {
+                    return Decision.fails("NOT_FOUND", "document '" + key + "' does not exist");
                 }
-                documents.delete(key);
-                output.putNull("version");
+                return Decision.to(DocumentChange.delete(key));
             }
             case "increment" -> {
-                JsonNode current = documents.get(key);
-                long next = (current == null ? 0 : current.path("value").asLong(0)) + arguments.path("by").asLong(1);
-                output.put("version", documents.put(key, JsonNodeFactory.instance.objectNode().put("value", next)));
-                output.put("value", next);
+                JsonNode before = current.apply(key);
+                long next = (before == null ? 0 : before.path("value").asLong(0)) + arguments.path("by").asLong(1);
+                return Decision.to(DocumentChange.put(key, JsonNodeFactory.instance.objectNode().put("value", next)));
             }
             default -> {
-                return HandlerOutcome.failure("UNKNOWN_SUBTYPE", "document has no operation " + subtype, false);
+                return Decision.fails("UNKNOWN_SUBTYPE", "document has no operation " + subtype);
             }
         }
-        return HandlerOutcome.success(output.toString());
+    }
+
+    /** Changes decided but not yet sent, and the values they leave, so that later operations read their own writes. */
+    private static final class PendingChanges {
+        private final TaskContext.Documents documents;
+        private final List<DocumentChange> changes = new ArrayList<>();
+        /** Every key read or changed in this batch: its value as the batch sees it (absent = null). */
+        private final Map<String, Optional<JsonNode>> values = new HashMap<>();
+
+        PendingChanges(TaskContext.Documents documents) {
+            this.documents = documents;
+        }
+
+        JsonNode get(String key) {
+            return values.computeIfAbsent(key, k -> Optional.ofNullable(documents.get(k))).orElse(null);
+        }
+
+        void add(DocumentChange change) {
+            changes.add(change);
+            values.put(change.key(), Optional.ofNullable(change.isDelete() ? null : change.value()));
+        }
+
+        void send() {
+            if (!changes.isEmpty()) {
+                documents.write(List.copyOf(changes));
+                changes.clear();
+            }
+        }
     }
 
     /** RFC 7396: objects merge recursively, null removes a member, anything else replaces. */
