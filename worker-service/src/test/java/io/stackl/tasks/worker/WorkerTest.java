@@ -86,6 +86,33 @@ class WorkerTest {
     }
 
     /**
+     * A slow item holds its own slot and nothing else: a fast item taken after it, from the same partition, has its
+     * result sent while the slow one still runs.
+     */
+    @Test
+    void shouldAnswerAFastItemWhileASlowOneBesideItStillRuns() throws Exception {
+        WorkItem slow = item("noop", "sleep", "{\"ms\":4000}");
+        WorkItem fast = item("noop", "run", "{}");
+        announce(slow);
+        announce(fast);
+        // The same record key puts both on one partition, the slow one first.
+        send(Topics.workTopic("noop"), slow.getTaskId(), slow);
+        send(Topics.workTopic("noop"), slow.getTaskId(), fast);
+
+        List<TaskResult> seen = read(Topics.TASK_RESULTS.name(), TaskResult.class,
+                results -> results.stream().anyMatch(r -> r.getTaskId().equals(fast.getTaskId())));
+
+        assertThat(seen).filteredOn(r -> r.getTaskId().equals(fast.getTaskId())).singleElement()
+                .satisfies(r -> assertThat(r.getSucceeded()).isTrue());
+        assertThat(seen).as("the slow item's result, when the fast one's came")
+                .noneMatch(r -> r.getTaskId().equals(slow.getTaskId()));
+        assertThat(read(Topics.TASK_RESULTS.name(), TaskResult.class,
+                results -> results.stream().anyMatch(r -> r.getTaskId().equals(slow.getTaskId()))))
+                .filteredOn(r -> r.getTaskId().equals(slow.getTaskId())).singleElement()
+                .satisfies(r -> assertThat(r.getSucceeded()).isTrue());
+    }
+
+    /**
      * A batch sends its changes in one call: later operations read what earlier ones changed (the patch sees the put
      * it follows, though nothing is written yet), every change is snapshotted in order, and a refused change refuses
      * the whole call, so nothing of it is written.

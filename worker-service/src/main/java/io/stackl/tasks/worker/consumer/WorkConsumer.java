@@ -17,15 +17,21 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,9 +41,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -52,11 +56,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The seed's Worker: takes work items from the work topics (one consumer group shared by every replica), hands each
- * to the {@link TaskManager} on a bounded pool, and publishes the results. A handler still running at its deadline is
- * interrupted and no result is sent (the broker has timed the task out). Offsets are committed only after the
- * batch's results were acknowledged, so a crash mid-task redelivers the item (or the task times out); the broker
- * accepts at most one result per attempt and token.
+ * The seed's Worker: takes work items from the work topics (one consumer group shared by every replica) while a slot
+ * of its bounded pool is free, hands each to the {@link TaskManager}, and publishes each result as soon as its
+ * handler returns: a slow item holds one slot and delays nobody else. A handler still running at its deadline is
+ * interrupted and no result is sent (the broker has timed the task out). A partition's offset is committed only up to
+ * its oldest item whose result is not yet acknowledged ({@link InFlight}), so a crash redelivers every item that had
+ * not finished (and perhaps some that had); the broker accepts at most one result per attempt and token.
  */
 @ApplicationScoped
 public class WorkConsumer {
@@ -70,9 +75,16 @@ public class WorkConsumer {
     private final String bootstrapServers;
     private final String registryUrl;
     private final AtomicBoolean running = new AtomicBoolean();
+    /** How long a poll waits for records while slots are free, and while all are taken (then it only waits). */
+    private static final long POLL_MS = 100;
+    private static final long PAUSED_POLL_MS = 5;
+
     private ExecutorService pool;
+    /** Set when the service stops: what still runs then is given up. */
+    private volatile Instant stopBy;
+    /** Stops each handler still running at its deadline. */
+    private final ScheduledThreadPoolExecutor deadlines = deadlineWatch();
     private Thread loop;
-    private volatile KafkaConsumer<String, byte[]> consumer;
 
     WorkConsumer(WorkerConfig config, HandlerRegistry handlers, TaskManager manager, WorkerMetrics metrics,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -83,6 +95,17 @@ public class WorkConsumer {
         this.metrics = metrics;
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
+    }
+
+    private static ScheduledThreadPoolExecutor deadlineWatch() {
+        ScheduledThreadPoolExecutor watch = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "deadline-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        // Most items end long before their deadline: their watch is cancelled and must not stay queued until then.
+        watch.setRemoveOnCancelPolicy(true);
+        return watch;
     }
 
     /** The task topics this worker serves: the configured ones, else every topic a handler serves. */
@@ -116,11 +139,9 @@ public class WorkConsumer {
     }
 
     void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        // The loop sees this within a poll, stops taking work, and gives what runs the shutdown grace.
+        stopBy = Instant.now().plus(config.shutdownGrace());
         running.set(false);
-        KafkaConsumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
         if (loop != null) {
             loop.join(config.shutdownGrace().toMillis() + 5_000);
         }
@@ -139,58 +160,80 @@ public class WorkConsumer {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxParallel()));
         // A crashed replica's partitions move to the others after this long.
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout().toMillis()));
-        // A batch runs until its longest deadline; the group must not evict the replica meanwhile.
         props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(config.maxPollInterval().toMillis()));
         Properties producerProps = new Properties();
         producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        InFlight inFlight = new InFlight();
         try (KafkaConsumer<String, byte[]> kafka =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> producer =
                         new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
                 Serializer<TaskResult> results = AvroSerdes.serializer(TaskResult.class, registryUrl)) {
-            consumer = kafka;
-            kafka.subscribe(topics);
-            while (running.get()) {
-                ConsumerRecords<String, byte[]> records = kafka.poll(Duration.ofMillis(100));
-                if (records.isEmpty()) {
-                    continue;
-                }
-                try {
-                    List<Future<RecordMetadata>> sent = new ArrayList<>();
-                    for (Running item : start(records, items, producer, sent)) {
-                        TaskResult result = await(item);
-                        if (result == null) {
-                            continue;
-                        }
-                        byte[] value;
+            kafka.subscribe(topics, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // The items of these partitions run to their end (at the latest their deadline) and are committed
+                    // before the partitions go: the new owner must not run them a second time. The rebalance waits
+                    // for that, as it waits for any member that has not come back to poll.
+                    while (inFlight.unfinished(partitions) > 0 && !pastShutdownGrace()) {
                         try {
-                            value = results.serialize(Topics.TASK_RESULTS.name(), result);
-                        } catch (SerializationException e) {
-                            // A result that cannot be written is this item's problem, not the partition's: the
-                            // broker times the task out and rolls it back.
-                            LOG.errorf(e, "the result of taskId=%s cannot be serialized; dropped", result.getTaskId());
-                            continue;
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
                         }
-                        sent.add(producer.send(new ProducerRecord<>(Topics.TASK_RESULTS.name(), result.getTaskId(),
-                                value)));
                     }
-                    producer.flush();
-                    for (Future<RecordMetadata> future : sent) {
-                        future.get();
+                    commit(kafka, inFlight, true);
+                    inFlight.forget(partitions);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    inFlight.forget(partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+            });
+            while (true) {
+                if (!running.get()) {
+                    // Stopping: take nothing new; in-flight work gets the grace, then is stopped unacknowledged.
+                    if (inFlight.unfinished() == 0 || pastShutdownGrace()) {
+                        commit(kafka, inFlight, true);
+                        break;
                     }
-                    kafka.commitSync();
-                } catch (CommitFailedException | RebalanceInProgressException e) {
-                    // The partitions moved while the batch ran: its results are out, and the new owner gets the
-                    // items again; the broker counts one result per attempt and token.
-                    LOG.warnf("offsets not committed after a rebalance: %s", e.getMessage());
-                } catch (ExecutionException | KafkaException e) {
-                    // Results could not be sent: take the batch again from the last committed offsets.
-                    LOG.errorf(e, "results of a batch of %d could not be sent; retrying it", records.count());
-                    rewind(kafka);
+                }
+                // Take new items only while a slot is free; polling goes on meanwhile (the group sees this replica
+                // alive, and finished items are committed), so a slow item holds its slot and nothing else.
+                boolean taking = running.get() && inFlight.unfinished() < config.maxParallel();
+                if (taking) {
+                    kafka.resume(kafka.paused());
+                } else {
+                    kafka.pause(kafka.assignment());
+                }
+                ConsumerRecords<String, byte[]> records = kafka.poll(Duration.ofMillis(taking ? POLL_MS : PAUSED_POLL_MS));
+                int free = config.maxParallel() - inFlight.unfinished();
+                for (TopicPartition partition : records.partitions()) {
+                    for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+                        if (free <= 0) {
+                            // More than the free slots came back: the rest is read again once a slot is free.
+                            kafka.seek(partition, record.offset());
+                            break;
+                        }
+                        start(record, inFlight.add(partition, record.offset()), items, results, producer);
+                        free--;
+                    }
+                }
+                commit(kafka, inFlight, false);
+                Map<TopicPartition, Long> rewind = inFlight.takeFailed();
+                if (!rewind.isEmpty()) {
+                    // A result could not be sent: take those records again from the oldest one not committed.
+                    LOG.errorf("results could not be sent; taking the records again from %s", rewind);
+                    rewind.forEach(kafka::seek);
                     Thread.sleep(1_000);
                 }
             }
@@ -200,74 +243,130 @@ public class WorkConsumer {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("worker loop stopped", e);
+        } finally {
+            deadlines.shutdownNow();
         }
     }
 
-    private static void rewind(KafkaConsumer<String, byte[]> consumer) {
-        var assigned = consumer.assignment();
-        var committed = consumer.committed(assigned);
-        var beginnings = consumer.beginningOffsets(assigned);
-        for (var partition : assigned) {
-            var offset = committed.get(partition);
-            consumer.seek(partition, offset == null ? beginnings.get(partition) : offset.offset());
-        }
+    private boolean pastShutdownGrace() {
+        Instant by = stopBy;
+        return by != null && Instant.now().isAfter(by);
     }
 
-    private record Running(WorkItem item, Future<TaskResult> result) {}
-
-    private List<Running> start(ConsumerRecords<String, byte[]> records, Deserializer<WorkItem> items,
-            KafkaProducer<String, byte[]> producer, List<Future<RecordMetadata>> sent) {
-        List<Running> running = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            WorkItem item;
+    /** Commits each partition up to its oldest unfinished record; asynchronously on the way, synchronously at the end. */
+    private static void commit(KafkaConsumer<String, byte[]> kafka, InFlight inFlight, boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = inFlight.advance();
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
             try {
-                item = items.deserialize(record.topic(), record.value());
-                if (item == null) {
-                    throw new SerializationException("empty work item");
-                }
-            } catch (SerializationException | AvroRuntimeException e) {
-                RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-                DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), e, "worker-service");
-                sent.add(producer.send(new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(),
-                        record.value(), headers)));
-                continue;
+                kafka.commitSync(offsets);
+            } catch (CommitFailedException | RebalanceInProgressException e) {
+                LOG.warnf("offsets not committed after a rebalance: %s", e.getMessage());
             }
-            metrics.received(item.getDispatchedAt(), Instant.now());
-            if (!item.getDeadline().isAfter(Instant.now())) {
-                // Already past its deadline (a backlog, or redelivered after a crash): the broker has timed it out.
-                metrics.deadlineExceeded(item.getTopic());
-                continue;
-            }
-            metrics.started();
-            running.add(new Running(item, pool.submit(() -> {
-                try {
-                    return manager.run(item);
-                } finally {
-                    metrics.finished();
+        } else {
+            // A failed commit is covered by the next one; until then a crash only redelivers finished items.
+            kafka.commitAsync(offsets, (committed, e) -> {
+                if (e != null) {
+                    LOG.debugf("offsets not committed: %s", e.getMessage());
                 }
-            })));
+            });
         }
-        return running;
     }
 
-    /** The result, or null when the handler is still running at the deadline (then it is interrupted). */
-    private TaskResult await(Running running) throws InterruptedException {
-        long left = Duration.between(Instant.now(), running.item().getDeadline()).toMillis();
-        if (!this.running.get()) {
-            left = Math.min(left, config.shutdownGrace().toMillis());
-        }
+    /**
+     * Starts one record's work on the pool. Its result is sent as soon as the handler returns, from the handler's
+     * thread, whatever its neighbours are doing; at its deadline a handler still running is interrupted and nothing
+     * is sent (the broker has timed the task out).
+     */
+    private void start(ConsumerRecord<String, byte[]> record, InFlight.Entry entry, Deserializer<WorkItem> items,
+            Serializer<TaskResult> results, KafkaProducer<String, byte[]> producer) {
+        WorkItem item;
         try {
-            TaskResult result = running.result().get(Math.max(0, left), TimeUnit.MILLISECONDS);
-            return Instant.now().isAfter(running.item().getDeadline()) ? null : result;
-        } catch (TimeoutException e) {
-            running.result().cancel(true);
-            metrics.deadlineExceeded(running.item().getTopic());
-            LOG.infof("handler stopped at its deadline taskId=%s topic=%s", running.item().getTaskId(),
-                    running.item().getTopic());
-            return null;
-        } catch (ExecutionException e) {
-            LOG.errorf(e, "manager failed taskId=%s", running.item().getTaskId());
-            return null;
+            item = items.deserialize(record.topic(), record.value());
+            if (item == null) {
+                throw new SerializationException("empty work item");
+            }
+        } catch (SerializationException | AvroRuntimeException e) {
+            RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+            DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), e, "worker-service");
+            entry.startSending();
+            send(producer, new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(), record.value(), headers),
+                    entry);
+            return;
+        }
+        metrics.received(item.getDispatchedAt(), Instant.now());
+        if (!item.getDeadline().isAfter(Instant.now())) {
+            // Already past its deadline (a backlog, or redelivered after a crash): the broker has timed it out.
+            metrics.deadlineExceeded(item.getTopic());
+            entry.expire();
+            return;
+        }
+        String taskId = item.getTaskId();
+        String topic = item.getTopic();
+        AtomicReference<Future<?>> work = new AtomicReference<>();
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            if (entry.expire()) {
+                Future<?> running = work.get();
+                if (running != null) {
+                    running.cancel(true);
+                }
+                metrics.deadlineExceeded(topic);
+                LOG.infof("handler stopped at its deadline taskId=%s topic=%s", taskId, topic);
+            }
+        }, Math.max(0, Duration.between(Instant.now(), item.getDeadline()).toMillis()), TimeUnit.MILLISECONDS);
+        work.set(pool.submit(() -> {
+            metrics.started();
+            TaskResult result = null;
+            try {
+                result = manager.run(item);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "manager failed taskId=%s", taskId);
+            } finally {
+                metrics.finished();
+            }
+            if (result == null || !Instant.now().isBefore(item.getDeadline())) {
+                // Nothing to send (a second run of an attempt), or too late to send it.
+                deadline.cancel(false);
+                entry.done();
+                return;
+            }
+            if (!entry.startSending()) {
+                return; // the deadline came first
+            }
+            deadline.cancel(false);
+            byte[] value;
+            try {
+                synchronized (results) {
+                    value = results.serialize(Topics.TASK_RESULTS.name(), result);
+                }
+            } catch (SerializationException e) {
+                // A result that cannot be written is this item's problem, not the partition's: the broker times the
+                // task out and rolls it back.
+                LOG.errorf(e, "the result of taskId=%s cannot be serialized; dropped", taskId);
+                entry.done();
+                return;
+            }
+            send(producer, new ProducerRecord<>(Topics.TASK_RESULTS.name(), taskId, value), entry);
+        }));
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, ProducerRecord<String, byte[]> record,
+            InFlight.Entry entry) {
+        try {
+            producer.send(record, (metadata, e) -> {
+                if (e == null) {
+                    entry.done();
+                } else {
+                    LOG.errorf(e, "could not send to %s", record.topic());
+                    entry.failed();
+                }
+            });
+        } catch (RuntimeException e) {
+            // KafkaException, or the producer closed under a handler that finished during shutdown.
+            LOG.errorf(e, "could not send to %s", record.topic());
+            entry.failed();
         }
     }
 }
