@@ -35,7 +35,14 @@ public interface WorkerConfig {
     @WithDefault("10s")
     Duration sessionTimeout();
 
-    /** Longer than the longest execution timeout a worker of this fleet runs. */
+    /**
+     * When a rebalance takes partitions away, their running items get this long to finish and be committed, so that
+     * the new owner does not run them again; the whole group waits meanwhile. Keep it well under the session timeout.
+     */
+    @WithDefault("3s")
+    Duration rebalanceGrace();
+
+    /** The consumer polls all the time, also while every slot is busy: this only evicts a replica whose loop hangs. */
     @WithDefault("1h")
     Duration maxPollInterval();
 

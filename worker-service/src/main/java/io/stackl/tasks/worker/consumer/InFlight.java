@@ -1,81 +1,124 @@
 package io.stackl.tasks.worker.consumer;
 
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The records taken from each partition and not yet finished, by offset. A partition's offset may be committed only
+ * The records taken from each partition and not yet committed, by offset. A partition's offset may be committed only
  * up to its oldest unfinished record: items run side by side and finish in any order, and a record committed past
- * would never be delivered again after a crash. Records are added by the consumer thread and finished by any thread.
+ * would never be delivered again after a crash. Records are added, advanced and forgotten on the consumer thread;
+ * they finish on any thread.
  */
 final class InFlight {
 
-    /** One record's state; finished once its result (or dead letter) was acknowledged, or there was nothing to send. */
-    static final class Entry {
-        static final int RUNNING = 0;
-        static final int SENDING = 1;
-        static final int EXPIRED = 2;
-        static final int DONE = 3;
-        static final int FAILED = 4;
+    enum State { RUNNING, SENDING, SEND_FAILED, EXPIRED, DONE }
 
-        private final AtomicInteger state = new AtomicInteger(RUNNING);
+    /**
+     * One record. Finished (EXPIRED or DONE) once its result or dead letter was acknowledged, or there was nothing to
+     * send, or its deadline stopped it. A send that failed keeps the record to be sent again; it never runs again.
+     */
+    final class Entry {
+        private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+        private volatile ProducerRecord<String, byte[]> output;
+        private volatile Instant sendBy;
 
-        /** The handler's result is in: from now on the deadline no longer stops it. False if the deadline came first. */
-        boolean startSending() {
-            return state.compareAndSet(RUNNING, SENDING);
+        /**
+         * The handler's result is in and will be sent: the deadline no longer stops it. False if the deadline came
+         * first. {@code sendBy}: after it a failed send is not tried again (null: try until it is sent).
+         */
+        boolean startSending(ProducerRecord<String, byte[]> record, Instant sendBy) {
+            this.output = record;
+            this.sendBy = sendBy;
+            return state.compareAndSet(State.RUNNING, State.SENDING);
         }
 
-        /** The deadline passed while running: no result will be sent. False if the result was already on its way. */
+        Instant sendBy() {
+            return sendBy;
+        }
+
+        /** The deadline passed while it ran: no result will be sent. False if the result was already on its way. */
         boolean expire() {
-            return state.compareAndSet(RUNNING, EXPIRED);
+            if (state.compareAndSet(State.RUNNING, State.EXPIRED)) {
+                unfinished.decrementAndGet();
+                return true;
+            }
+            return false;
         }
 
+        /** Acknowledged, or nothing to send. */
         void done() {
-            state.set(DONE);
+            while (true) {
+                State s = state.get();
+                if (s == State.EXPIRED || s == State.DONE) {
+                    return;
+                }
+                if (state.compareAndSet(s, State.DONE)) {
+                    unfinished.decrementAndGet();
+                    return;
+                }
+            }
         }
 
-        /** Its result could not be sent: the record must be taken again. */
-        void failed() {
-            state.set(FAILED);
+        /** The send failed: the consumer thread sends {@link #output()} again. */
+        void sendFailed() {
+            state.compareAndSet(State.SENDING, State.SEND_FAILED);
+        }
+
+        /** Claims a failed send for another try. */
+        boolean retrySending() {
+            return state.compareAndSet(State.SEND_FAILED, State.SENDING);
+        }
+
+        ProducerRecord<String, byte[]> output() {
+            return output;
+        }
+
+        State state() {
+            return state.get();
         }
 
         boolean finished() {
-            int s = state.get();
-            return s == DONE || s == EXPIRED;
-        }
-
-        boolean isFailed() {
-            return state.get() == FAILED;
+            State s = state.get();
+            return s == State.EXPIRED || s == State.DONE;
         }
     }
 
     private static final ConcurrentSkipListMap<Long, Entry> EMPTY = new ConcurrentSkipListMap<>();
 
     private final Map<TopicPartition, ConcurrentSkipListMap<Long, Entry>> partitions = new HashMap<>();
+    /** Per partition, the offset to commit: the next record after the last finished run of records. */
+    private final Map<TopicPartition, OffsetAndMetadata> committable = new HashMap<>();
+    private final AtomicInteger unfinished = new AtomicInteger();
 
     /** Called on the consumer thread for each record taken, in offset order. */
     Entry add(TopicPartition partition, long offset) {
         Entry entry = new Entry();
+        unfinished.incrementAndGet();
         partitions.computeIfAbsent(partition, p -> new ConcurrentSkipListMap<>()).put(offset, entry);
         return entry;
     }
 
     /** Records taken and not finished (running, or their result not yet acknowledged), over all partitions. */
     int unfinished() {
-        return unfinished(partitions.keySet());
+        return unfinished.get();
     }
 
-    /** Records of these partitions taken and not finished (a record whose result could not be sent is finished). */
+    /** Records of these partitions still running or being sent. */
     int unfinished(Collection<TopicPartition> of) {
         int count = 0;
         for (TopicPartition partition : of) {
             for (Entry entry : partitions.getOrDefault(partition, EMPTY).values()) {
-                if (!entry.finished() && !entry.isFailed()) {
+                if (!entry.finished()) {
                     count++;
                 }
             }
@@ -83,12 +126,18 @@ final class InFlight {
         return count;
     }
 
+    /** Records of one partition taken and not yet committable (finished ones behind an unfinished one included). */
+    int tracked(TopicPartition partition) {
+        ConcurrentSkipListMap<Long, Entry> entries = partitions.get(partition);
+        return entries == null ? 0 : entries.size();
+    }
+
     /**
      * Forgets each partition's finished records up to its oldest unfinished one, and returns the offsets that may now
      * be committed (the next record to read), for the partitions that advanced.
      */
     Map<TopicPartition, OffsetAndMetadata> advance() {
-        Map<TopicPartition, OffsetAndMetadata> committable = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> advanced = new HashMap<>();
         for (Map.Entry<TopicPartition, ConcurrentSkipListMap<Long, Entry>> partition : partitions.entrySet()) {
             ConcurrentSkipListMap<Long, Entry> entries = partition.getValue();
             Long next = null;
@@ -96,32 +145,48 @@ final class InFlight {
                 next = entries.pollFirstEntry().getKey() + 1;
             }
             if (next != null) {
-                committable.put(partition.getKey(), new OffsetAndMetadata(next));
+                OffsetAndMetadata offset = new OffsetAndMetadata(next);
+                advanced.put(partition.getKey(), offset);
+                committable.put(partition.getKey(), offset);
             }
         }
-        return committable;
+        return advanced;
     }
 
-    /**
-     * The oldest record of each partition whose result could not be sent: the consumer seeks back to it (records
-     * after it run again; the broker counts one result per attempt and token). Those partitions are forgotten.
-     */
-    Map<TopicPartition, Long> takeFailed() {
-        Map<TopicPartition, Long> rewind = new HashMap<>();
-        for (Map.Entry<TopicPartition, ConcurrentSkipListMap<Long, Entry>> partition : partitions.entrySet()) {
-            for (Map.Entry<Long, Entry> entry : partition.getValue().entrySet()) {
-                if (entry.getValue().isFailed()) {
-                    rewind.put(partition.getKey(), partition.getValue().firstKey());
-                    break;
+    /** Every offset that may be committed for these partitions, whether or not an earlier commit of it failed. */
+    Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> of) {
+        advance();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : of) {
+            OffsetAndMetadata offset = committable.get(partition);
+            if (offset != null) {
+                offsets.put(partition, offset);
+            }
+        }
+        return offsets;
+    }
+
+    /** Records whose send failed, claimed for another try. */
+    List<Entry> takeFailedSends() {
+        List<Entry> failed = new ArrayList<>();
+        for (ConcurrentSkipListMap<Long, Entry> entries : partitions.values()) {
+            for (Entry entry : entries.values()) {
+                if (entry.state() == State.SEND_FAILED && entry.retrySending()) {
+                    failed.add(entry);
                 }
             }
         }
-        rewind.keySet().forEach(partitions::remove);
-        return rewind;
+        return failed;
     }
 
-    /** After a rebalance took them away: their records run to the end, but their offsets are not ours to commit. */
+    /**
+     * After a rebalance took them away: what still runs there finishes and sends its result, but those offsets are no
+     * longer ours to commit.
+     */
     void forget(Collection<TopicPartition> revoked) {
-        revoked.forEach(partitions::remove);
+        for (TopicPartition partition : revoked) {
+            partitions.remove(partition);
+            committable.remove(partition);
+        }
     }
 }

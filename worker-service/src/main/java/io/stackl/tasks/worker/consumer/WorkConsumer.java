@@ -21,9 +21,12 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import java.util.List;
 import java.util.Properties;
@@ -41,10 +44,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -78,6 +78,8 @@ public class WorkConsumer {
     /** How long a poll waits for records while slots are free, and while all are taken (then it only waits). */
     private static final long POLL_MS = 100;
     private static final long PAUSED_POLL_MS = 5;
+    /** Records of one partition held uncommitted behind a slow one before the partition is paused. */
+    private static final int MAX_UNCOMMITTED_PER_PARTITION = 1_000;
 
     private ExecutorService pool;
     /** Set when the service stops: what still runs then is given up. */
@@ -161,6 +163,10 @@ public class WorkConsumer {
         // A crashed replica's partitions move to the others after this long.
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout().toMillis()));
         props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(config.maxPollInterval().toMillis()));
+        // A rebalance takes away only the partitions that move, so the others' items run on undisturbed. The
+        // default list (range, then cooperative-sticky) that earlier versions ran with lets one rolling restart
+        // switch a fleet over.
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         Properties producerProps = new Properties();
         producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -176,10 +182,13 @@ public class WorkConsumer {
             kafka.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // The items of these partitions run to their end (at the latest their deadline) and are committed
-                    // before the partitions go: the new owner must not run them a second time. The rebalance waits
-                    // for that, as it waits for any member that has not come back to poll.
-                    while (inFlight.unfinished(partitions) > 0 && !pastShutdownGrace()) {
+                    // Give the items of these partitions a moment to finish, so that they are committed before the
+                    // partitions go and the new owner does not run them again. Only a moment: the whole group waits
+                    // meanwhile. What still runs then finishes here and sends its result; the new owner may run it
+                    // again (the broker counts one result per attempt, the history service lets one run write).
+                    Instant until = Instant.now().plus(config.rebalanceGrace());
+                    while (inFlight.unfinished(partitions) > 0 && Instant.now().isBefore(until)
+                            && !pastShutdownGrace()) {
                         try {
                             Thread.sleep(5);
                         } catch (InterruptedException e) {
@@ -187,7 +196,7 @@ public class WorkConsumer {
                             break;
                         }
                     }
-                    commit(kafka, inFlight, true);
+                    commitSync(kafka, inFlight, partitions);
                     inFlight.forget(partitions);
                 }
 
@@ -203,20 +212,14 @@ public class WorkConsumer {
                 if (!running.get()) {
                     // Stopping: take nothing new; in-flight work gets the grace, then is stopped unacknowledged.
                     if (inFlight.unfinished() == 0 || pastShutdownGrace()) {
-                        commit(kafka, inFlight, true);
+                        commitSync(kafka, inFlight, kafka.assignment());
                         break;
                     }
                 }
-                // Take new items only while a slot is free; polling goes on meanwhile (the group sees this replica
-                // alive, and finished items are committed), so a slow item holds its slot and nothing else.
-                boolean taking = running.get() && inFlight.unfinished() < config.maxParallel();
-                if (taking) {
-                    kafka.resume(kafka.paused());
-                } else {
-                    kafka.pause(kafka.assignment());
-                }
-                ConsumerRecords<String, byte[]> records = kafka.poll(Duration.ofMillis(taking ? POLL_MS : PAUSED_POLL_MS));
-                int free = config.maxParallel() - inFlight.unfinished();
+                int free = running.get() ? config.maxParallel() - Math.max(inFlight.unfinished(), busyThreads()) : 0;
+                pauseWhereFull(kafka, inFlight, free);
+                ConsumerRecords<String, byte[]> records = kafka.poll(Duration.ofMillis(free > 0 ? POLL_MS : PAUSED_POLL_MS));
+                boolean backOff = false;
                 for (TopicPartition partition : records.partitions()) {
                     for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
                         if (free <= 0) {
@@ -224,21 +227,20 @@ public class WorkConsumer {
                             kafka.seek(partition, record.offset());
                             break;
                         }
-                        start(record, inFlight.add(partition, record.offset()), items, results, producer);
+                        if (!take(record, inFlight.add(partition, record.offset()), items, results, producer)) {
+                            kafka.seek(partition, record.offset());
+                            backOff = true;
+                            break;
+                        }
                         free--;
                     }
                 }
-                commit(kafka, inFlight, false);
-                Map<TopicPartition, Long> rewind = inFlight.takeFailed();
-                if (!rewind.isEmpty()) {
-                    // A result could not be sent: take those records again from the oldest one not committed.
-                    LOG.errorf("results could not be sent; taking the records again from %s", rewind);
-                    rewind.forEach(kafka::seek);
+                resendFailed(producer, inFlight);
+                commitAsync(kafka, inFlight);
+                if (backOff) {
                     Thread.sleep(1_000);
                 }
             }
-        } catch (WakeupException stopping) {
-            LOG.info("worker stopping");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -248,25 +250,36 @@ public class WorkConsumer {
         }
     }
 
+    /** Pool threads busy or queued: an item stopped at its deadline may hold its thread a while longer. */
+    private int busyThreads() {
+        ThreadPoolExecutor executor = (ThreadPoolExecutor) pool;
+        return executor.getActiveCount() + executor.getQueue().size();
+    }
+
+    /**
+     * Pauses every partition while no slot is free, and otherwise only those with more records waiting to be
+     * committed than {@link #MAX_UNCOMMITTED_PER_PARTITION}: fast items finishing behind a slow one are kept until the
+     * slow one ends, and without a bound they would pile up in memory (and a crash would redeliver them all).
+     */
+    private static void pauseWhereFull(KafkaConsumer<String, byte[]> kafka, InFlight inFlight, int free) {
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        for (TopicPartition partition : kafka.assignment()) {
+            (free <= 0 || inFlight.tracked(partition) >= MAX_UNCOMMITTED_PER_PARTITION ? pause : resume).add(partition);
+        }
+        kafka.pause(pause);
+        kafka.resume(resume);
+    }
+
     private boolean pastShutdownGrace() {
         Instant by = stopBy;
         return by != null && Instant.now().isAfter(by);
     }
 
-    /** Commits each partition up to its oldest unfinished record; asynchronously on the way, synchronously at the end. */
-    private static void commit(KafkaConsumer<String, byte[]> kafka, InFlight inFlight, boolean sync) {
+    /** Commits each partition that advanced up to its oldest unfinished record; a failure is covered by a later one. */
+    private static void commitAsync(KafkaConsumer<String, byte[]> kafka, InFlight inFlight) {
         Map<TopicPartition, OffsetAndMetadata> offsets = inFlight.advance();
-        if (offsets.isEmpty()) {
-            return;
-        }
-        if (sync) {
-            try {
-                kafka.commitSync(offsets);
-            } catch (CommitFailedException | RebalanceInProgressException e) {
-                LOG.warnf("offsets not committed after a rebalance: %s", e.getMessage());
-            }
-        } else {
-            // A failed commit is covered by the next one; until then a crash only redelivers finished items.
+        if (!offsets.isEmpty()) {
             kafka.commitAsync(offsets, (committed, e) -> {
                 if (e != null) {
                     LOG.debugf("offsets not committed: %s", e.getMessage());
@@ -275,12 +288,38 @@ public class WorkConsumer {
         }
     }
 
+    /** Before partitions go, or at the end: every committable offset, also one whose asynchronous commit failed. */
+    private static void commitSync(KafkaConsumer<String, byte[]> kafka, InFlight inFlight,
+            Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = inFlight.committable(partitions);
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            kafka.commitSync(offsets);
+        } catch (KafkaException e) {
+            // The new owner, or this replica after a restart, runs these items again; nothing is lost.
+            LOG.warnf("offsets not committed: %s", e.getMessage());
+        }
+    }
+
+    /** Results and dead letters whose send failed are sent again (the work is not run again), while it is of use. */
+    private static void resendFailed(KafkaProducer<String, byte[]> producer, InFlight inFlight) {
+        for (InFlight.Entry entry : inFlight.takeFailedSends()) {
+            if (entry.sendBy() != null && Instant.now().isAfter(entry.sendBy())) {
+                // The broker has timed the task out; its result would not count.
+                entry.done();
+            } else {
+                send(producer, entry.output(), entry);
+            }
+        }
+    }
+
     /**
-     * Starts one record's work on the pool. Its result is sent as soon as the handler returns, from the handler's
-     * thread, whatever its neighbours are doing; at its deadline a handler still running is interrupted and nothing
-     * is sent (the broker has timed the task out).
+     * Takes one record: a work item starts on the pool, a record that is not a work item is dead-lettered. False
+     * when it cannot be read now (the schema registry does not answer): the caller reads it again after a pause.
      */
-    private void start(ConsumerRecord<String, byte[]> record, InFlight.Entry entry, Deserializer<WorkItem> items,
+    private boolean take(ConsumerRecord<String, byte[]> record, InFlight.Entry entry, Deserializer<WorkItem> items,
             Serializer<TaskResult> results, KafkaProducer<String, byte[]> producer) {
         WorkItem item;
         try {
@@ -291,18 +330,34 @@ public class WorkConsumer {
         } catch (SerializationException | AvroRuntimeException e) {
             RecordHeaders headers = new RecordHeaders(record.headers().toArray());
             DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), e, "worker-service");
-            entry.startSending();
-            send(producer, new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(), record.value(), headers),
-                    entry);
-            return;
+            ProducerRecord<String, byte[]> deadLetter = new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null,
+                    record.key(), record.value(), headers);
+            entry.startSending(deadLetter, null);
+            send(producer, deadLetter, entry);
+            return true;
+        } catch (KafkaException e) {
+            LOG.warnf("a work item cannot be read now (%s); reading it again in a second", e.getMessage());
+            entry.expire(); // it was never started; the seek back makes it come again
+            return false;
         }
         metrics.received(item.getDispatchedAt(), Instant.now());
         if (!item.getDeadline().isAfter(Instant.now())) {
             // Already past its deadline (a backlog, or redelivered after a crash): the broker has timed it out.
             metrics.deadlineExceeded(item.getTopic());
             entry.expire();
-            return;
+            return true;
         }
+        start(item, entry, results, producer);
+        return true;
+    }
+
+    /**
+     * Runs one work item on the pool. Its result is sent as soon as the handler returns, from the handler's thread,
+     * whatever its neighbours are doing; at its deadline a handler still running is interrupted and nothing is sent
+     * (the broker has timed the task out).
+     */
+    private void start(WorkItem item, InFlight.Entry entry, Serializer<TaskResult> results,
+            KafkaProducer<String, byte[]> producer) {
         String taskId = item.getTaskId();
         String topic = item.getTopic();
         AtomicReference<Future<?>> work = new AtomicReference<>();
@@ -317,39 +372,66 @@ public class WorkConsumer {
             }
         }, Math.max(0, Duration.between(Instant.now(), item.getDeadline()).toMillis()), TimeUnit.MILLISECONDS);
         work.set(pool.submit(() -> {
-            metrics.started();
-            TaskResult result = null;
+            if (entry.state() != InFlight.State.RUNNING) {
+                return; // its deadline passed before a thread was free
+            }
             try {
-                result = manager.run(item);
+                ProducerRecord<String, byte[]> output = output(item, results);
+                if (output == null || !Instant.now().isBefore(item.getDeadline())) {
+                    entry.done(); // nothing to send (a second run of an attempt), or too late to send it
+                } else if (entry.startSending(output, item.getDeadline())) {
+                    send(producer, output, entry);
+                }
+            } catch (InterruptedException e) {
+                // Stopped at its deadline (the entry has expired), or the service is stopping: then it stays
+                // unfinished and uncommitted, and runs again elsewhere.
+                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                LOG.errorf(e, "manager failed taskId=%s", taskId);
-            } finally {
-                metrics.finished();
-            }
-            if (result == null || !Instant.now().isBefore(item.getDeadline())) {
-                // Nothing to send (a second run of an attempt), or too late to send it.
-                deadline.cancel(false);
+                LOG.errorf(e, "work item taskId=%s failed outside its handler", taskId);
                 entry.done();
-                return;
+            } finally {
+                deadline.cancel(false);
             }
-            if (!entry.startSending()) {
-                return; // the deadline came first
-            }
-            deadline.cancel(false);
-            byte[] value;
+        }));
+    }
+
+    /** Runs the handler and writes its result as a record; null when there is nothing to send. */
+    private ProducerRecord<String, byte[]> output(WorkItem item, Serializer<TaskResult> results)
+            throws InterruptedException {
+        TaskResult result;
+        metrics.started();
+        try {
+            result = manager.run(item);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "manager failed taskId=%s", item.getTaskId());
+            return null;
+        } finally {
+            metrics.finished();
+        }
+        if (result == null) {
+            return null;
+        }
+        while (true) {
             try {
+                byte[] value;
                 synchronized (results) {
                     value = results.serialize(Topics.TASK_RESULTS.name(), result);
                 }
+                return new ProducerRecord<>(Topics.TASK_RESULTS.name(), result.getTaskId(), value);
             } catch (SerializationException e) {
                 // A result that cannot be written is this item's problem, not the partition's: the broker times the
                 // task out and rolls it back.
-                LOG.errorf(e, "the result of taskId=%s cannot be serialized; dropped", taskId);
-                entry.done();
-                return;
+                LOG.errorf(e, "the result of taskId=%s cannot be serialized; dropped", result.getTaskId());
+                return null;
+            } catch (RuntimeException e) {
+                // The schema registry does not answer: try again while the result can still count.
+                if (!Instant.now().plusMillis(200).isBefore(item.getDeadline())) {
+                    LOG.errorf(e, "the result of taskId=%s could not be written before its deadline", result.getTaskId());
+                    return null;
+                }
+                Thread.sleep(200);
             }
-            send(producer, new ProducerRecord<>(Topics.TASK_RESULTS.name(), taskId, value), entry);
-        }));
+        }
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, ProducerRecord<String, byte[]> record,
@@ -360,13 +442,13 @@ public class WorkConsumer {
                     entry.done();
                 } else {
                     LOG.errorf(e, "could not send to %s", record.topic());
-                    entry.failed();
+                    entry.sendFailed();
                 }
             });
         } catch (RuntimeException e) {
             // KafkaException, or the producer closed under a handler that finished during shutdown.
             LOG.errorf(e, "could not send to %s", record.topic());
-            entry.failed();
+            entry.sendFailed();
         }
     }
 }

@@ -31,8 +31,10 @@ public final class HistoryClient {
     private static final long MAX_RETRY_MS = 200;
 
     private final String baseUrl;
-    /** Set once an older history service answered that it has no batch endpoint. */
-    private volatile boolean writesEndpointMissing;
+    /** Until when to write one change at a time: an older history service answered that it has no batch endpoint. */
+    private volatile Instant writesEndpointMissingUntil = Instant.MIN;
+    /** How long that answer is believed: a rolling upgrade may bring the endpoint any moment. */
+    private static final Duration ASK_AGAIN_AFTER = Duration.ofMinutes(1);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public HistoryClient(String baseUrl) {
@@ -80,11 +82,12 @@ public final class HistoryClient {
     /**
      * Several changes in one call and one transaction, all or none ({@code POST /tasks/{id}/document-writes}).
      * Returns each change's new version (null for a delete), or null when the history service is older than that
-     * endpoint: the caller then writes one change at a time (a rolling upgrade may update workers first).
+     * endpoint: the caller then writes one change at a time (a rolling upgrade may update workers first), and this
+     * client does not ask again for a minute.
      */
     public List<Long> writeAll(String taskId, long fencingToken, String executionId,
             List<TaskContext.DocumentChange> changes, Instant deadline) {
-        if (writesEndpointMissing) {
+        if (Instant.now().isBefore(writesEndpointMissingUntil)) {
             return null;
         }
         ObjectNode body = JSON.createObjectNode().put("fencingToken", fencingToken).put("executionId", executionId);
@@ -102,7 +105,7 @@ public final class HistoryClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())), deadline);
         if (response.statusCode() == 404 || response.statusCode() == 405) {
-            writesEndpointMissing = true;
+            writesEndpointMissingUntil = Instant.now().plus(ASK_AGAIN_AFTER);
             return null;
         }
         List<Long> versions = new ArrayList<>(changes.size());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,7 @@ class InFlightTest {
 
     private static final TopicPartition P0 = new TopicPartition("task-work.noop", 0);
     private static final TopicPartition P1 = new TopicPartition("task-work.noop", 1);
+    private static final ProducerRecord<String, byte[]> RESULT = new ProducerRecord<>("task-results", "t", new byte[0]);
 
     @Test
     void shouldCommitOnlyUpToTheOldestUnfinishedItem() {
@@ -21,14 +23,14 @@ class InFlightTest {
         InFlight.Entry fast = inFlight.add(P0, 11);
         InFlight.Entry other = inFlight.add(P1, 5);
 
-        fast.startSending();
+        fast.startSending(RESULT, null);
         fast.done();
-        other.startSending();
+        other.startSending(RESULT, null);
         other.done();
         assertThat(inFlight.unfinished()).isEqualTo(1);
         assertThat(inFlight.advance()).isEqualTo(Map.of(P1, new OffsetAndMetadata(6)));
 
-        slow.startSending();
+        slow.startSending(RESULT, null);
         assertThat(inFlight.unfinished()).as("sent, not yet acknowledged").isEqualTo(1);
         assertThat(inFlight.advance()).isEmpty();
         slow.done();
@@ -43,15 +45,15 @@ class InFlightTest {
         InFlight.Entry early = inFlight.add(P0, 1);
 
         assertThat(late.expire()).isTrue();
-        assertThat(late.startSending()).as("a result that comes after the deadline").isFalse();
-        assertThat(early.startSending()).isTrue();
+        assertThat(late.startSending(RESULT, null)).as("a result that comes after the deadline").isFalse();
+        assertThat(early.startSending(RESULT, null)).isTrue();
         assertThat(early.expire()).as("the deadline after the result is on its way").isFalse();
         early.done();
         assertThat(inFlight.advance()).isEqualTo(Map.of(P0, new OffsetAndMetadata(2)));
     }
 
     @Test
-    void shouldTakeAPartitionAgainFromItsOldestUnfinishedItemWhenAResultCouldNotBeSent() {
+    void shouldSendAgainAResultWhoseSendFailedAndCommitOnlyOnceItIsAcknowledged() {
         InFlight inFlight = new InFlight();
         InFlight.Entry first = inFlight.add(P0, 3);
         InFlight.Entry second = inFlight.add(P0, 4);
@@ -59,16 +61,22 @@ class InFlightTest {
         InFlight.Entry elsewhere = inFlight.add(P1, 0);
 
         first.done();
-        second.startSending();
-        second.failed();
+        second.startSending(RESULT, null);
+        second.sendFailed();
         third.done();
         assertThat(inFlight.advance()).isEqualTo(Map.of(P0, new OffsetAndMetadata(4)));
-        assertThat(inFlight.takeFailed()).isEqualTo(Map.of(P0, 4L));
-        assertThat(inFlight.takeFailed()).isEmpty();
+        assertThat(inFlight.unfinished()).as("the failed send holds its slot").isEqualTo(2);
+
+        assertThat(inFlight.takeFailedSends()).singleElement().satisfies(e -> assertThat(e.output()).isSameAs(RESULT));
+        assertThat(inFlight.takeFailedSends()).as("claimed once").isEmpty();
+        assertThat(inFlight.advance()).isEmpty();
+        second.done();
+        assertThat(inFlight.advance()).isEqualTo(Map.of(P0, new OffsetAndMetadata(6)));
 
         inFlight.forget(List.of(P1));
         elsewhere.done();
         assertThat(inFlight.advance()).as("revoked: not ours to commit").isEmpty();
+        assertThat(inFlight.committable(List.of(P0, P1))).isEqualTo(Map.of(P0, new OffsetAndMetadata(6)));
         assertThat(inFlight.unfinished()).isZero();
     }
 }

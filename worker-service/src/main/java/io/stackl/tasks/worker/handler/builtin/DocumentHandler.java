@@ -29,7 +29,7 @@ import java.util.function.Function;
  *   <li>{@code batch}: {@code arguments.operations}, a list of {@code {"op": "put"|"patch"|"delete"|"wait", "key",
  *       "value", "ms"}}, applied in order; the first that fails fails the task, and the rollback undoes the ones
  *       before it. {@code wait} pauses (honouring the deadline) between changes. The changes between two waits are
- *       written in one call, all or none. Output {@code {"applied": n}}.
+ *       written together, in as few calls as the history service's limits allow, each all or none. Output {@code {"applied": n}}.
  * </ul>
  * Every change is snapshotted by the history service before it is made, so a rollback undoes it; there is nothing
  * external to compensate. Output: {@code {"key", "version"}} (version null after delete).
@@ -161,6 +161,11 @@ public class DocumentHandler implements TaskHandler {
         }
     }
 
+    /** The history service takes at most this many changes per call. */
+    static final int MAX_CHANGES_PER_CALL = 1_000;
+    /** Well under the history service's request size limit (Quarkus' default, 10 MB). */
+    static final long MAX_CHARS_PER_CALL = 4_000_000;
+
     /** Changes decided but not yet sent, and the values they leave, so that later operations read their own writes. */
     private static final class PendingChanges {
         private final TaskContext.Documents documents;
@@ -181,11 +186,28 @@ public class DocumentHandler implements TaskHandler {
             values.put(change.key(), Optional.ofNullable(change.isDelete() ? null : change.value()));
         }
 
+        /**
+         * Writes the pending changes, in calls of at most {@link #MAX_CHANGES_PER_CALL} changes and about
+         * {@link #MAX_CHARS_PER_CALL} characters of values (the history service's limits): each call all or none,
+         * and the rollback undoes the calls before a refused one, as it undoes any earlier change.
+         */
         void send() {
-            if (!changes.isEmpty()) {
-                documents.write(List.copyOf(changes));
-                changes.clear();
+            List<DocumentChange> call = new ArrayList<>();
+            long chars = 0;
+            for (DocumentChange change : changes) {
+                long size = change.isDelete() ? 0 : change.value().toString().length();
+                if (!call.isEmpty() && (call.size() == MAX_CHANGES_PER_CALL || chars + size > MAX_CHARS_PER_CALL)) {
+                    documents.write(List.copyOf(call));
+                    call.clear();
+                    chars = 0;
+                }
+                call.add(change);
+                chars += size;
             }
+            if (!call.isEmpty()) {
+                documents.write(List.copyOf(call));
+            }
+            changes.clear();
         }
     }
 
