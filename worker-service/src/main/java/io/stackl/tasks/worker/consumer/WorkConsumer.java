@@ -78,6 +78,7 @@ public class WorkConsumer {
     /** How long a poll waits for records while slots are free, and while all are taken (then it only waits). */
     private static final long POLL_MS = 100;
     private static final long PAUSED_POLL_MS = 5;
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     /** Records of one partition held uncommitted behind a slow one before the partition is paused. */
     private static final int MAX_UNCOMMITTED_PER_PARTITION = 1_000;
 
@@ -296,7 +297,8 @@ public class WorkConsumer {
             return;
         }
         try {
-            kafka.commitSync(offsets);
+            // Bounded: at shutdown Kafka may be gone already, and the rebalance waits for this callback.
+            kafka.commitSync(offsets, COMMIT_TIMEOUT);
         } catch (KafkaException e) {
             // The new owner, or this replica after a restart, runs these items again; nothing is lost.
             LOG.warnf("offsets not committed: %s", e.getMessage());
