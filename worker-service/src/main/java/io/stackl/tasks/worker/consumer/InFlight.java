@@ -64,6 +64,7 @@ final class InFlight {
                 }
                 if (state.compareAndSet(s, State.DONE)) {
                     unfinished.decrementAndGet();
+                    output = null;
                     return;
                 }
             }
@@ -99,6 +100,8 @@ final class InFlight {
     /** Per partition, the offset to commit: the next record after the last finished run of records. */
     private final Map<TopicPartition, OffsetAndMetadata> committable = new HashMap<>();
     private final AtomicInteger unfinished = new AtomicInteger();
+    /** Unfinished records of partitions taken away: not ours to commit, but their failed sends are still retried. */
+    private final List<Entry> orphans = new ArrayList<>();
 
     /** Called on the consumer thread for each record taken, in offset order. */
     Entry add(TopicPartition partition, long offset) {
@@ -166,7 +169,7 @@ final class InFlight {
         return offsets;
     }
 
-    /** Records whose send failed, claimed for another try. */
+    /** Records whose send failed, claimed for another try; those of partitions taken away too. */
     List<Entry> takeFailedSends() {
         List<Entry> failed = new ArrayList<>();
         for (ConcurrentSkipListMap<Long, Entry> entries : partitions.values()) {
@@ -174,6 +177,12 @@ final class InFlight {
                 if (entry.state() == State.SEND_FAILED && entry.retrySending()) {
                     failed.add(entry);
                 }
+            }
+        }
+        orphans.removeIf(Entry::finished);
+        for (Entry entry : orphans) {
+            if (entry.state() == State.SEND_FAILED && entry.retrySending()) {
+                failed.add(entry);
             }
         }
         return failed;
@@ -185,7 +194,10 @@ final class InFlight {
      */
     void forget(Collection<TopicPartition> revoked) {
         for (TopicPartition partition : revoked) {
-            partitions.remove(partition);
+            ConcurrentSkipListMap<Long, Entry> entries = partitions.remove(partition);
+            if (entries != null) {
+                entries.values().stream().filter(e -> !e.finished()).forEach(orphans::add);
+            }
             committable.remove(partition);
         }
     }

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.TopicPartition;
 import java.util.List;
 import java.util.Properties;
@@ -228,7 +229,7 @@ public class WorkConsumer {
                             kafka.seek(partition, record.offset());
                             break;
                         }
-                        if (!take(record, inFlight.add(partition, record.offset()), items, results, producer)) {
+                        if (!take(record, inFlight, items, results, producer)) {
                             kafka.seek(partition, record.offset());
                             backOff = true;
                             break;
@@ -321,8 +322,9 @@ public class WorkConsumer {
      * Takes one record: a work item starts on the pool, a record that is not a work item is dead-lettered. False
      * when it cannot be read now (the schema registry does not answer): the caller reads it again after a pause.
      */
-    private boolean take(ConsumerRecord<String, byte[]> record, InFlight.Entry entry, Deserializer<WorkItem> items,
+    private boolean take(ConsumerRecord<String, byte[]> record, InFlight inFlight, Deserializer<WorkItem> items,
             Serializer<TaskResult> results, KafkaProducer<String, byte[]> producer) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         WorkItem item;
         try {
             item = items.deserialize(record.topic(), record.value());
@@ -334,14 +336,16 @@ public class WorkConsumer {
             DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), e, "worker-service");
             ProducerRecord<String, byte[]> deadLetter = new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null,
                     record.key(), record.value(), headers);
+            InFlight.Entry entry = inFlight.add(partition, record.offset());
             entry.startSending(deadLetter, null);
             send(producer, deadLetter, entry);
             return true;
         } catch (KafkaException e) {
+            // Not tracked: nothing may be committed past it before it has been read and run.
             LOG.warnf("a work item cannot be read now (%s); reading it again in a second", e.getMessage());
-            entry.expire(); // it was never started; the seek back makes it come again
             return false;
         }
+        InFlight.Entry entry = inFlight.add(partition, record.offset());
         metrics.received(item.getDispatchedAt(), Instant.now());
         if (!item.getDeadline().isAfter(Instant.now())) {
             // Already past its deadline (a backlog, or redelivered after a crash): the broker has timed it out.
@@ -388,7 +392,9 @@ public class WorkConsumer {
                 // Stopped at its deadline (the entry has expired), or the service is stopping: then it stays
                 // unfinished and uncommitted, and runs again elsewhere.
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Not even a failure result could be made (the handler threw an Error past the task manager): the
+                // slot is freed, and the broker times the task out.
                 LOG.errorf(e, "work item taskId=%s failed outside its handler", taskId);
                 entry.done();
             } finally {
@@ -443,14 +449,23 @@ public class WorkConsumer {
                 if (e == null) {
                     entry.done();
                 } else {
-                    LOG.errorf(e, "could not send to %s", record.topic());
-                    entry.sendFailed();
+                    failedSend(record, entry, e);
                 }
             });
         } catch (RuntimeException e) {
             // KafkaException, or the producer closed under a handler that finished during shutdown.
-            LOG.errorf(e, "could not send to %s", record.topic());
+            failedSend(record, entry, e);
+        }
+    }
+
+    /** A send that may succeed later is tried again; one that never can (too large, not authorised) is given up. */
+    private static void failedSend(ProducerRecord<String, byte[]> record, InFlight.Entry entry, Exception e) {
+        if (e instanceof RetriableException || e instanceof IllegalStateException) {
+            LOG.warnf("could not send to %s, trying again: %s", record.topic(), e.getMessage());
             entry.sendFailed();
+        } else {
+            LOG.errorf(e, "could not send to %s; given up (the broker times the task out)", record.topic());
+            entry.done();
         }
     }
 }

@@ -79,4 +79,20 @@ class InFlightTest {
         assertThat(inFlight.committable(List.of(P0, P1))).isEqualTo(Map.of(P0, new OffsetAndMetadata(6)));
         assertThat(inFlight.unfinished()).isZero();
     }
+
+    @Test
+    void shouldStillResendAndCountTheItemsOfAPartitionTakenAway() {
+        InFlight inFlight = new InFlight();
+        InFlight.Entry sending = inFlight.add(P1, 7);
+        sending.startSending(RESULT, null);
+
+        inFlight.forget(List.of(P1));
+        sending.sendFailed();
+        assertThat(inFlight.unfinished()).as("its slot stays taken until it is sent").isEqualTo(1);
+        assertThat(inFlight.takeFailedSends()).containsExactly(sending);
+        sending.done();
+        assertThat(inFlight.unfinished()).isZero();
+        assertThat(inFlight.takeFailedSends()).isEmpty();
+        assertThat(inFlight.committable(List.of(P1))).isEmpty();
+    }
 }

@@ -8,6 +8,7 @@ import io.stackl.tasks.worker.handler.TaskContext;
 import io.stackl.tasks.worker.handler.TaskContext.DocumentChange;
 import io.stackl.tasks.worker.handler.TaskHandler;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -163,8 +164,8 @@ public class DocumentHandler implements TaskHandler {
 
     /** The history service takes at most this many changes per call. */
     static final int MAX_CHANGES_PER_CALL = 1_000;
-    /** Well under the history service's request size limit (Quarkus' default, 10 MB). */
-    static final long MAX_CHARS_PER_CALL = 4_000_000;
+    /** Bytes of keys and values per call, well under the history service's request size limit (Quarkus' 10 MB). */
+    static final long MAX_BYTES_PER_CALL = 4_000_000;
 
     /** Changes decided but not yet sent, and the values they leave, so that later operations read their own writes. */
     private static final class PendingChanges {
@@ -188,21 +189,22 @@ public class DocumentHandler implements TaskHandler {
 
         /**
          * Writes the pending changes, in calls of at most {@link #MAX_CHANGES_PER_CALL} changes and about
-         * {@link #MAX_CHARS_PER_CALL} characters of values (the history service's limits): each call all or none,
+         * {@link #MAX_BYTES_PER_CALL} bytes of keys and values (the history service's limits): each call all or none,
          * and the rollback undoes the calls before a refused one, as it undoes any earlier change.
          */
         void send() {
             List<DocumentChange> call = new ArrayList<>();
-            long chars = 0;
+            long bytes = 0;
             for (DocumentChange change : changes) {
-                long size = change.isDelete() ? 0 : change.value().toString().length();
-                if (!call.isEmpty() && (call.size() == MAX_CHANGES_PER_CALL || chars + size > MAX_CHARS_PER_CALL)) {
+                long size = change.key().getBytes(StandardCharsets.UTF_8).length
+                        + (change.isDelete() ? 0 : change.value().toString().getBytes(StandardCharsets.UTF_8).length);
+                if (!call.isEmpty() && (call.size() == MAX_CHANGES_PER_CALL || bytes + size > MAX_BYTES_PER_CALL)) {
                     documents.write(List.copyOf(call));
                     call.clear();
-                    chars = 0;
+                    bytes = 0;
                 }
                 call.add(change);
-                chars += size;
+                bytes += size;
             }
             if (!call.isEmpty()) {
                 documents.write(List.copyOf(call));
