@@ -100,6 +100,11 @@ final class InFlight {
     /** Per partition, the offset to commit: the next record after the last finished run of records. */
     private final Map<TopicPartition, OffsetAndMetadata> committable = new HashMap<>();
     private final AtomicInteger unfinished = new AtomicInteger();
+    /**
+     * Per partition, the size of its map, kept here because it is read on every turn of the loop and a skip list
+     * counts its entries one by one. Changed on the consumer thread only.
+     */
+    private final Map<TopicPartition, Integer> tracked = new HashMap<>();
     /** Unfinished records of partitions taken away: not ours to commit, but their failed sends are still retried. */
     private final List<Entry> orphans = new ArrayList<>();
 
@@ -108,6 +113,7 @@ final class InFlight {
         Entry entry = new Entry();
         unfinished.incrementAndGet();
         partitions.computeIfAbsent(partition, p -> new ConcurrentSkipListMap<>()).put(offset, entry);
+        tracked.merge(partition, 1, Integer::sum);
         return entry;
     }
 
@@ -131,8 +137,7 @@ final class InFlight {
 
     /** Records of one partition taken and not yet committable (finished ones behind an unfinished one included). */
     int tracked(TopicPartition partition) {
-        ConcurrentSkipListMap<Long, Entry> entries = partitions.get(partition);
-        return entries == null ? 0 : entries.size();
+        return tracked.getOrDefault(partition, 0);
     }
 
     /**
@@ -146,6 +151,7 @@ final class InFlight {
             Long next = null;
             while (!entries.isEmpty() && entries.firstEntry().getValue().finished()) {
                 next = entries.pollFirstEntry().getKey() + 1;
+                tracked.merge(partition.getKey(), -1, Integer::sum);
             }
             if (next != null) {
                 OffsetAndMetadata offset = new OffsetAndMetadata(next);
@@ -195,6 +201,7 @@ final class InFlight {
     void forget(Collection<TopicPartition> revoked) {
         for (TopicPartition partition : revoked) {
             ConcurrentSkipListMap<Long, Entry> entries = partitions.remove(partition);
+            tracked.remove(partition);
             if (entries != null) {
                 entries.values().stream().filter(e -> !e.finished()).forEach(orphans::add);
             }

@@ -34,8 +34,10 @@ class InFlightTest {
         assertThat(inFlight.unfinished()).as("sent, not yet acknowledged").isEqualTo(1);
         assertThat(inFlight.advance()).isEmpty();
         slow.done();
+        assertThat(inFlight.tracked(P0)).as("the finished one waits behind the slow one").isEqualTo(2);
         assertThat(inFlight.advance()).isEqualTo(Map.of(P0, new OffsetAndMetadata(12)));
         assertThat(inFlight.advance()).isEmpty();
+        assertThat(inFlight.tracked(P0)).isZero();
     }
 
     @Test
