@@ -1,5 +1,6 @@
 package io.stackl.tasks.bench;
 
+import io.stackl.tasks.schema.TaskStates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stackl.tasks.schema.AvroSerdes;
@@ -205,7 +206,7 @@ final class Bench implements AutoCloseable {
         String id = request.getId();
         open.put(id, counted);
         events.listen(id, (event, seenAt) -> {
-            if (EventWatch.TERMINAL.contains(event.getState())) {
+            if (TaskStates.isTerminal(event.getState())) {
                 if (event.getState() == TaskState.SUCCEEDED) {
                     into.record((seenAt - due) / 1_000);
                 } else {
@@ -285,7 +286,7 @@ final class Bench implements AutoCloseable {
             seen.put(id, java.util.Collections.synchronizedList(new ArrayList<>()));
             events.listen(id, (event, seenAt) -> {
                 seen.get(id).add(new Seen(event, seenAt, wallClock(seenAt)));
-                if (EventWatch.TERMINAL.contains(event.getState())) {
+                if (TaskStates.isTerminal(event.getState())) {
                     open.remove(id);
                 }
             });

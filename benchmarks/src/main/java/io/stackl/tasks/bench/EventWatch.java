@@ -1,11 +1,10 @@
 package io.stackl.tasks.bench;
 
+import io.stackl.tasks.schema.TaskStates;
 import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskEvent;
-import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.Topics;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -15,8 +14,6 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 final class EventWatch implements AutoCloseable {
 
-    static final Set<TaskState> TERMINAL = Set.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK,
-            TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
 
     interface Listener {
         void on(TaskEvent event, long seenNanos);
@@ -33,7 +30,7 @@ final class EventWatch implements AutoCloseable {
             if (listener != null) {
                 TaskEvent event = events.deserialize(record.topic(), record.value());
                 listener.on(event, seenAt);
-                if (TERMINAL.contains(event.getState())) {
+                if (TaskStates.isTerminal(event.getState())) {
                     listeners.remove(record.key());
                 }
             }

@@ -7,36 +7,23 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.stackl.tasks.infra.InfrastructureTestResource;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.CompensationEvent;
 import io.stackl.tasks.schema.CompensationOutcome;
 import io.stackl.tasks.schema.DeadLetters;
 import io.stackl.tasks.schema.RollbackReport;
-import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -168,80 +155,35 @@ class HistoryKafkaTest {
     }
 
     private <T extends SpecificRecord> void send(String topic, String key, T value) {
-        @SuppressWarnings("unchecked")
-        Class<T> type = (Class<T>) value.getClass();
-        try (var serializer = AvroSerdes.serializer(type, registryUrl)) {
-            sendRaw(topic, key, serializer.serialize(topic, value));
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl)) {
+            kafka.send(topic, key, value);
         }
     }
 
     private void sendRaw(String topic, String key, byte[] value) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl)) {
+            kafka.sendRaw(topic, key, value);
         }
     }
 
     private <T extends SpecificRecord> List<T> read(String topic, Class<T> type, String key, Predicate<List<T>> done) {
-        List<T> values = new ArrayList<>();
-        try (var deserializer = AvroSerdes.deserializer(type, registryUrl)) {
-            poll(topic, key, record -> values.add(deserializer.deserialize(topic, record.value())), () -> done.test(values));
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl)) {
+            return kafka.read(topic, type, key, done, WAIT);
         }
-        return values;
     }
 
     private <T extends SpecificRecord> List<T> readToEnd(String topic, Class<T> type, String key) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "history-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<T> values = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-                var deserializer = AvroSerdes.deserializer(type, registryUrl)) {
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                assertThat(System.nanoTime()).as("read %s to its end", topic).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (key.equals(r.key())) {
-                        values.add(deserializer.deserialize(topic, r.value()));
-                    }
-                });
-            }
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl)) {
+            return kafka.readToEnd(topic, type, key, WAIT);
         }
-        return values;
     }
 
+    /** The records of {@code key} on {@code topic}, once there is at least one. */
     private List<ConsumerRecord<String, byte[]>> readRaw(String topic, String key) {
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        poll(topic, key, records::add, () -> !records.isEmpty());
-        return records;
-    }
-
-    private void poll(String topic, String key, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each,
-            java.util.function.BooleanSupplier done) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "history-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!done.getAsBoolean()) {
-                assertThat(System.nanoTime()).as("records for %s on %s within %s", key, topic, WAIT).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (key.equals(r.key())) {
-                        each.accept(r);
-                    }
-                });
-            }
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl);
+                var reader = kafka.rawReader(topic)) {
+            return reader.until(read -> read.stream().anyMatch(r -> key.equals(r.key())), WAIT).stream()
+                    .filter(r -> key.equals(r.key())).toList();
         }
     }
 }

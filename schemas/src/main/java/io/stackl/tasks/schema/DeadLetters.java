@@ -1,7 +1,10 @@
 package io.stackl.tasks.schema;
 
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The headers of a record on {@link Topics#TASK_DEAD_LETTERS}. Its key and value are the original bytes, unchanged,
@@ -20,6 +23,17 @@ public final class DeadLetters {
     private static final int MAX_MESSAGE = 2000;
 
     private DeadLetters() {}
+
+    /**
+     * The dead letter of a record that {@code failedBy} could not process: its key and value bytes unchanged, its
+     * headers kept, and headers added that say where it came from and why it failed.
+     */
+    public static ProducerRecord<String, byte[]> record(ConsumerRecord<String, byte[]> record, Throwable error,
+            String failedBy) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        describe(headers, record.topic(), record.partition(), record.offset(), error, failedBy);
+        return new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(), record.value(), headers);
+    }
 
     public static void describe(Headers headers, String topic, int partition, long offset, Throwable error,
             String failedBy) {

@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.stackl.tasks.broker.it.KafkaTestClient;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import io.stackl.tasks.infra.InfrastructureTestResource;
 import io.stackl.tasks.schema.DeadLetters;
 import io.stackl.tasks.schema.TaskEvent;

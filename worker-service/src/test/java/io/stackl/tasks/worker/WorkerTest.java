@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.RollbackReport;
 import io.stackl.tasks.schema.TaskEvent;
@@ -13,6 +12,7 @@ import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,19 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -308,34 +298,15 @@ class WorkerTest {
     }
 
     private <T extends SpecificRecord> void send(String topic, String key, T value) {
-        @SuppressWarnings("unchecked")
-        Class<T> type = (Class<T>) value.getClass();
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (var serializer = AvroSerdes.serializer(type, registryUrl);
-                var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value))).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl)) {
+            kafka.send(topic, key, value);
         }
     }
 
     private <T extends SpecificRecord> List<T> read(String topic, Class<T> type, Predicate<List<T>> done) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "worker-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<T> values = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-                var deserializer = AvroSerdes.deserializer(type, registryUrl)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!done.test(values)) {
-                assertThat(System.nanoTime()).as("records on %s within %s", topic, WAIT).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(deserializer.deserialize(topic, r.value())));
-            }
+        try (var kafka = new KafkaTestClient(bootstrapServers, registryUrl)) {
+            return kafka.read(topic, type, null, done, WAIT);
         }
-        return values;
     }
 
     private static String get(String url) throws Exception {

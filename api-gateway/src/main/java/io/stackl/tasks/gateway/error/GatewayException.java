@@ -1,24 +1,17 @@
 package io.stackl.tasks.gateway.error;
 
+import io.stackl.tasks.kit.problem.Problem;
 import java.util.Map;
 
-/** A refusal with its RFC 9457 problem type; {@code ProblemMapper} renders it. */
-public class GatewayException extends RuntimeException {
-
-    private final int status;
-    private final String type;
-    private final String title;
-    private final Map<String, Object> extras;
-    private final Integer retryAfterSeconds;
+/**
+ * The gateway's refusals, each with its RFC 9457 problem type; the service kit's {@code ProblemMapper} renders
+ * them.
+ */
+public class GatewayException extends Problem {
 
     public GatewayException(int status, String type, String title, String detail, Map<String, Object> extras,
             Integer retryAfterSeconds) {
-        super(detail);
-        this.status = status;
-        this.type = type;
-        this.title = title;
-        this.extras = extras;
-        this.retryAfterSeconds = retryAfterSeconds;
+        super(status, type, title, detail, extras, retryAfterSeconds);
     }
 
     public static GatewayException invalid(String detail, Map<String, Object> extras) {
@@ -28,30 +21,5 @@ public class GatewayException extends RuntimeException {
     public static GatewayException notFound(String taskId) {
         return new GatewayException(404, "/problems/task-not-found", "Task not found",
                 "No task " + taskId + " is known to the broker or the history service", Map.of("taskId", taskId), null);
-    }
-
-    public static GatewayException unavailable(String detail) {
-        return new GatewayException(503, "/problems/temporarily-unavailable", "Temporarily unavailable", detail,
-                Map.of(), 1);
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String type() {
-        return type;
-    }
-
-    public String title() {
-        return title;
-    }
-
-    public Map<String, Object> extras() {
-        return extras;
-    }
-
-    public Integer retryAfterSeconds() {
-        return retryAfterSeconds;
     }
 }

@@ -2,7 +2,8 @@ package io.stackl.tasks.gateway.messaging;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.stackl.tasks.gateway.config.GatewayConfig;
-import io.stackl.tasks.gateway.error.GatewayException;
+import io.stackl.tasks.kit.kafka.KafkaClientSettings;
+import io.stackl.tasks.kit.problem.Problem;
 import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskRequest;
@@ -36,11 +37,7 @@ public class TaskSubmitter {
 
     TaskSubmitter(GatewayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        Properties props = KafkaClientSettings.reliableProducer(bootstrapServers);
         long timeout = config.sendTimeout().toMillis();
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout));
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout));
@@ -66,12 +63,12 @@ public class TaskSubmitter {
                 if (error == null) {
                     acknowledged.complete(null);
                 } else {
-                    acknowledged.completeExceptionally(GatewayException.unavailable(
+                    acknowledged.completeExceptionally(Problem.unavailable(
                             "Kafka did not take the task: " + error.getMessage() + "; nothing was accepted, retry"));
                 }
             });
         } catch (RuntimeException e) {
-            acknowledged.completeExceptionally(GatewayException.unavailable(
+            acknowledged.completeExceptionally(Problem.unavailable(
                     "Kafka cannot take tasks now: " + e.getMessage() + "; nothing was accepted, retry"));
         }
         return acknowledged;

@@ -1,6 +1,9 @@
 package io.stackl.tasks.gateway.query;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stackl.tasks.gateway.config.GatewayConfig;
+import io.stackl.tasks.kit.problem.Problem;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +15,9 @@ import java.util.concurrent.CompletionStage;
 /** Reads from the broker (live state) and the history service (ended tasks, listings, documents), asynchronously. */
 @ApplicationScoped
 public class Backends {
+
+    /** What the gateway answers in a backend's place when it does not answer at all. */
+    private static final Answer BACKEND_DOWN = backendDown();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String brokerUrl;
@@ -38,9 +44,17 @@ public class Backends {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Answer(r.statusCode(), r.headers().firstValue("Content-Type")
                         .orElse("application/json"), r.body()))
-                .exceptionally(e -> new Answer(503, "application/problem+json", "{\"type\":\"/problems/"
-                        + "temporarily-unavailable\",\"title\":\"Temporarily unavailable\",\"status\":503,"
-                        + "\"detail\":\"a backend did not answer; retry\"}"));
+                .exceptionally(e -> BACKEND_DOWN);
+    }
+
+    private static Answer backendDown() {
+        Problem down = Problem.unavailable("a backend did not answer; retry");
+        try {
+            return new Answer(503, Problem.MEDIA_TYPE, new ObjectMapper().writeValueAsString(
+                    Problem.body(down.status(), down.type(), down.title(), down.getMessage(), null, down.extras())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String trim(String url) {

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
-import io.stackl.tasks.gateway.error.GatewayException;
 import io.stackl.tasks.gateway.query.Backends;
 import io.stackl.tasks.gateway.security.ApiKeyFilter;
 import io.stackl.tasks.gateway.security.Permissions;
+import io.stackl.tasks.gateway.service.SubmitRequest;
 import io.stackl.tasks.gateway.service.TaskService;
+import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.TaskStates;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -63,7 +65,7 @@ public class TaskResource {
         return tasks.submit(body, idempotencyKey, wait, source).thenApply(submitted -> {
             TaskEvent end = submitted.terminal();
             if (end != null && end.getState() == TaskState.REJECTED && end.getRelatedTaskId() != null
-                    && end.getReason() != null && end.getReason().startsWith("DUPLICATE")) {
+                    && end.getRejectionCode() == RejectionCode.DUPLICATE) {
                 // A repeated Idempotency-Key: the answer is the first task.
                 return Response.status(Response.Status.SEE_OTHER).header("Location", "/tasks/" + end.getRelatedTaskId())
                         .entity(outcome(end.getRelatedTaskId(), null, "DUPLICATE")).build();
@@ -89,24 +91,7 @@ public class TaskResource {
     @Path("/{taskId}/result")
     @Operation(summary = "A task's result, once it has ended")
     public CompletionStage<Response> result(@PathParam("taskId") String taskId, @Context UriInfo uri) {
-        return tasks.find(taskId).thenApply(answer -> {
-            if (answer.status() != 200) {
-                return passOn(answer);
-            }
-            ObjectNode task = (ObjectNode) TaskService.parse(answer.body());
-            String state = task.path("state").asText();
-            if (!tasks.isTerminal(state)) {
-                throw new GatewayException(409, "/problems/result-not-ready", "Result not ready",
-                        "Task " + taskId + " is " + state + "; its result exists once it has ended",
-                        java.util.Map.of("taskId", taskId, "state", state), 1);
-            }
-            ObjectNode result = JSON.createObjectNode().put("taskId", taskId).put("state", state);
-            result.set("output", TaskService.parse(task.path("outputJson").isMissingNode() ? null
-                    : task.path("outputJson").asText(null)));
-            result.set("failure", task.get("failure"));
-            result.put("reason", task.path("reason").asText(null));
-            return Response.ok(result).build();
-        });
+        return tasks.result(taskId).thenApply(TaskResource::passOn);
     }
 
     @GET
@@ -137,7 +122,7 @@ public class TaskResource {
         return Multi.createFrom().emitter(emitter -> {
             AutoCloseable listening = tasks.listen(taskId, event -> {
                 emitter.emit(eventJson(event));
-                if (tasks.isTerminal(event.getState().toString())) {
+                if (TaskStates.isTerminal(event.getState().toString())) {
                     emitter.complete();
                 }
             });
@@ -149,18 +134,14 @@ public class TaskResource {
                 }
             });
             // A task that ended before the stream opened: say so and end.
-            tasks.find(taskId).whenComplete((answer, error) -> {
+            tasks.endedState(taskId).whenComplete((ended, error) -> {
                 if (error != null) {
                     emitter.fail(error.getCause() != null ? error.getCause() : error);
                     return;
                 }
-                if (answer.status() == 200) {
-                    ObjectNode task = (ObjectNode) TaskService.parse(answer.body());
-                    if (tasks.isTerminal(task.path("state").asText())) {
-                        emitter.emit(JSON.createObjectNode().put("taskId", taskId)
-                                .put("state", task.path("state").asText()).toString());
-                        emitter.complete();
-                    }
+                if (ended != null) {
+                    emitter.emit(JSON.createObjectNode().put("taskId", taskId).put("state", ended).toString());
+                    emitter.complete();
                 }
             });
         });

@@ -1,13 +1,13 @@
 package io.stackl.tasks.gateway.security;
 
 import io.stackl.tasks.gateway.config.GatewayConfig;
+import io.stackl.tasks.kit.problem.Problem;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -65,13 +65,7 @@ public class ApiKeyFilter {
     }
 
     private static Response unauthorized(ContainerRequestContext request, String detail) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "/problems/unauthorized");
-        body.put("title", "Unauthorized");
-        body.put("status", 401);
-        body.put("detail", detail);
-        body.put("instance", request.getUriInfo().getPath());
-        return Response.status(401).type("application/problem+json").header("WWW-Authenticate", "ApiKey")
-                .entity(body).build();
+        return Problem.response(401, "/problems/unauthorized", "Unauthorized", detail,
+                request.getUriInfo().getPath(), Map.of()).header("WWW-Authenticate", "ApiKey").build();
     }
 }

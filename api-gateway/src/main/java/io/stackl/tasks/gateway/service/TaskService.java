@@ -1,5 +1,6 @@
 package io.stackl.tasks.gateway.service;
 
+import io.stackl.tasks.schema.TaskStates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,7 +11,6 @@ import io.stackl.tasks.gateway.error.GatewayException;
 import io.stackl.tasks.gateway.messaging.TaskEventHub;
 import io.stackl.tasks.gateway.messaging.TaskSubmitter;
 import io.stackl.tasks.gateway.query.Backends;
-import io.stackl.tasks.gateway.resource.SubmitRequest;
 import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.IncludedDocument;
 import io.stackl.tasks.schema.TaskCommand;
@@ -21,10 +21,8 @@ import io.stackl.tasks.schema.TaskState;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,8 +37,6 @@ import java.util.concurrent.TimeUnit;
 public class TaskService {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<TaskState> TERMINAL =
-            EnumSet.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK, TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
 
     private final GatewayConfig config;
     private final TaskSubmitter submitter;
@@ -91,7 +87,7 @@ public class TaskService {
         // Listen before sending, so that an event cannot arrive unheard.
         AutoCloseable listening = hub.listen(taskId, event -> {
             last[0] = event.getState();
-            if (TERMINAL.contains(event.getState())) {
+            if (TaskStates.isTerminal(event.getState())) {
                 terminal.complete(event);
             }
         });
@@ -217,6 +213,42 @@ public class TaskService {
         });
     }
 
+    /**
+     * A task's result once it has ended: {@code {taskId, state, output, failure, reason}}; 409
+     * {@code /problems/result-not-ready} while it runs; what {@link #find} answers when it cannot be read.
+     */
+    public CompletionStage<Backends.Answer> result(String taskId) {
+        return find(taskId).thenApply(answer -> {
+            if (answer.status() != 200) {
+                return answer;
+            }
+            JsonNode task = parse(answer.body());
+            String state = task.path("state").asText();
+            if (!TaskStates.isTerminal(state)) {
+                throw new GatewayException(409, "/problems/result-not-ready", "Result not ready",
+                        "Task " + taskId + " is " + state + "; its result exists once it has ended",
+                        Map.of("taskId", taskId, "state", state), 1);
+            }
+            ObjectNode result = JSON.createObjectNode().put("taskId", taskId).put("state", state);
+            result.set("output", parse(task.path("outputJson").isMissingNode() ? null
+                    : task.path("outputJson").asText(null)));
+            result.set("failure", task.get("failure"));
+            result.put("reason", task.path("reason").asText(null));
+            return new Backends.Answer(200, "application/json", result.toString());
+        });
+    }
+
+    /** The state a task ended in; null while it is live (or only accepted). Fails as {@link #find} does. */
+    public CompletionStage<String> endedState(String taskId) {
+        return find(taskId).thenApply(answer -> {
+            if (answer.status() != 200) {
+                return null;
+            }
+            String state = parse(answer.body()).path("state").asText();
+            return TaskStates.isTerminal(state) ? state : null;
+        });
+    }
+
     private static Backends.Answer withTimeline(Backends.Answer live, Backends.Answer recorded) {
         JsonNode state = parse(live.body());
         JsonNode history = recorded.status() == 200 ? parse(recorded.body()) : null;
@@ -226,14 +258,6 @@ public class TaskService {
         merged.set("events", history == null || history.get("events") == null
                 ? JSON.createArrayNode() : history.get("events"));
         return new Backends.Answer(200, "application/json", merged.toString());
-    }
-
-    public boolean isTerminal(String state) {
-        try {
-            return TERMINAL.contains(TaskState.valueOf(state));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     public CompletionStage<Backends.Answer> history(String pathAndQuery) {

@@ -6,6 +6,7 @@ import io.stackl.tasks.history.config.HistoryConfig;
 import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.service.HistoryRecorder;
 import io.stackl.tasks.history.service.RollbackService;
+import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
@@ -127,13 +128,7 @@ public class HistoryConsumers {
     }
 
     private void loop(String name, String group, List<String> topics, BatchHandler handler) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // The broker writes transactionally; only committed records are history.
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Properties props = KafkaClientSettings.committedReader(bootstrapServers, group);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatch()));
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout().toMillis()));
         try (KafkaConsumer<String, byte[]> consumer =

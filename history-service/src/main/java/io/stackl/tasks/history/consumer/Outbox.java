@@ -1,25 +1,23 @@
 package io.stackl.tasks.history.consumer;
 
 import io.stackl.tasks.history.service.RollbackService;
+import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.CompensationEvent;
 import io.stackl.tasks.schema.DeadLetters;
 import io.stackl.tasks.schema.Topics;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -40,12 +38,8 @@ final class Outbox implements AutoCloseable {
 
     Outbox(String bootstrapServers, String registryUrl) {
         this.registryUrl = registryUrl;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     void send(RollbackService.Plan plan) {
@@ -64,10 +58,7 @@ final class Outbox implements AutoCloseable {
     }
 
     void deadLetter(ConsumerRecord<String, byte[]> record, Throwable error) {
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), error, "history-service");
-        pending.add(producer.send(new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null, record.key(), record.value(),
-                headers)));
+        pending.add(producer.send(DeadLetters.record(record, error, "history-service")));
     }
 
     @SuppressWarnings("unchecked")

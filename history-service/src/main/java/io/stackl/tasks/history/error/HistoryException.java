@@ -1,48 +1,21 @@
 package io.stackl.tasks.history.error;
 
+import io.stackl.tasks.kit.problem.Problem;
 import java.util.Map;
 
-/** A refusal with its RFC 9457 problem type; {@code ProblemMapper} renders it. */
-public class HistoryException extends RuntimeException {
-
-    private final int status;
-    private final String type;
-    private final String title;
-    private final Map<String, Object> extras;
-    private final Integer retryAfterSeconds;
+/**
+ * The history service's refusals, each with its RFC 9457 problem type; the service kit's {@code ProblemMapper}
+ * renders them.
+ */
+public class HistoryException extends Problem {
 
     public HistoryException(int status, String type, String title, String detail, Map<String, Object> extras) {
-        this(status, type, title, detail, extras, null);
+        super(status, type, title, detail, extras);
     }
 
     public HistoryException(int status, String type, String title, String detail, Map<String, Object> extras,
             Integer retryAfterSeconds) {
-        super(detail);
-        this.status = status;
-        this.type = type;
-        this.title = title;
-        this.extras = extras;
-        this.retryAfterSeconds = retryAfterSeconds;
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String type() {
-        return type;
-    }
-
-    public String title() {
-        return title;
-    }
-
-    public Map<String, Object> extras() {
-        return extras;
-    }
-
-    public Integer retryAfterSeconds() {
-        return retryAfterSeconds;
+        super(status, type, title, detail, extras, retryAfterSeconds);
     }
 
     public static HistoryException taskNotYetKnown(String taskId) {

@@ -1,5 +1,6 @@
 package io.stackl.tasks.history.service;
 
+import io.stackl.tasks.schema.TaskStates;
 import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
 
 import io.stackl.tasks.history.metrics.HistoryMetrics;
@@ -13,9 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -25,9 +24,6 @@ import javax.sql.DataSource;
  */
 @ApplicationScoped
 public class HistoryRecorder {
-
-    private static final Set<TaskState> TERMINAL =
-            EnumSet.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK, TaskState.ROLLBACK_FAILED, TaskState.REJECTED);
 
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
@@ -108,7 +104,7 @@ public class HistoryRecorder {
                 s.setInt(6, e.getSequence());
                 s.setTimestamp(7, Timestamp.from(e.getOccurredAt()));
                 s.setTimestamp(8, Timestamp.from(e.getOccurredAt()));
-                s.setBoolean(9, TERMINAL.contains(e.getState()));
+                s.setBoolean(9, TaskStates.isTerminal(e.getState()));
                 s.addBatch();
             }
             s.executeBatch();
@@ -149,7 +145,7 @@ public class HistoryRecorder {
                         || e.getState() == TaskState.REJECTED) {
                     continue;
                 }
-                boolean terminal = TERMINAL.contains(e.getState());
+                boolean terminal = TaskStates.isTerminal(e.getState());
                 // Epochs count only when there is a positive one for every key, in order (else: unknown, unchecked).
                 boolean epochsKnown = e.getLockEpochs().size() == e.getChangedDocumentKeys().size()
                         && e.getLockEpochs().stream().allMatch(epoch -> epoch != null && epoch > 0);

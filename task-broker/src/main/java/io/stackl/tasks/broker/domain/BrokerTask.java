@@ -1,6 +1,8 @@
 package io.stackl.tasks.broker.domain;
 
+import io.stackl.tasks.schema.TaskStates;
 import io.stackl.tasks.schema.TaskState;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -99,32 +101,37 @@ public record BrokerTask(
         return lockKeys.get(locksHeld);
     }
 
+    /** A task just accepted: {@code SUBMITTED}, its keys not yet asked for, its queue deadline running. */
+    static BrokerTask submitted(TaskSpec spec, List<String> lockKeys, long now, long queueDeadline) {
+        return new Builder().spec(spec).state(TaskState.SUBMITTED).sequence(1).lockKeys(lockKeys).acceptedAt(now)
+                .lockWaitStartedAt(now).deadline(Phase.QUEUE, queueDeadline).build();
+    }
+
+    /** A request refused at acceptance: {@code REJECTED} at once, kept for live queries until {@code keepUntil}. */
+    static BrokerTask rejected(TaskSpec spec, String reason, String relatedTaskId, long now, long keepUntil) {
+        return new Builder().spec(spec).state(TaskState.REJECTED).sequence(1).acceptedAt(now).lockWaitStartedAt(now)
+                .deadline(Phase.RETENTION, keepUntil).reason(reason).relatedTaskId(relatedTaskId).finishedAt(now)
+                .build();
+    }
+
     BrokerTask with(TaskState newState, int newSequence) {
-        return new BrokerTask(spec, newState, newSequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, lockEpochs, lockTries);
+        return toBuilder().state(newState).sequence(newSequence).build();
     }
 
     BrokerTask withLockGranted(long epoch) {
-        java.util.ArrayList<Long> epochs = new java.util.ArrayList<>(lockEpochs);
+        List<Long> epochs = new ArrayList<>(lockEpochs);
         epochs.add(epoch);
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld + 1, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, epochs, lockTries);
+        return toBuilder().locksHeld(locksHeld + 1).lockEpochs(epochs).build();
     }
 
     /** The try phase's answers so far ({@link #lockTries}). */
     BrokerTask withLockTries(List<Long> tries) {
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, lockEpochs, tries);
+        return toBuilder().lockTries(tries).build();
     }
 
     /** The end of a try phase: the first {@code held} keys are held, with these epochs; the rest is queued for. */
     BrokerTask withLocksHeld(int held, List<Long> epochs) {
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, held, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, epochs, List.of());
+        return toBuilder().locksHeld(held).lockEpochs(epochs).lockTries(List.of()).build();
     }
 
     /** The record without what only a running task needs (arguments, included documents): kept to know the id. */
@@ -132,33 +139,195 @@ public record BrokerTask(
         TaskSpec small = new TaskSpec(spec.id(), spec.topic(), spec.subtype(), spec.source(), null, List.of(),
                 spec.changedDocumentKeys(), spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(),
                 spec.submittedAt(), spec.traceContext());
-        return new BrokerTask(small, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, finishedAt, lockEpochs, lockTries);
+        return toBuilder().spec(small).build();
     }
 
     BrokerTask withDeadline(Phase phase, long at) {
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, phase, at, rollbackCause, reason, relatedTaskId, outputJson,
-                failure, finishedAt, lockEpochs, lockTries);
+        return toBuilder().deadline(phase, at).build();
     }
 
     BrokerTask withDispatch(int newAttempt, long token, long at) {
-        return new BrokerTask(spec, state, sequence, newAttempt, token, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, at, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId, outputJson,
-                failure, finishedAt, lockEpochs, lockTries);
+        return toBuilder().attempt(newAttempt).fencingToken(token).dispatchedAt(at).build();
     }
 
+    /** Records how the task ends; a null argument keeps what was recorded before. */
     BrokerTask withOutcome(TaskState cause, String why, String output, Failure failed) {
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, cause == null ? rollbackCause : cause,
-                why == null ? reason : why, relatedTaskId, output == null ? outputJson : output,
-                failed == null ? failure : failed, finishedAt, lockEpochs, lockTries);
+        Builder next = toBuilder();
+        if (cause != null) {
+            next.rollbackCause(cause);
+        }
+        if (why != null) {
+            next.reason(why);
+        }
+        if (output != null) {
+            next.outputJson(output);
+        }
+        if (failed != null) {
+            next.failure(failed);
+        }
+        return next.build();
     }
 
     BrokerTask withFinishedAt(long at) {
-        return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
-                lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                outputJson, failure, at, lockEpochs, lockTries);
+        return toBuilder().finishedAt(at).build();
+    }
+
+    Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Builds a task by naming what differs; every other component keeps its value (or its zero, for a new task).
+     * The record stays flat because it is the stored JSON of {@code tasks-store}: its shape is the store's format.
+     */
+    static final class Builder {
+        private TaskSpec spec;
+        private TaskState state;
+        private int sequence;
+        private int attempt;
+        private long fencingToken;
+        private List<String> lockKeys = List.of();
+        private int locksHeld;
+        private long acceptedAt;
+        private long lockWaitStartedAt;
+        private long dispatchedAt;
+        private Phase deadlinePhase = Phase.NONE;
+        private long deadline;
+        private TaskState rollbackCause;
+        private String reason;
+        private String relatedTaskId;
+        private String outputJson;
+        private Failure failure;
+        private long finishedAt;
+        private List<Long> lockEpochs = List.of();
+        private List<Long> lockTries = List.of();
+
+        Builder() {}
+
+        private Builder(BrokerTask task) {
+            spec = task.spec;
+            state = task.state;
+            sequence = task.sequence;
+            attempt = task.attempt;
+            fencingToken = task.fencingToken;
+            lockKeys = task.lockKeys;
+            locksHeld = task.locksHeld;
+            acceptedAt = task.acceptedAt;
+            lockWaitStartedAt = task.lockWaitStartedAt;
+            dispatchedAt = task.dispatchedAt;
+            deadlinePhase = task.deadlinePhase;
+            deadline = task.deadline;
+            rollbackCause = task.rollbackCause;
+            reason = task.reason;
+            relatedTaskId = task.relatedTaskId;
+            outputJson = task.outputJson;
+            failure = task.failure;
+            finishedAt = task.finishedAt;
+            lockEpochs = task.lockEpochs;
+            lockTries = task.lockTries;
+        }
+
+        Builder spec(TaskSpec value) {
+            spec = value;
+            return this;
+        }
+
+        Builder state(TaskState value) {
+            state = value;
+            return this;
+        }
+
+        Builder sequence(int value) {
+            sequence = value;
+            return this;
+        }
+
+        Builder attempt(int value) {
+            attempt = value;
+            return this;
+        }
+
+        Builder fencingToken(long value) {
+            fencingToken = value;
+            return this;
+        }
+
+        Builder lockKeys(List<String> value) {
+            lockKeys = value;
+            return this;
+        }
+
+        Builder locksHeld(int value) {
+            locksHeld = value;
+            return this;
+        }
+
+        Builder acceptedAt(long value) {
+            acceptedAt = value;
+            return this;
+        }
+
+        Builder lockWaitStartedAt(long value) {
+            lockWaitStartedAt = value;
+            return this;
+        }
+
+        Builder dispatchedAt(long value) {
+            dispatchedAt = value;
+            return this;
+        }
+
+        Builder rollbackCause(TaskState value) {
+            rollbackCause = value;
+            return this;
+        }
+
+        Builder reason(String value) {
+            reason = value;
+            return this;
+        }
+
+        Builder relatedTaskId(String value) {
+            relatedTaskId = value;
+            return this;
+        }
+
+        Builder outputJson(String value) {
+            outputJson = value;
+            return this;
+        }
+
+        Builder failure(Failure value) {
+            failure = value;
+            return this;
+        }
+
+        Builder finishedAt(long value) {
+            finishedAt = value;
+            return this;
+        }
+
+        Builder lockEpochs(List<Long> value) {
+            lockEpochs = value;
+            return this;
+        }
+
+        Builder lockTries(List<Long> value) {
+            lockTries = value;
+            return this;
+        }
+
+        /** What the deadline bounds and when it ends: the two always change together. */
+        Builder deadline(Phase phase, long at) {
+            deadlinePhase = phase;
+            deadline = at;
+            return this;
+        }
+
+        BrokerTask build() {
+            return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
+                    lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
+                    outputJson, failure, finishedAt, lockEpochs, lockTries);
+        }
     }
 }

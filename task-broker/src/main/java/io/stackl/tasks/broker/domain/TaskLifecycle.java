@@ -6,27 +6,22 @@ import static io.stackl.tasks.schema.ContentRules.storable;
 import io.stackl.tasks.broker.domain.BrokerTask.Failure;
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
 import io.stackl.tasks.schema.ContentRules;
-import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.RollbackReport;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
-import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskFailure;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
-import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The task lifecycle of DESIGN.md as a pure state machine: each method takes the task's current record (null if
+ * The task lifecycle (docs/architecture.md) as a pure state machine: each method takes the task's current record (null if
  * unknown), one input and the time, and returns an {@link Outcome}. No I/O, no clock, no Kafka: the processor feeds
  * it and carries out what it returns.
  *
@@ -71,14 +66,13 @@ public final class TaskLifecycle {
         }
         List<String> keys = List.copyOf(new TreeSet<>(spec.changedDocumentKeys()));
         long queueDeadline = now + timeout(spec.queueTimeoutMs(), settings.defaultQueueTimeout().toMillis());
-        BrokerTask task = new BrokerTask(spec, TaskState.SUBMITTED, 1, 0, 0, keys, 0, now, now, 0, Phase.QUEUE,
-                queueDeadline, null, null, null, null, null, 0, List.of(), List.of());
-        Outcome.Builder out = Outcome.builder().event(event(task, now));
+        BrokerTask task = BrokerTask.submitted(spec, keys, now, queueDeadline);
+        Outcome.Builder out = Outcome.builder().event(TaskRecords.event(task, now));
         if (keys.isEmpty()) {
             return out.build(dispatch(task, now, out));
         }
         task = task.with(TaskState.WAITING_FOR_LOCKS, task.sequence() + 1);
-        out.event(event(task, now));
+        out.event(TaskRecords.event(task, now));
         if (keys.size() > 1 && settings.tryLocksAtOnce()) {
             // One round trip instead of one per key when nobody holds them (ADR 0008).
             for (String key : keys) {
@@ -100,10 +94,9 @@ public final class TaskLifecycle {
                 storable(spec.source()), spec.argumentsJson(), spec.includedDocuments(), spec.changedDocumentKeys(),
                 spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(), spec.submittedAt(),
                 spec.traceContext());
-        BrokerTask task = new BrokerTask(named, TaskState.REJECTED, 1, 0, 0, List.of(), 0, now, now, 0,
-                Phase.RETENTION, now + settings.terminalRetention().toMillis(), null, storable(reason), relatedTaskId,
-                null, null, now, List.of(), List.of());
-        return Outcome.builder().event(event(task, now)).build(task);
+        BrokerTask task = BrokerTask.rejected(named, storable(reason), relatedTaskId, now,
+                now + settings.terminalRetention().toMillis());
+        return Outcome.builder().event(TaskRecords.event(task, now)).build(task);
     }
 
     private static long timeout(Long requested, long fallback) {
@@ -185,7 +178,7 @@ public final class TaskLifecycle {
         BrokerTask dispatched = task.withDispatch(task.attempt() + 1, task.fencingToken() + 1, now)
                 .withDeadline(Phase.EXECUTION, deadline)
                 .with(TaskState.DISPATCHED, task.sequence() + 1);
-        out.event(event(dispatched, now)).work(workItem(dispatched, now));
+        out.event(TaskRecords.event(dispatched, now)).work(TaskRecords.workItem(dispatched, now));
         return dispatched;
     }
 
@@ -287,7 +280,7 @@ public final class TaskLifecycle {
                 // asked again. It carries out a rollback once and answers a repeated command with its outcome, so
                 // the task ends with the history service's word, and both always agree (ADR 0007).
                 out.timeoutLatenessMs(lateness).rollbackOverdue();
-                out.rollback(rollbackCommand(task, task.rollbackCause(), task.reason(), now));
+                out.rollback(TaskRecords.rollbackCommand(task, task.rollbackCause(), task.reason(), now));
                 // Backing off: the next ask waits as long as the task has been out since dispatch (so the interval
                 // about doubles), between one and eight rollback timeouts; a slow history service is not buried
                 // under repeated commands.
@@ -316,28 +309,17 @@ public final class TaskLifecycle {
      */
     private BrokerTask startRollback(BrokerTask task, TaskState cause, long now, Outcome.Builder out) {
         BrokerTask caused = task.withOutcome(cause, null, null, null).with(cause, task.sequence() + 1);
-        out.event(event(caused, now));
+        out.event(TaskRecords.event(caused, now));
         BrokerTask rolling = caused.with(TaskState.ROLLING_BACK, caused.sequence() + 1);
         if (task.attempt() == 0) {
-            out.event(event(rolling.withDeadline(Phase.NONE, 0), now));
+            out.event(TaskRecords.event(rolling.withDeadline(Phase.NONE, 0), now));
             return finish(rolling.withOutcome(null, caused.reason() + "; nothing to undo: never dispatched", null, null),
                     TaskState.ROLLED_BACK, now, out);
         }
         rolling = rolling.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis());
-        out.event(event(rolling, now)).rollback(rollbackCommand(task, cause, caused.reason(), now));
+        out.event(TaskRecords.event(rolling, now))
+                .rollback(TaskRecords.rollbackCommand(task, cause, caused.reason(), now));
         return rolling;
-    }
-
-    private static RollbackCommand rollbackCommand(BrokerTask task, TaskState cause, String reason, long now) {
-        return RollbackCommand.newBuilder()
-                .setTaskId(task.id())
-                .setTopic(task.spec().topic())
-                .setSubtype(task.spec().subtype())
-                .setFencingToken(task.fencingToken())
-                .setCause(cause)
-                .setReason(reason)
-                .setRequestedAt(Instant.ofEpochMilli(now))
-                .build();
     }
 
     /** The terminal state: one event, every lock released, and the record kept for {@code terminalRetention}. */
@@ -345,7 +327,7 @@ public final class TaskLifecycle {
         BrokerTask done = task.with(terminal, task.sequence() + 1)
                 .withDeadline(Phase.RETENTION, now + settings.terminalRetention().toMillis())
                 .withFinishedAt(now);
-        out.event(event(done, now));
+        out.event(TaskRecords.event(done, now));
         for (int i = 0; i < task.lockKeys().size(); i++) {
             // Held keys are released, and the key being waited for (if any) leaves its queue: RELEASE does both. In a
             // try phase any key may be held, or be granted by a try still in flight (its RELEASE follows it in order).
@@ -354,56 +336,5 @@ public final class TaskLifecycle {
             }
         }
         return done;
-    }
-
-    // ---------------------------------------------------------------- records
-
-    static TaskEvent event(BrokerTask task, long now) {
-        TaskSpec spec = task.spec();
-        boolean deadlineRuns = task.deadlinePhase() == Phase.QUEUE || task.deadlinePhase() == Phase.EXECUTION
-                || task.deadlinePhase() == Phase.ROLLBACK;
-        return TaskEvent.newBuilder()
-                .setTaskId(spec.id() == null ? "" : spec.id())
-                .setSequence(task.sequence())
-                .setState(task.state())
-                .setTopic(spec.topic() == null ? "" : spec.topic())
-                .setSubtype(spec.subtype() == null ? "" : spec.subtype())
-                .setSource(spec.source() == null ? "" : spec.source())
-                .setOccurredAt(Instant.ofEpochMilli(now))
-                .setAttempt(task.attempt())
-                .setFencingToken(task.fencingToken())
-                .setDeadline(deadlineRuns && !task.isTerminal() ? Instant.ofEpochMilli(task.deadline()) : null)
-                .setReason(task.reason())
-                .setOutputJson(task.state() == TaskState.SUCCEEDED ? task.outputJson() : null)
-                .setFailure(task.failure() == null || (task.state() != TaskState.FAILED
-                        && task.state() != TaskState.ROLLBACK_FAILED) ? null
-                        : TaskFailure.newBuilder().setCode(task.failure().code())
-                                .setMessage(task.failure().message()).setRetryable(task.failure().retryable()).build())
-                .setChangedDocumentKeys(task.lockKeys())
-                .setLockEpochs(task.state() == TaskState.DISPATCHED && task.hasAllLockEpochs() ? task.lockEpochs()
-                        : List.of())
-                .setRelatedTaskId(task.relatedTaskId())
-                .build();
-    }
-
-    static WorkItem workItem(BrokerTask task, long now) {
-        TaskSpec spec = task.spec();
-        return WorkItem.newBuilder()
-                .setTaskId(spec.id())
-                .setKind(WorkKind.EXECUTE)
-                .setTopic(spec.topic())
-                .setSubtype(spec.subtype())
-                .setSource(spec.source() == null ? "" : spec.source())
-                .setArgumentsJson(spec.argumentsJson())
-                .setIncludedDocuments(spec.includedDocumentRecords())
-                .setChangedDocumentKeys(task.lockKeys())
-                .setAttempt(task.attempt())
-                .setFencingToken(task.fencingToken())
-                .setDeadline(Instant.ofEpochMilli(task.deadline()))
-                .setDispatchedAt(Instant.ofEpochMilli(now))
-                .setIdempotencyKey(spec.id() + ":" + task.attempt())
-                .setUndoRecords(List.of())
-                .setTraceContext(spec.traceContext() == null ? Map.of() : spec.traceContext())
-                .build();
     }
 }

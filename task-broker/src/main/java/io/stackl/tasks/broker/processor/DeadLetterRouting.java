@@ -3,7 +3,9 @@ package io.stackl.tasks.broker.processor;
 import io.stackl.tasks.broker.topology.TaskObserver;
 import io.stackl.tasks.broker.topology.TopologyNames;
 import io.stackl.tasks.schema.DeadLetters;
+import java.util.function.Function;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -32,6 +34,26 @@ final class DeadLetterRouting {
         context.forward(new Record<String, Object>(original.key(), original.value(), original.timestamp(), headers),
                 TopologyNames.DEAD_LETTERS_SINK);
         observer.deadLettered(topic, error);
+    }
+
+    /**
+     * A record's value as {@code decoder} reads it; or, when its bytes do not decode or decode to nothing (a
+     * tombstone, an incomplete record), null, and the record is on its way to the dead-letter topic.
+     *
+     * @param decoder throws {@link SerializationException} for bytes it cannot read
+     */
+    static <T> T decodeOrDeadLetter(ProcessorContext<String, Object> context, Record<String, byte[]> record,
+            Function<byte[], T> decoder, TaskObserver observer) {
+        try {
+            T value = decoder.apply(record.value());
+            if (value == null) {
+                throw new SerializationException("empty value (a tombstone)");
+            }
+            return value;
+        } catch (SerializationException e) {
+            send(context, record, e, observer);
+            return null;
+        }
     }
 
     /**

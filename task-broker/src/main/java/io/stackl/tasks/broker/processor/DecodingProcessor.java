@@ -1,7 +1,6 @@
 package io.stackl.tasks.broker.processor;
 
 import io.stackl.tasks.broker.topology.TaskObserver;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -32,14 +31,9 @@ public final class DecodingProcessor<T> implements Processor<String, byte[], Str
     @Override
     public void process(Record<String, byte[]> record) {
         String topic = context.recordMetadata().map(m -> m.topic()).orElse("unknown");
-        T value;
-        try {
-            value = deserializer.deserialize(topic, record.value());
-            if (value == null) {
-                throw new SerializationException("empty value (a tombstone) on " + topic);
-            }
-        } catch (SerializationException e) {
-            DeadLetterRouting.send(context, record, e, observer);
+        T value = DeadLetterRouting.decodeOrDeadLetter(context, record, bytes -> deserializer.deserialize(topic, bytes),
+                observer);
+        if (value == null) {
             return;
         }
         try {

@@ -9,7 +9,6 @@ import io.stackl.tasks.broker.store.JsonSerde;
 import io.stackl.tasks.broker.topology.TaskObserver;
 import io.stackl.tasks.broker.topology.TopologyNames;
 import java.time.Duration;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -49,11 +48,9 @@ public final class IdempotencyProcessor implements Processor<String, byte[], Str
 
     @Override
     public void process(Record<String, byte[]> record) {
-        TaskSpec spec;
-        try {
-            spec = specs.deserializer().deserialize(TopologyNames.IDEMPOTENCY_CHECKS_TOPIC, record.value());
-        } catch (SerializationException e) {
-            DeadLetterRouting.send(context, record, e, observer);
+        TaskSpec spec = DeadLetterRouting.decodeOrDeadLetter(context, record,
+                bytes -> specs.deserializer().deserialize(TopologyNames.IDEMPOTENCY_CHECKS_TOPIC, bytes), observer);
+        if (spec == null) {
             return;
         }
         long now = context.currentSystemTimeMs();

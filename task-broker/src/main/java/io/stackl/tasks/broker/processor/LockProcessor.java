@@ -37,14 +37,14 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
 
     @Override
     public void process(Record<String, byte[]> record) {
-        LockCommand command;
-        try {
-            command = commands.deserializer().deserialize(TopologyNames.LOCK_REQUESTS_TOPIC, record.value());
-            if (command == null || command.key() == null || command.taskId() == null || command.type() == null) {
+        LockCommand command = DeadLetterRouting.decodeOrDeadLetter(context, record, bytes -> {
+            LockCommand read = commands.deserializer().deserialize(TopologyNames.LOCK_REQUESTS_TOPIC, bytes);
+            if (read != null && (read.key() == null || read.taskId() == null || read.type() == null)) {
                 throw new SerializationException("incomplete lock command");
             }
-        } catch (SerializationException e) {
-            DeadLetterRouting.send(context, record, e, observer);
+            return read;
+        }, observer);
+        if (command == null) {
             return;
         }
         LockQueue queue = locks.get(command.key());

@@ -7,7 +7,6 @@ import io.stackl.tasks.broker.domain.TaskSpec;
 import io.stackl.tasks.broker.topology.TaskObserver;
 import io.stackl.tasks.broker.topology.TopologyNames;
 import io.stackl.tasks.schema.TaskRequest;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,17 +47,12 @@ public final class RequestIntakeProcessor implements Processor<String, byte[], S
     @Override
     public void process(Record<String, byte[]> record) {
         String topic = context.recordMetadata().map(m -> m.topic()).orElse("task-requests");
-        TaskSpec spec;
-        try {
-            TaskRequest request = deserializer.deserialize(topic, record.value());
-            if (request == null) {
-                throw new SerializationException("empty value (a tombstone) on " + topic);
-            }
-            spec = TaskSpec.from(request);
-        } catch (SerializationException e) {
-            DeadLetterRouting.send(context, record, e, observer);
+        TaskRequest request = DeadLetterRouting.decodeOrDeadLetter(context, record,
+                bytes -> deserializer.deserialize(topic, bytes), observer);
+        if (request == null) {
             return;
         }
+        TaskSpec spec = TaskSpec.from(request);
         if (spec.id() == null || spec.id().isBlank()) {
             if (record.key() == null || record.key().isBlank()) {
                 DeadLetterRouting.send(context, record,

@@ -2,6 +2,7 @@ package io.stackl.tasks.broker.resource;
 
 import io.stackl.tasks.broker.query.TaskStateQuery;
 import io.stackl.tasks.broker.query.TaskStateQuery.Answer;
+import io.stackl.tasks.kit.problem.Problem;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -18,8 +19,6 @@ import java.util.concurrent.CompletionStage;
 /** Live task state: {@code GET /tasks/{id}} on any broker instance. 503 with Retry-After while it cannot answer. */
 @Path("/tasks")
 public class TaskStateResource {
-
-    private static final String PROBLEM_JSON = "application/problem+json";
 
     private final TaskStateQuery query;
 
@@ -41,21 +40,15 @@ public class TaskStateResource {
         }
         if (answer instanceof Answer.Remote remote) {
             return Response.status(remote.status()).entity(remote.body())
-                    .type(remote.status() == 200 ? MediaType.APPLICATION_JSON : PROBLEM_JSON).build();
+                    .type(remote.status() == 200 ? MediaType.APPLICATION_JSON : Problem.MEDIA_TYPE).build();
         }
         if (answer instanceof Answer.NotFound) {
-            return problem(404, "/problems/task-not-found", "Task not found",
+            return Problem.response(404, "/problems/task-not-found", "Task not found",
                     "The broker holds no task " + taskId + " (unknown, or ended and purged; ask the history service)",
-                    path, taskId).build();
+                    path, Map.of("taskId", taskId)).build();
         }
         Answer.Unavailable unavailable = (Answer.Unavailable) answer;
-        return problem(503, "/problems/task-state-unavailable", "Task state temporarily unavailable",
-                unavailable.why(), path, taskId).header("Retry-After", "1").build();
-    }
-
-    private static Response.ResponseBuilder problem(int status, String type, String title, String detail, String path,
-            String taskId) {
-        return Response.status(status).type(PROBLEM_JSON).entity(Map.of("type", type, "title", title, "status", status,
-                "detail", detail, "instance", path, "taskId", taskId));
+        return Problem.response(503, "/problems/task-state-unavailable", "Task state temporarily unavailable",
+                unavailable.why(), path, Map.of("taskId", taskId)).header("Retry-After", "1").build();
     }
 }

@@ -1,6 +1,6 @@
 package io.stackl.tasks.broker.bench;
 
-import io.stackl.tasks.broker.it.KafkaTestClient;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;

@@ -2,7 +2,6 @@ package io.stackl.tasks.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stackl.tasks.broker.domain.TaskStates;
 import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
@@ -11,9 +10,11 @@ import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.TaskStates;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

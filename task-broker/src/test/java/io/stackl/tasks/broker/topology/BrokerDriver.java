@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stackl.tasks.broker.domain.BrokerSettings;
 import io.stackl.tasks.broker.domain.BrokerTask;
-import io.stackl.tasks.broker.domain.TaskStates;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.RollbackReport;
 import io.stackl.tasks.schema.TaskCommand;
@@ -14,6 +13,7 @@ import io.stackl.tasks.schema.TaskFailure;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.TaskStates;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
@@ -35,9 +35,11 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The broker's topology in a {@link TopologyTestDriver}, with mocked wall-clock time and readable helpers. */
-final class BrokerDriver implements AutoCloseable {
+final class BrokerDriver implements AutoCloseable, AfterEachCallback {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
@@ -241,6 +243,19 @@ final class BrokerDriver implements AutoCloseable {
                         .as("the terminal event of %s is its last", taskId).isTrue();
             }
         });
+    }
+
+    /**
+     * Registered as a test's extension ({@code @RegisterExtension}): after each test, the lifecycle invariants are
+     * checked over everything the test made the broker emit, and the driver is closed.
+     */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        try {
+            assertLifecycleInvariants();
+        } finally {
+            close();
+        }
     }
 
     @Override

@@ -13,13 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.DeadLetters;
 import io.stackl.tasks.schema.IncludedDocument;
+import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.WorkItem;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Requests produced straight onto Kafka with values that PostgreSQL could not store: the broker's intake rejects
@@ -27,13 +28,9 @@ import org.junit.jupiter.api.Test;
  */
 class ContentRulesTopologyTest {
 
-    private final BrokerDriver broker = BrokerDriver.withDefaults();
-
-    @AfterEach
-    void checkInvariantsAndClose() {
-        broker.assertLifecycleInvariants();
-        broker.close();
-    }
+    /** Checks the lifecycle invariants after each test, and closes. */
+    @RegisterExtension
+    final BrokerDriver broker = BrokerDriver.withDefaults();
 
     @Test
     void shouldRejectADeclaredKeyWithANulCharacterAndNameIt() {
@@ -44,6 +41,7 @@ class ContentRulesTopologyTest {
         assertThat(rejected.getState()).isEqualTo(REJECTED);
         assertThat(rejected.getReason()).startsWith("INVALID_DOCUMENT_KEY: document key \"a\\u0000b\"")
                 .contains("U+0000");
+        assertThat(rejected.getRejectionCode()).isEqualTo(RejectionCode.INVALID_DOCUMENT_KEY);
         assertStorable(rejected);
         assertNormalTaskStillSucceeds();
     }

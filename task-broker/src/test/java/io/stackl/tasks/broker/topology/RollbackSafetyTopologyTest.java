@@ -11,8 +11,8 @@ import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.WorkItem;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 20, finding 1: a rollback whose report is late must not release the task's locks, because the restore may
@@ -20,13 +20,9 @@ import org.junit.jupiter.api.Test;
  */
 class RollbackSafetyTopologyTest {
 
-    private final BrokerDriver broker = BrokerDriver.withDefaults();
-
-    @AfterEach
-    void checkInvariantsAndClose() {
-        broker.assertLifecycleInvariants();
-        broker.close();
-    }
+    /** Checks the lifecycle invariants after each test, and closes. */
+    @RegisterExtension
+    final BrokerDriver broker = BrokerDriver.withDefaults();
 
     @Test
     void shouldKeepTheLocksOfARollbackWhoseReportIsLateAndAskAgain() {

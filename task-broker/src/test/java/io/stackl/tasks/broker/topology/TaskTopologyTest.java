@@ -15,6 +15,7 @@ import static io.stackl.tasks.schema.TaskState.WAITING_FOR_LOCKS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stackl.tasks.schema.DeadLetters;
+import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskState;
@@ -22,19 +23,15 @@ import io.stackl.tasks.schema.WorkItem;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The broker's topology under {@code TopologyTestDriver}, with mocked wall-clock time. */
 class TaskTopologyTest {
 
-    private final BrokerDriver broker = BrokerDriver.withDefaults();
-
-    @AfterEach
-    void checkInvariantsAndClose() {
-        broker.assertLifecycleInvariants();
-        broker.close();
-    }
+    /** Checks the lifecycle invariants after each test, and closes. */
+    @RegisterExtension
+    final BrokerDriver broker = BrokerDriver.withDefaults();
 
     // ---------------------------------------------------------------- dispatch and success
 
@@ -285,6 +282,9 @@ class TaskTopologyTest {
         assertThat(second).extracting(TaskEvent::getState).containsExactly(REJECTED);
         assertThat(second.get(0).getRelatedTaskId()).isEqualTo("first");
         assertThat(second.get(0).getReason()).startsWith("DUPLICATE");
+        assertThat(second.get(0).getRejectionCode()).isEqualTo(RejectionCode.DUPLICATE);
+        assertThat(broker.events().stream().filter(e -> e.getTaskId().equals("first")))
+                .as("only a rejection carries a code").allSatisfy(e -> assertThat(e.getRejectionCode()).isNull());
     }
 
     @Test
@@ -295,6 +295,7 @@ class TaskTopologyTest {
         TaskEvent rejected = broker.events().stream().filter(e -> e.getTaskId().equals("second")).findFirst().orElseThrow();
         assertThat(rejected.getState()).isEqualTo(REJECTED);
         assertThat(rejected.getReason()).startsWith("CONFLICT");
+        assertThat(rejected.getRejectionCode()).isEqualTo(RejectionCode.CONFLICT);
         assertThat(rejected.getRelatedTaskId()).isEqualTo("first");
     }
 

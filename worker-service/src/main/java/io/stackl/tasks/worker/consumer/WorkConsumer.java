@@ -2,6 +2,7 @@ package io.stackl.tasks.worker.consumer;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.DeadLetters;
 import io.stackl.tasks.schema.TaskResult;
@@ -18,35 +19,33 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.TopicPartition;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -155,12 +154,7 @@ public class WorkConsumer {
     }
 
     private void run(List<String> topics) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Properties props = KafkaClientSettings.committedReader(bootstrapServers, config.group());
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxParallel()));
         // A crashed replica's partitions move to the others after this long.
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout().toMillis()));
@@ -169,16 +163,11 @@ public class WorkConsumer {
         // default list (range, then cooperative-sticky) that earlier versions ran with lets one rolling restart
         // switch a fleet over.
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        Properties producerProps = new Properties();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "1");
         InFlight inFlight = new InFlight();
         try (KafkaConsumer<String, byte[]> kafka =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> producer =
-                        new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+                        new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(), new ByteArraySerializer());
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
                 Serializer<TaskResult> results = AvroSerdes.serializer(TaskResult.class, registryUrl)) {
             kafka.subscribe(topics, new ConsumerRebalanceListener() {
@@ -332,10 +321,7 @@ public class WorkConsumer {
                 throw new SerializationException("empty work item");
             }
         } catch (SerializationException | AvroRuntimeException e) {
-            RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-            DeadLetters.describe(headers, record.topic(), record.partition(), record.offset(), e, "worker-service");
-            ProducerRecord<String, byte[]> deadLetter = new ProducerRecord<>(Topics.TASK_DEAD_LETTERS, null,
-                    record.key(), record.value(), headers);
+            ProducerRecord<String, byte[]> deadLetter = DeadLetters.record(record, e, "worker-service");
             InFlight.Entry entry = inFlight.add(partition, record.offset());
             entry.startSending(deadLetter, null);
             send(producer, deadLetter, entry);

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkKind;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -26,23 +26,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,35 +160,15 @@ class WorkerProcessesIT {
     }
 
     private static <T extends SpecificRecord> void send(String topic, String key, T value) {
-        @SuppressWarnings("unchecked")
-        Class<T> type = (Class<T>) value.getClass();
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers());
-        try (Serializer<T> serializer = AvroSerdes.serializer(type, infra.registry().apicurioApiUrl());
-                var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value))).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        try (var kafka = new KafkaTestClient(infra.kafka().bootstrapServers(), infra.registry().apicurioApiUrl())) {
+            kafka.send(topic, key, value);
         }
     }
 
     private static <T extends SpecificRecord> List<T> read(String topic, Class<T> type, Predicate<List<T>> done) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "worker-it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<T> values = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-                var deserializer = AvroSerdes.deserializer(type, infra.registry().apicurioApiUrl())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!done.test(values)) {
-                assertThat(System.nanoTime()).as("records on %s within %s", topic, WAIT).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(deserializer.deserialize(topic, r.value())));
-            }
+        try (var kafka = new KafkaTestClient(infra.kafka().bootstrapServers(), infra.registry().apicurioApiUrl())) {
+            return kafka.read(topic, type, null, done, WAIT);
         }
-        return values;
     }
 
     private static int freePort() {

@@ -1,8 +1,9 @@
-package io.stackl.tasks.history.config;
+package io.stackl.tasks.kit.json;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.quarkus.arc.properties.IfBuildProperty;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 
@@ -10,8 +11,12 @@ import jakarta.inject.Singleton;
  * JSON bodies keep their numbers as written: read as doubles, 1e400 would become "Infinity" and 1e-5000 would become
  * 0.0, silently, before the content rules (docs/content-rules.md) could refuse them. Read exactly, every number is
  * either stored as sent or refused with a reason.
+ *
+ * <p>On in the services that take JSON content from users and store it (the gateway, the history service), with the
+ * build property {@code tasks.json.exact-numbers=true}; the others keep Jackson's defaults.
  */
 @Singleton
+@IfBuildProperty(name = "tasks.json.exact-numbers", stringValue = "true")
 public class ExactJsonNumbers implements ObjectMapperCustomizer {
 
     @Override

@@ -1,4 +1,4 @@
-package io.stackl.tasks.broker.it;
+package io.stackl.tasks.testkit;
 
 import io.stackl.tasks.schema.AvroSerdes;
 import java.time.Duration;
@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -23,7 +25,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** A producer and readers for tests that drive the broker only through Kafka, as users do. */
+/** A producer and readers for tests that drive a service only through its topics, as users do. */
 public final class KafkaTestClient implements AutoCloseable {
 
     private final String bootstrapServers;
@@ -79,6 +81,34 @@ public final class KafkaTestClient implements AutoCloseable {
         return new Reader<>(topic, null);
     }
 
+    /**
+     * Reads {@code topic} from its beginning until {@code done} holds for the values read so far (only those of
+     * {@code key}, unless it is null); fails after {@code timeout}.
+     */
+    public <T extends SpecificRecord> List<T> read(String topic, Class<T> type, String key, Predicate<List<T>> done,
+            Duration timeout) {
+        try (Reader<T> reader = reader(topic, type)) {
+            List<T> values = new ArrayList<>();
+            reader.until(records -> {
+                values.clear();
+                records.stream().filter(r -> key == null || key.equals(r.key())).forEach(r -> values.add(r.value()));
+                return done.test(values);
+            }, timeout);
+            return values;
+        }
+    }
+
+    /**
+     * Every value of {@code key} on {@code topic}, from its beginning to its end as of now;
+     * fails after {@code timeout}.
+     */
+    public <T extends SpecificRecord> List<T> readToEnd(String topic, Class<T> type, String key, Duration timeout) {
+        try (Reader<T> reader = reader(topic, type)) {
+            return reader.toEnd(timeout).stream().filter(r -> key.equals(r.key())).map(ConsumerRecord::value)
+                    .toList();
+        }
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
@@ -130,6 +160,18 @@ public final class KafkaTestClient implements AutoCloseable {
                 }
             }
             return seen;
+        }
+
+        /** Reads until this reader has reached the end each partition had when it was called. */
+        public List<ConsumerRecord<String, T>> toEnd(Duration timeout) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            return until(read -> {
+                Set<TopicPartition> assigned = consumer.assignment();
+                return assigned.containsAll(partitions)
+                        && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+            }, timeout);
         }
 
         public List<T> valuesFor(String key) {

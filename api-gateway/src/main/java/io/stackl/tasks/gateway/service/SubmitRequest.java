@@ -1,4 +1,4 @@
-package io.stackl.tasks.gateway.resource;
+package io.stackl.tasks.gateway.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.validation.constraints.NotBlank;
