@@ -9,6 +9,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.repository.DocumentRepository.Document;
 import io.stackl.tasks.history.service.DocumentService;
 import io.stackl.tasks.history.service.HistoryQueries;
 import io.stackl.tasks.history.service.HistoryRecorder;
@@ -169,8 +170,8 @@ class HistoryServiceTest {
         documents.put(changed, setup, 1, null, "{\"v\": \"original, version 2\"}");
         documents.put(deleted, setup, 1, null, "{\"keep\": true}");
         recorder.recordEvents(List.of(Tasks.event(setup, 3, TaskState.SUCCEEDED, 1, List.of())));
-        DocumentService.Document changedBefore = documents.get(changed);
-        DocumentService.Document deletedBefore = documents.get(deleted);
+        Document changedBefore = documents.get(changed);
+        Document deletedBefore = documents.get(deleted);
 
         String task = run + "-task";
         recorder.recordEvents(Tasks.dispatched(task, List.of(changed, deleted, created)));
@@ -182,8 +183,8 @@ class HistoryServiceTest {
 
         RollbackService.Plan plan = rollbacks.rollback(Tasks.rollback(task), Duration.ofMinutes(1));
 
-        DocumentService.Document changedAfter = documents.get(changed);
-        DocumentService.Document deletedAfter = documents.get(deleted);
+        Document changedAfter = documents.get(changed);
+        Document deletedAfter = documents.get(deleted);
         assertThat(changedAfter.valueJson()).isEqualTo(changedBefore.valueJson());
         assertThat(deletedAfter.valueJson()).isEqualTo(deletedBefore.valueJson());
         // Issue 20, finding 8: the value is put back, under a version number the key never had (it had 1 and 2 before

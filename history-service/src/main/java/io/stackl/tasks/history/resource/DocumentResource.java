@@ -2,6 +2,7 @@ package io.stackl.tasks.history.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.repository.DocumentRepository.Document;
 import io.stackl.tasks.history.service.DocumentService;
 import io.stackl.tasks.history.service.HistoryQueries;
 import jakarta.validation.constraints.Max;
@@ -42,14 +43,14 @@ public class DocumentResource {
     public record WriteRequest(String taskId, Long fencingToken, String executionId, JsonNode value) {}
 
     @GET
-    public List<DocumentService.Document> list(@QueryParam("prefix") @DefaultValue("") String prefix,
+    public List<Document> list(@QueryParam("prefix") @DefaultValue("") String prefix,
             @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
         return documents.list(prefix, after, limit);
     }
 
     @GET
     @Path("/{key: .+}")
-    public DocumentService.Document get(@PathParam("key") String key) {
+    public Document get(@PathParam("key") String key) {
         return documents.get(key);
     }
 

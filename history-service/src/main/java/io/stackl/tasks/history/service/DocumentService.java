@@ -5,17 +5,17 @@ import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
 import io.stackl.tasks.history.config.HistoryConfig;
 import io.stackl.tasks.history.error.HistoryException;
 import io.stackl.tasks.history.metrics.HistoryMetrics;
+import io.stackl.tasks.history.repository.DocumentRepository;
+import io.stackl.tasks.history.repository.DocumentRepository.Document;
+import io.stackl.tasks.history.repository.FenceRepository;
+import io.stackl.tasks.history.repository.FenceRepository.Fence;
+import io.stackl.tasks.history.repository.FenceRepository.LockHolder;
+import io.stackl.tasks.history.repository.SnapshotRepository;
 import io.stackl.tasks.schema.ContentRules;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,8 +38,6 @@ public class DocumentService {
         this.metrics = metrics;
         this.taskTopics = Set.copyOf(config.taskTopics());
     }
-
-    public record Document(String key, String valueJson, long version, Instant updatedAt, String updatedBy) {}
 
     public record WriteResult(String key, Long version, int snapshotSequence, boolean deleted) {}
 
@@ -77,18 +75,8 @@ public class DocumentService {
                             handlerTopic) + " is not the task's topic " + ContentRules.quote(fence.topic()));
                 }
                 int seq = fence.lastSnapshotSeq() + 1;
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, handler_topic,"
-                        + " handler_subtype, undo, fencing_token, taken_at) VALUES (?, ?, 'EXTERNAL', ?, ?, ?::jsonb, ?,"
-                        + " clock_timestamp())")) {
-                    s.setString(1, taskId);
-                    s.setInt(2, seq);
-                    s.setString(3, handlerTopic);
-                    s.setString(4, handlerSubtype);
-                    s.setString(5, undoJson);
-                    s.setLong(6, fencingToken);
-                    s.executeUpdate();
-                }
-                advanceSnapshotSeq(c, taskId, seq);
+                SnapshotRepository.insertExternal(c, taskId, seq, handlerTopic, handlerSubtype, undoJson, fencingToken);
+                FenceRepository.advanceSnapshotSeq(c, taskId, seq);
                 return seq;
             });
         } catch (HistoryException e) {
@@ -126,7 +114,7 @@ public class DocumentService {
                 for (Change change : changes) {
                     written.add(writeUnderFence(c, fence, taskId, fencingToken, change, ++seq));
                 }
-                advanceSnapshotSeq(c, taskId, seq);
+                FenceRepository.advanceSnapshotSeq(c, taskId, seq);
                 return written;
             });
             // Per change, so that the meter's count stays the number of documents written.
@@ -156,37 +144,15 @@ public class DocumentService {
         if (index < fence.lockEpochs().size()) {
             requireLockHolder(c, key, taskId, fence.lockEpochs().get(index));
         }
-        Document before = find(c, key, true);
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, document_key,"
-                + " pre_value, pre_version, fencing_token, taken_at) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?,"
-                // The time it was taken under the fence lock, not the transaction's start (now()).
-                + " clock_timestamp())")) {
-            s.setString(1, taskId);
-            s.setInt(2, seq);
-            s.setString(3, key);
-            s.setString(4, before == null ? null : before.valueJson());
-            s.setObject(5, before == null ? null : before.version());
-            s.setLong(6, fencingToken);
-            s.executeUpdate();
-        }
+        Document before = DocumentRepository.find(c, key, true);
+        SnapshotRepository.insertDocument(c, taskId, seq, key, before == null ? null : before.valueJson(),
+                before == null ? null : before.version(), fencingToken);
         if (change.valueJson() == null) {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM documents WHERE key = ?")) {
-                s.setString(1, key);
-                s.executeUpdate();
-            }
+            DocumentRepository.delete(c, key);
             return new WriteResult(key, null, seq, true);
         }
         long version = before == null ? 1 : before.version() + 1;
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO documents (key, value, version, updated_at,"
-                + " updated_by) VALUES (?, ?::jsonb, ?, now(), ?) ON CONFLICT (key) DO UPDATE SET"
-                + " value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,"
-                + " updated_by = EXCLUDED.updated_by")) {
-            s.setString(1, key);
-            s.setString(2, change.valueJson());
-            s.setLong(3, version);
-            s.setString(4, taskId);
-            s.executeUpdate();
-        }
+        DocumentRepository.upsert(c, key, change.valueJson(), version, taskId);
         return new WriteResult(key, version, seq, false);
     }
 
@@ -208,61 +174,40 @@ public class DocumentService {
         }
     }
 
-    record Fence(String state, long fencingToken, List<String> declaredKeys, List<Long> lockEpochs, boolean sealed,
-            int lastSnapshotSeq, String executor, String topic) {}
-
     /**
      * Locks the fence row and checks the task may write; the lock is what orders writes against the seal. The first
      * execution that writes for the current token claims it; another execution of the same attempt is refused.
      */
     static Fence lockFence(Connection c, String taskId, long fencingToken, String executionId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT state, fencing_token, declared_keys, sealed,"
-                + " last_snapshot_seq, lock_epochs, executor, topic FROM task_fences WHERE task_id = ? FOR UPDATE")) {
-            s.setString(1, taskId);
-            try (ResultSet rs = s.executeQuery()) {
-                if (!rs.next()) {
-                    throw HistoryException.taskNotYetKnown(taskId);
-                }
-                Array keys = rs.getArray(3);
-                Array epochs = rs.getArray(6);
-                Fence fence = new Fence(rs.getString(1), rs.getLong(2),
-                        keys == null ? List.of() : Arrays.asList((String[]) keys.getArray()),
-                        epochs == null ? List.of() : Arrays.asList((Long[]) epochs.getArray()), rs.getBoolean(4),
-                        rs.getInt(5), rs.getString(7), rs.getString(8));
-                if (fence.sealed()) {
-                    throw HistoryException.sealed(taskId, fence.state());
-                }
-                if (fencingToken < fence.fencingToken()) {
-                    throw HistoryException.staleToken(taskId, fencingToken, fence.fencingToken());
-                }
-                if (fencingToken > fence.fencingToken()) {
-                    // The broker dispatched a newer attempt that history has not seen yet.
-                    throw HistoryException.taskNotYetKnown(taskId);
-                }
-                if (!"DISPATCHED".equals(fence.state())) {
-                    throw HistoryException.notInFlight(taskId, fence.state());
-                }
-                if (executionId == null) {
-                    if (fence.executor() != null) {
-                        // A writer that does not say which run it is cannot be told from a second run: refused once
-                        // a run has claimed the attempt.
-                        throw HistoryException.attemptRunTwice(taskId, fencingToken);
-                    }
-                } else {
-                    if (fence.executor() == null) {
-                        try (PreparedStatement claim = c.prepareStatement(
-                                "UPDATE task_fences SET executor = ? WHERE task_id = ?")) {
-                            claim.setString(1, executionId);
-                            claim.setString(2, taskId);
-                            claim.executeUpdate();
-                        }
-                    } else if (!fence.executor().equals(executionId)) {
-                        throw HistoryException.attemptRunTwice(taskId, fencingToken);
-                    }
-                }
-                return fence;
-            }
+        Fence fence = FenceRepository.lockForWrite(c, taskId);
+        if (fence == null) {
+            throw HistoryException.taskNotYetKnown(taskId);
         }
+        if (fence.sealed()) {
+            throw HistoryException.sealed(taskId, fence.state());
+        }
+        if (fencingToken < fence.fencingToken()) {
+            throw HistoryException.staleToken(taskId, fencingToken, fence.fencingToken());
+        }
+        if (fencingToken > fence.fencingToken()) {
+            // The broker dispatched a newer attempt that history has not seen yet.
+            throw HistoryException.taskNotYetKnown(taskId);
+        }
+        if (!"DISPATCHED".equals(fence.state())) {
+            throw HistoryException.notInFlight(taskId, fence.state());
+        }
+        if (executionId == null) {
+            if (fence.executor() != null) {
+                // A writer that does not say which run it is cannot be told from a second run: refused once a run has
+                // claimed the attempt.
+                throw HistoryException.attemptRunTwice(taskId, fencingToken);
+            }
+        } else if (fence.executor() == null) {
+            FenceRepository.claim(c, taskId, executionId);
+        } else if (!fence.executor().equals(executionId)) {
+            throw HistoryException.attemptRunTwice(taskId, fencingToken);
+        }
+        return fence;
     }
 
     /**
@@ -271,28 +216,14 @@ public class DocumentService {
      * lock orders this check against the update that records the next grant.
      */
     private static void requireLockHolder(Connection c, String key, String taskId, long epoch) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT task_id, epoch FROM document_locks WHERE key = ? FOR SHARE")) {
-            s.setString(1, key);
-            try (ResultSet rs = s.executeQuery()) {
-                if (rs.next() && (rs.getLong(2) > epoch || (rs.getLong(2) == epoch && !rs.getString(1).equals(taskId)))) {
-                    throw HistoryException.lockSuperseded(taskId, key, rs.getString(1));
-                }
-            }
-        }
-    }
-
-    private static void advanceSnapshotSeq(Connection c, String taskId, int seq) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE task_fences SET last_snapshot_seq = ?, updated_at = now() WHERE task_id = ?")) {
-            s.setInt(1, seq);
-            s.setString(2, taskId);
-            s.executeUpdate();
+        LockHolder holder = FenceRepository.lockHolder(c, key);
+        if (holder != null && (holder.epoch() > epoch || (holder.epoch() == epoch && !holder.taskId().equals(taskId)))) {
+            throw HistoryException.lockSuperseded(taskId, key, holder.taskId());
         }
     }
 
     public Document get(String key) {
-        Document document = inTransaction(dataSource, c -> find(c, key, false));
+        Document document = inTransaction(dataSource, c -> DocumentRepository.find(c, key, false));
         if (document == null) {
             throw HistoryException.notFound("document", key);
         }
@@ -300,40 +231,6 @@ public class DocumentService {
     }
 
     public List<Document> list(String prefix, String after, int limit) {
-        return inTransaction(dataSource, c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT key, value::text, version, updated_at, updated_by"
-                    + " FROM documents WHERE key LIKE ? AND key > ? ORDER BY key LIMIT ?")) {
-                s.setString(1, escapeLike(prefix) + "%");
-                s.setString(2, after == null ? "" : after);
-                s.setInt(3, limit);
-                List<Document> documents = new ArrayList<>();
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        documents.add(document(rs));
-                    }
-                }
-                return documents;
-            }
-        });
-    }
-
-    static Document find(Connection c, String key, boolean forUpdate) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT key, value::text, version, updated_at, updated_by"
-                + " FROM documents WHERE key = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
-            s.setString(1, key);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? document(rs) : null;
-            }
-        }
-    }
-
-    private static Document document(ResultSet rs) throws SQLException {
-        Timestamp at = rs.getTimestamp(4);
-        return new Document(rs.getString(1), rs.getString(2), rs.getLong(3), at == null ? null : at.toInstant(),
-                rs.getString(5));
-    }
-
-    private static String escapeLike(String prefix) {
-        return (prefix == null ? "" : prefix).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        return inTransaction(dataSource, c -> DocumentRepository.list(c, prefix, after, limit));
     }
 }

@@ -3,6 +3,8 @@ package io.stackl.tasks.history.service;
 import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
 
 import io.stackl.tasks.history.error.HistoryException;
+import io.stackl.tasks.history.repository.RollbackRepository;
+import io.stackl.tasks.history.repository.RollbackRepository.Rollback;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,11 +23,9 @@ import javax.sql.DataSource;
 public class HistoryQueries {
 
     private final DataSource dataSource;
-    private final RollbackService rollbacks;
 
-    HistoryQueries(DataSource dataSource, RollbackService rollbacks) {
+    HistoryQueries(DataSource dataSource) {
         this.dataSource = dataSource;
-        this.rollbacks = rollbacks;
     }
 
     public Map<String, Object> task(String taskId) {
@@ -40,8 +40,26 @@ public class HistoryQueries {
         task.put("results", rows("SELECT kind, attempt, fencing_token, succeeded, output, failure_code,"
                 + " failure_message, retryable, worker_id, started_at, finished_at FROM task_results WHERE task_id = ?"
                 + " ORDER BY finished_at", taskId));
-        task.put("rollback", rollbacks.find(taskId));
+        task.put("rollback", rollback(taskId));
         return task;
+    }
+
+    /** The task's rollback record, if it was rolled back: how it ended and what it put back. */
+    private Map<String, Object> rollback(String taskId) {
+        Rollback rollback = inTransaction(dataSource, c -> RollbackRepository.find(c, taskId));
+        if (rollback == null) {
+            return null;
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("cause", rollback.cause());
+        row.put("status", rollback.status());
+        row.put("restoredDocuments", rollback.restoredDocuments());
+        row.put("externalActions", rollback.externalActions());
+        row.put("failureCode", rollback.failureCode());
+        row.put("failureMessage", rollback.failureMessage());
+        row.put("startedAt", rollback.startedAt());
+        row.put("finishedAt", rollback.finishedAt());
+        return row;
     }
 
     /** Newest first; page with {@code before} (the {@code updated_at} of the last row of the previous page). */

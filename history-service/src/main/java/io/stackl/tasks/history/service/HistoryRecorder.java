@@ -1,13 +1,10 @@
 package io.stackl.tasks.history.service;
 
-import io.stackl.tasks.schema.TaskStates;
-import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
-
 import io.stackl.tasks.history.metrics.HistoryMetrics;
+import io.stackl.tasks.history.repository.FenceRepository;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
-import io.stackl.tasks.schema.TaskState;
-import io.stackl.tasks.schema.WorkKind;
+import io.stackl.tasks.schema.TaskStates;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,6 +13,8 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.List;
 import javax.sql.DataSource;
+import static io.stackl.tasks.history.repository.Jdbc.inTransaction;
+
 
 /**
  * Stores lifecycle events and results, many per transaction, idempotently: an event is identified by
@@ -42,7 +41,7 @@ public class HistoryRecorder {
         int inserted = inTransaction(dataSource, c -> {
             int fresh = insertEvents(c, events);
             upsertSummaries(c, events);
-            updateFences(c, events);
+            FenceRepository.applyEvents(c, events);
             return fresh;
         });
         metrics.eventsStored(events.size(), System.nanoTime() - started);
@@ -111,69 +110,6 @@ public class HistoryRecorder {
         }
     }
 
-    /**
-     * DISPATCHED gives the task its current token, keys and lock epochs (and forgets the executor of an older token);
-     * every later state takes the right to write away (only a DISPATCHED task writes), and a terminal state seals the
-     * fence for good. A fence only moves forward: an event whose sequence is not above the last one applied (a
-     * replayed batch, a rebalance) changes nothing, so a finished task's fence is never reopened.
-     */
-    private static void updateFences(Connection c, List<TaskEvent> events) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO task_fences (task_id, topic, state, fencing_token,"
-                + " declared_keys, lock_epochs, last_sequence, sealed, sealed_at, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN clock_timestamp() END, now())"
-                + " ON CONFLICT (task_id) DO UPDATE SET state = EXCLUDED.state,"
-                + " fencing_token = GREATEST(task_fences.fencing_token, EXCLUDED.fencing_token),"
-                + " declared_keys = CASE WHEN EXCLUDED.state = 'DISPATCHED' THEN EXCLUDED.declared_keys"
-                + " ELSE task_fences.declared_keys END,"
-                + " lock_epochs = CASE WHEN EXCLUDED.state = 'DISPATCHED' THEN EXCLUDED.lock_epochs"
-                + " ELSE task_fences.lock_epochs END,"
-                + " executor = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN NULL"
-                + " ELSE task_fences.executor END,"
-                + " last_sequence = EXCLUDED.last_sequence,"
-                // A new token is a new attempt, which may write again (no attempt is dispatched twice today; a retry
-                // would be); otherwise a seal stays.
-                + " sealed = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN EXCLUDED.sealed"
-                + " ELSE task_fences.sealed OR EXCLUDED.sealed END,"
-                + " sealed_at = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN EXCLUDED.sealed_at"
-                + " ELSE COALESCE(task_fences.sealed_at, EXCLUDED.sealed_at) END, updated_at = now()"
-                + " WHERE task_fences.last_sequence < EXCLUDED.last_sequence");
-                PreparedStatement locks = c.prepareStatement("INSERT INTO document_locks (key, task_id, epoch)"
-                        + " VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET task_id = EXCLUDED.task_id,"
-                        + " epoch = EXCLUDED.epoch, granted_at = now() WHERE document_locks.epoch < EXCLUDED.epoch")) {
-            for (TaskEvent e : events) {
-                if (e.getState() == TaskState.SUBMITTED || e.getState() == TaskState.WAITING_FOR_LOCKS
-                        || e.getState() == TaskState.REJECTED) {
-                    continue;
-                }
-                boolean terminal = TaskStates.isTerminal(e.getState());
-                // Epochs count only when there is a positive one for every key, in order (else: unknown, unchecked).
-                boolean epochsKnown = e.getLockEpochs().size() == e.getChangedDocumentKeys().size()
-                        && e.getLockEpochs().stream().allMatch(epoch -> epoch != null && epoch > 0);
-                List<Long> epochs = epochsKnown ? e.getLockEpochs() : List.of();
-                s.setString(1, e.getTaskId());
-                s.setString(2, e.getTopic());
-                s.setString(3, e.getState().toString());
-                s.setLong(4, e.getFencingToken());
-                s.setArray(5, c.createArrayOf("text", e.getChangedDocumentKeys().toArray()));
-                s.setArray(6, c.createArrayOf("bigint", epochs.toArray()));
-                s.setInt(7, e.getSequence());
-                s.setBoolean(8, terminal);
-                s.setBoolean(9, terminal);
-                s.addBatch();
-                if (e.getState() == TaskState.DISPATCHED) {
-                    for (int i = 0; i < epochs.size(); i++) {
-                        locks.setString(1, e.getChangedDocumentKeys().get(i));
-                        locks.setString(2, e.getTaskId());
-                        locks.setLong(3, epochs.get(i));
-                        locks.addBatch();
-                    }
-                }
-            }
-            s.executeBatch();
-            locks.executeBatch();
-        }
-    }
-
     /** Stores results, all of them: the broker decides which count; history keeps late and stale ones too. */
     public int recordResults(List<TaskResult> results) {
         if (results.isEmpty()) {
@@ -207,28 +143,9 @@ public class HistoryRecorder {
                 for (int n : s.executeBatch()) {
                     fresh += Math.max(n, 0);
                 }
-                sealFinishedAttempts(c, results);
+                FenceRepository.sealFinishedAttempts(c, results);
                 return fresh;
             }
         });
-    }
-
-    /**
-     * An attempt that sent its result is over: no write for its token is accepted afterwards, whatever else history
-     * has or has not learned yet (a copy of the work item run again after the first finished writes nothing).
-     */
-    private static void sealFinishedAttempts(Connection c, List<TaskResult> results) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE task_fences SET sealed = TRUE,"
-                + " sealed_at = COALESCE(sealed_at, clock_timestamp()), updated_at = now()"
-                + " WHERE task_id = ? AND fencing_token = ? AND NOT sealed")) {
-            for (TaskResult r : results) {
-                if (r.getKind() == WorkKind.EXECUTE) {
-                    s.setString(1, r.getTaskId());
-                    s.setLong(2, r.getFencingToken());
-                    s.addBatch();
-                }
-            }
-            s.executeBatch();
-        }
     }
 }

@@ -36,8 +36,65 @@ public record BrokerSettings(
     }
 
     public BrokerSettings withTryLocksAtOnce(boolean tryAtOnce) {
-        return new BrokerSettings(taskTopics, defaultQueueTimeout, maxQueueTimeout, defaultExecutionTimeout,
-                maxExecutionTimeout, requireExplicitTimeouts, rollbackTimeout, terminalRetention, idempotencyWindow,
-                deadlineScanInterval, deadlineScanMaxEntries, deadlineScanBudget, maxLockKeys, tryAtOnce);
+        return toBuilder().tryLocksAtOnce(tryAtOnce).build();
+    }
+
+    public BrokerSettings withRequireExplicitTimeouts(boolean required) {
+        return toBuilder().requireExplicitTimeouts(required).build();
+    }
+
+    private Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes settings by name; the rest keep their values. */
+    private static final class Builder {
+        private Set<String> taskTopics;
+        private Duration defaultQueueTimeout;
+        private Duration maxQueueTimeout;
+        private Duration defaultExecutionTimeout;
+        private Duration maxExecutionTimeout;
+        private boolean requireExplicitTimeouts;
+        private Duration rollbackTimeout;
+        private Duration terminalRetention;
+        private Duration idempotencyWindow;
+        private Duration deadlineScanInterval;
+        private int deadlineScanMaxEntries;
+        private Duration deadlineScanBudget;
+        private int maxLockKeys;
+        private boolean tryLocksAtOnce;
+
+        private Builder(BrokerSettings settings) {
+            taskTopics = settings.taskTopics;
+            defaultQueueTimeout = settings.defaultQueueTimeout;
+            maxQueueTimeout = settings.maxQueueTimeout;
+            defaultExecutionTimeout = settings.defaultExecutionTimeout;
+            maxExecutionTimeout = settings.maxExecutionTimeout;
+            requireExplicitTimeouts = settings.requireExplicitTimeouts;
+            rollbackTimeout = settings.rollbackTimeout;
+            terminalRetention = settings.terminalRetention;
+            idempotencyWindow = settings.idempotencyWindow;
+            deadlineScanInterval = settings.deadlineScanInterval;
+            deadlineScanMaxEntries = settings.deadlineScanMaxEntries;
+            deadlineScanBudget = settings.deadlineScanBudget;
+            maxLockKeys = settings.maxLockKeys;
+            tryLocksAtOnce = settings.tryLocksAtOnce;
+        }
+
+        Builder requireExplicitTimeouts(boolean value) {
+            requireExplicitTimeouts = value;
+            return this;
+        }
+
+        Builder tryLocksAtOnce(boolean value) {
+            tryLocksAtOnce = value;
+            return this;
+        }
+
+        BrokerSettings build() {
+            return new BrokerSettings(taskTopics, defaultQueueTimeout, maxQueueTimeout, defaultExecutionTimeout,
+                    maxExecutionTimeout, requireExplicitTimeouts, rollbackTimeout, terminalRetention, idempotencyWindow,
+                    deadlineScanInterval, deadlineScanMaxEntries, deadlineScanBudget, maxLockKeys, tryLocksAtOnce);
+        }
     }
 }

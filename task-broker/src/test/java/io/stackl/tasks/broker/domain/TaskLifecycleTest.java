@@ -42,11 +42,7 @@ class TaskLifecycleTest {
 
     @Test
     void shouldRejectAMissingTimeoutWhenExplicitTimeoutsAreRequired() {
-        BrokerSettings strict = new BrokerSettings(Set.of("noop"), settings.defaultQueueTimeout(),
-                settings.maxQueueTimeout(), settings.defaultExecutionTimeout(), settings.maxExecutionTimeout(), true,
-                settings.rollbackTimeout(), settings.terminalRetention(), settings.idempotencyWindow(),
-                settings.deadlineScanInterval(), settings.deadlineScanMaxEntries(), settings.deadlineScanBudget(),
-                settings.maxLockKeys(), settings.tryLocksAtOnce());
+        BrokerSettings strict = settings.withRequireExplicitTimeouts(true);
         TaskSpec spec = new TaskSpec("t", "noop", "run", "test", "{}", List.of(), List.of(), null, 5_000L, null, NOW,
                 Map.of());
 
