@@ -83,15 +83,22 @@ public final class KafkaTestClient implements AutoCloseable {
 
     /**
      * Reads {@code topic} from its beginning until {@code done} holds for the values read so far (only those of
-     * {@code key}, unless it is null); fails after {@code timeout}.
+     * {@code key}, unless it is null); fails after {@code timeout}. Only the records of {@code key} are decoded, so
+     * that a record of another key that is not a {@code type} does not get in the way.
      */
     public <T extends SpecificRecord> List<T> read(String topic, Class<T> type, String key, Predicate<List<T>> done,
             Duration timeout) {
-        try (Reader<T> reader = reader(topic, type)) {
+        try (Reader<byte[]> reader = rawReader(topic);
+                Deserializer<T> deserializer = AvroSerdes.deserializer(type, registryUrl)) {
             List<T> values = new ArrayList<>();
+            int[] decoded = {0};
             reader.until(records -> {
-                values.clear();
-                records.stream().filter(r -> key == null || key.equals(r.key())).forEach(r -> values.add(r.value()));
+                for (; decoded[0] < records.size(); decoded[0]++) {
+                    ConsumerRecord<String, byte[]> record = records.get(decoded[0]);
+                    if (key == null || key.equals(record.key())) {
+                        values.add(deserializer.deserialize(topic, record.value()));
+                    }
+                }
                 return done.test(values);
             }, timeout);
             return values;
@@ -103,9 +110,10 @@ public final class KafkaTestClient implements AutoCloseable {
      * fails after {@code timeout}.
      */
     public <T extends SpecificRecord> List<T> readToEnd(String topic, Class<T> type, String key, Duration timeout) {
-        try (Reader<T> reader = reader(topic, type)) {
-            return reader.toEnd(timeout).stream().filter(r -> key.equals(r.key())).map(ConsumerRecord::value)
-                    .toList();
+        try (Reader<byte[]> reader = rawReader(topic);
+                Deserializer<T> deserializer = AvroSerdes.deserializer(type, registryUrl)) {
+            return reader.toEnd(timeout).stream().filter(r -> key.equals(r.key()))
+                    .map(r -> deserializer.deserialize(topic, r.value())).toList();
         }
     }
 

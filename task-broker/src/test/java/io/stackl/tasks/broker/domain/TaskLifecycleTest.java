@@ -3,6 +3,7 @@ package io.stackl.tasks.broker.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
 import io.stackl.tasks.schema.TaskEvent;
@@ -50,6 +51,41 @@ class TaskLifecycleTest {
 
         assertThat(outcome.task().state()).isEqualTo(TaskState.REJECTED);
         assertThat(outcome.task().reason()).contains("queueTimeoutMs is required");
+    }
+
+    /**
+     * Every way a request is refused carries its code (ADR 0010): programs branch on it, so none may fall back to
+     * UNKNOWN. The broker derives the code from the head of its own reason ("CODE: sentence"); this pins them together.
+     */
+    @Test
+    void shouldGiveEveryRejectionItsCode() {
+        Map<TaskSpec, RejectionCode> refused = Map.of(
+                new TaskSpec("a", "noop", null, "test", "{}", List.of(), List.of(), 1_000L, 5_000L, null, NOW,
+                        Map.of()), RejectionCode.INVALID,
+                new TaskSpec("b", "nobody-serves-this", "run", "test", "{}", List.of(), List.of(), 1_000L, 5_000L, null,
+                        NOW, Map.of()), RejectionCode.UNKNOWN_TOPIC,
+                new TaskSpec("c", "not a topic!", "run", "test", "{}", List.of(), List.of(), 1_000L, 5_000L, null, NOW,
+                        Map.of()), RejectionCode.INVALID,
+                spec("d", List.of("a\u0000b")), RejectionCode.INVALID_DOCUMENT_KEY,
+                new TaskSpec("e", "noop", "run", "test", "[1]", List.of(), List.of(), 1_000L, 5_000L, null, NOW,
+                        Map.of()), RejectionCode.INVALID,
+                new TaskSpec("f", "noop", "run", "test", "{}", List.of(), List.of(), 1_000L, -1L, null, NOW,
+                        Map.of()), RejectionCode.INVALID,
+                spec("g", java.util.stream.IntStream.rangeClosed(0, settings.maxLockKeys()).mapToObj(i -> "k" + i)
+                        .toList()), RejectionCode.INVALID);
+        refused.forEach((spec, code) -> assertThat(lifecycle.admit(null, Admission.fresh(spec), NOW).events())
+                .as("%s", spec.id()).singleElement().satisfies(e -> {
+                    assertThat(e.getState()).isEqualTo(TaskState.REJECTED);
+                    assertThat(e.getRejectionCode()).isEqualTo(code);
+                }));
+
+        TaskSpec repeated = spec("h", List.of());
+        assertThat(lifecycle.admit(null, new Admission(repeated, Admission.Verdict.DUPLICATE, "first"), NOW).events())
+                .singleElement().satisfies(e -> assertThat(e.getRejectionCode()).isEqualTo(RejectionCode.DUPLICATE));
+        assertThat(lifecycle.admit(null, new Admission(repeated, Admission.Verdict.CONFLICT, "first"), NOW).events())
+                .singleElement().satisfies(e -> assertThat(e.getRejectionCode()).isEqualTo(RejectionCode.CONFLICT));
+        assertThat(lifecycle.admit(null, Admission.fresh(spec("i", List.of())), NOW).events())
+                .allSatisfy(e -> assertThat(e.getRejectionCode()).as("only a rejection has a code").isNull());
     }
 
     @Test
