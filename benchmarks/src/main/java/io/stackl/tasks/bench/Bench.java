@@ -3,7 +3,6 @@ package io.stackl.tasks.bench;
 import io.stackl.tasks.schema.TaskStates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskState;
@@ -60,7 +59,7 @@ final class Bench implements AutoCloseable {
         this.runId = Long.toString(System.currentTimeMillis(), 36);
         this.producer = kafka.producer();
         if (registryUrl != null) {
-            this.requests = AvroSerdes.serializer(TaskRequest.class, registryUrl);
+            this.requests = Topics.TASK_REQUESTS.serializer(registryUrl);
             this.events = new EventWatch(kafka, registryUrl);
         }
     }

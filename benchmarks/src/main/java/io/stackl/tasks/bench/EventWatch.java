@@ -1,7 +1,6 @@
 package io.stackl.tasks.bench;
 
 import io.stackl.tasks.schema.TaskStates;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.Topics;
 import java.util.Map;
@@ -24,7 +23,7 @@ final class EventWatch implements AutoCloseable {
     private final ReplyWatch watch;
 
     EventWatch(KafkaClients kafka, String registryUrl) {
-        events = AvroSerdes.deserializer(TaskEvent.class, registryUrl);
+        events = Topics.TASK_EVENTS.deserializer(registryUrl);
         watch = new ReplyWatch(kafka, Topics.TASK_EVENTS.name(), true, (record, seenAt) -> {
             Listener listener = listeners.get(record.key());
             if (listener != null) {

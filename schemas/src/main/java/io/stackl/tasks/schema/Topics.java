@@ -2,6 +2,9 @@ package io.stackl.tasks.schema;
 
 import java.util.List;
 import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Every topic of the system, declared once. Keys are UTF-8 strings (the task id); values are Avro in the Confluent
@@ -58,6 +61,17 @@ public final class Topics {
         return WORK_TOPIC_PREFIX + taskTopic;
     }
 
-    /** A topic's name with the record type of its values. */
-    public record Topic<V>(String name, Class<V> valueType) {}
+    /** A topic's name with the record type of its values, and the serdes of those values in the wire format. */
+    public record Topic<V extends SpecificRecord>(String name, Class<V> valueType) {
+
+        /** Writes this topic's values (see {@link AvroSerdes}); one per producer, as it caches schema ids. */
+        public Serializer<V> serializer(String registryUrl) {
+            return AvroSerdes.serializer(valueType, registryUrl);
+        }
+
+        /** Reads this topic's values; bytes that are not one throw {@link UndecodableRecordException}. */
+        public Deserializer<V> deserializer(String registryUrl) {
+            return AvroSerdes.deserializer(valueType, registryUrl);
+        }
+    }
 }

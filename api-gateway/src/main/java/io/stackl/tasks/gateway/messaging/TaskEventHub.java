@@ -2,7 +2,6 @@ package io.stackl.tasks.gateway.messaging;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -107,7 +106,7 @@ public class TaskEventHub {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, byte[]> kafka =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-                Deserializer<TaskEvent> events = AvroSerdes.deserializer(TaskEvent.class, registryUrl)) {
+                Deserializer<TaskEvent> events = Topics.TASK_EVENTS.deserializer(registryUrl)) {
             consumer = kafka;
             kafka.subscribe(List.of(Topics.TASK_EVENTS.name()), new ConsumerRebalanceListener() {
                 @Override

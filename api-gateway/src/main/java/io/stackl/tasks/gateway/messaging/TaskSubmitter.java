@@ -4,7 +4,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.stackl.tasks.gateway.config.GatewayConfig;
 import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.kit.problem.Problem;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.Topics;
@@ -43,8 +42,8 @@ public class TaskSubmitter {
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout));
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(timeout + 1));
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        this.requests = AvroSerdes.serializer(TaskRequest.class, registryUrl);
-        this.commands = AvroSerdes.serializer(TaskCommand.class, registryUrl);
+        this.requests = Topics.TASK_REQUESTS.serializer(registryUrl);
+        this.commands = Topics.TASK_COMMANDS.serializer(registryUrl);
     }
 
     public CompletionStage<Void> submit(TaskRequest request) {

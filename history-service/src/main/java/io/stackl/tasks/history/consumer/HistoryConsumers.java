@@ -7,7 +7,6 @@ import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.service.HistoryRecorder;
 import io.stackl.tasks.history.service.RollbackService;
 import io.stackl.tasks.kit.kafka.KafkaClientSettings;
-import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
@@ -92,9 +91,9 @@ public class HistoryConsumers {
             return;
         }
         running.set(true);
-        eventReader = AvroSerdes.deserializer(TaskEvent.class, registryUrl);
-        resultReader = AvroSerdes.deserializer(TaskResult.class, registryUrl);
-        rollbackReader = AvroSerdes.deserializer(RollbackCommand.class, registryUrl);
+        eventReader = Topics.TASK_EVENTS.deserializer(registryUrl);
+        resultReader = Topics.TASK_RESULTS.deserializer(registryUrl);
+        rollbackReader = Topics.TASK_ROLLBACKS.deserializer(registryUrl);
         start("history-recorder", config.consumerGroup(),
                 List.of(Topics.TASK_EVENTS.name(), Topics.TASK_RESULTS.name()), this::record);
         start("history-rollbacks", config.consumerGroup() + "-rollbacks", List.of(Topics.TASK_ROLLBACKS.name()),

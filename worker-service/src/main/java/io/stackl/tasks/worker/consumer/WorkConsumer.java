@@ -169,7 +169,7 @@ public class WorkConsumer {
                 KafkaProducer<String, byte[]> producer =
                         new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(), new ByteArraySerializer());
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
-                Serializer<TaskResult> results = AvroSerdes.serializer(TaskResult.class, registryUrl)) {
+                Serializer<TaskResult> results = Topics.TASK_RESULTS.serializer(registryUrl)) {
             kafka.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
