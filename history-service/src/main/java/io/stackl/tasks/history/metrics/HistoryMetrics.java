@@ -16,7 +16,6 @@ public class HistoryMetrics {
     public static final String ROLLBACKS = "tasks.history.rollbacks";
     public static final String EVENTS = "tasks.history.events.stored";
     public static final String POISON = "tasks.dead.letters";
-    public static final String FENCE_WAITS = "tasks.history.fence.waits";
 
     private final MeterRegistry registry;
     private final Timer writes;
@@ -45,16 +44,6 @@ public class HistoryMetrics {
 
     public void refused(String problemType) {
         registry.counter(REFUSALS, "reason", problemType.substring(problemType.lastIndexOf('/') + 1)).increment();
-    }
-
-    /**
-     * A write that waited for its task's fence (ADR 0011): {@code found} it (and then went through or was refused for
-     * another reason), or answered 503 after the wait (or was interrupted, or the database failed, while waiting).
-     */
-    public void fenceWaited(boolean found, long nanos) {
-        Timer.builder(FENCE_WAITS).description("Writes that waited for their task's DISPATCHED event")
-                .tag("outcome", found ? "found" : "not-found").register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void rollback(String outcome, long nanos) {

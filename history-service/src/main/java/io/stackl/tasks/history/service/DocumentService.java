@@ -10,13 +10,11 @@ import io.stackl.tasks.history.repository.DocumentRepository.Document;
 import io.stackl.tasks.history.repository.FenceRepository;
 import io.stackl.tasks.history.repository.FenceRepository.Fence;
 import io.stackl.tasks.history.repository.FenceRepository.LockHolder;
-import io.stackl.tasks.history.repository.Jdbc;
 import io.stackl.tasks.history.repository.SnapshotRepository;
 import io.stackl.tasks.schema.ContentRules;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,20 +29,14 @@ import javax.sql.DataSource;
 @ApplicationScoped
 public class DocumentService {
 
-    /** A write waiting for its fence checks again after this long, then after twice as long, up to the longest. */
-    private static final long FIRST_FENCE_PAUSE_MS = 2;
-    private static final long LONGEST_FENCE_PAUSE_MS = 50;
-
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
     private final Set<String> taskTopics;
-    private final Duration fenceWait;
 
     DocumentService(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config) {
         this.dataSource = dataSource;
         this.metrics = metrics;
         this.taskTopics = Set.copyOf(config.taskTopics());
-        this.fenceWait = config.fenceWait();
     }
 
     public record WriteResult(String key, Long version, int snapshotSequence, boolean deleted) {}
@@ -75,7 +67,7 @@ public class DocumentService {
                         + ")");
             }
             refuseBadName("the handler subtype", handlerSubtype);
-            return underFence(c -> {
+            return inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 if (!handlerTopic.equals(fence.topic())) {
                     // The rollback hands every undo record of a task to the workers of its topic, in one item.
@@ -109,15 +101,13 @@ public class DocumentService {
             throw HistoryException.badRequest("a request carries 1 to " + MAX_CHANGES_PER_REQUEST + " changes, not "
                     + changes.size());
         }
+        long started = System.nanoTime();
         try {
             refuseBadName("the execution id", executionId);
             for (Change change : changes) {
                 refuseUnstorable(change.key(), change.valueJson(), "the value of " + ContentRules.quote(change.key()));
             }
-            // The write's own time, from its last try: a wait for the fence is measured apart (fenceWaited).
-            long[] started = new long[1];
-            List<WriteResult> results = underFence(c -> {
-                started[0] = System.nanoTime();
+            List<WriteResult> results = inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 List<WriteResult> written = new ArrayList<>(changes.size());
                 int seq = fence.lastSnapshotSeq();
@@ -128,7 +118,7 @@ public class DocumentService {
                 return written;
             });
             // Per change, so that the meter's count stays the number of documents written.
-            long each = (System.nanoTime() - started[0]) / changes.size();
+            long each = (System.nanoTime() - started) / changes.size();
             for (int i = 0; i < changes.size(); i++) {
                 metrics.written(each);
             }
@@ -136,50 +126,6 @@ public class DocumentService {
         } catch (HistoryException e) {
             metrics.refused(e.type());
             throw e;
-        }
-    }
-
-    /**
-     * Runs a fenced unit of work in a transaction; while the fence is not known yet (the task's DISPATCHED event is
-     * still on its way, ADR 0011), runs it again after a pause, for up to {@code tasks.history.fence-wait}. Each try
-     * is a transaction of its own, so a waiting write holds no lock and no connection.
-     */
-    private <T> T underFence(Jdbc.Work<T> work) {
-        long started = System.nanoTime();
-        long until = started + fenceWait.toNanos();
-        long pauseMs = FIRST_FENCE_PAUSE_MS;
-        boolean waited = false;
-        // Whether the wait ended with the fence known (the write then went through, or was refused for another
-        // reason), or without it.
-        boolean found = false;
-        try {
-            while (true) {
-                try {
-                    T result = inTransaction(dataSource, work);
-                    found = true;
-                    return result;
-                } catch (HistoryException e) {
-                    if (!HistoryException.TASK_NOT_YET_KNOWN.equals(e.type())) {
-                        found = true;
-                        throw e;
-                    }
-                    if (System.nanoTime() + pauseMs * 1_000_000 > until) {
-                        throw e;
-                    }
-                    waited = true;
-                    try {
-                        Thread.sleep(pauseMs);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
-                    pauseMs = Math.min(pauseMs * 2, LONGEST_FENCE_PAUSE_MS);
-                }
-            }
-        } finally {
-            if (waited) {
-                metrics.fenceWaited(found, System.nanoTime() - started);
-            }
         }
     }
 
