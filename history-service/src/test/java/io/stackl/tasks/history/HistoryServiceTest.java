@@ -30,7 +30,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -103,30 +102,6 @@ class HistoryServiceTest {
             assertThat(s.get("documentKey")).isEqualTo(key);
             assertThat(s.get("preValue")).isNull();
         });
-    }
-
-    /**
-     * The broker sends the work item and the DISPATCHED event together, so a worker's first write can come before the
-     * history service has recorded the event. The write waits until it is told the event was recorded (ADR 0011),
-     * instead of a 503 and a retry.
-     */
-    @Test
-    void shouldAnswerAWriteThatCameBeforeItsDispatchOnceTheDispatchIsRecorded() throws Exception {
-        String task = Tasks.newId("early");
-        String key = "docs/" + task;
-        CompletableFuture<Void> dispatchedLater = CompletableFuture.runAsync(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
-        });
-
-        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 1)))
-                .put("/documents/{key}", key).then().statusCode(200).body("version", equalTo(1));
-        dispatchedLater.get(10, TimeUnit.SECONDS);
-        assertThat(queries.snapshotsOfTask(task)).hasSize(1);
     }
 
     /** Several writes in one call: one transaction, snapshotted in order, all or none, undone by the rollback. */

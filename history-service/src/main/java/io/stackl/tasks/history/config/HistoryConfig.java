@@ -49,13 +49,6 @@ public interface HistoryConfig {
     @WithDefault("2s")
     Duration undoGrace();
 
-    /**
-     * How long a write for a task whose DISPATCHED event is not recorded yet waits to be told that it is, before 503
-     * task-not-yet-known (ADR 0011); 0 answers at once.
-     */
-    @WithDefault("2s")
-    Duration fenceWait();
-
     /** How long a worker has to run the compensation of a rollback before the rollback fails. */
     @WithDefault("5m")
     Duration compensationTimeout();

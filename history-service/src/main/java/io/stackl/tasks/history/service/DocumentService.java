@@ -10,13 +10,11 @@ import io.stackl.tasks.history.repository.DocumentRepository.Document;
 import io.stackl.tasks.history.repository.FenceRepository;
 import io.stackl.tasks.history.repository.FenceRepository.Fence;
 import io.stackl.tasks.history.repository.FenceRepository.LockHolder;
-import io.stackl.tasks.history.repository.Jdbc;
 import io.stackl.tasks.history.repository.SnapshotRepository;
 import io.stackl.tasks.schema.ContentRules;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,15 +32,11 @@ public class DocumentService {
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
     private final Set<String> taskTopics;
-    private final FenceArrivals arrivals;
-    private final Duration fenceWait;
 
-    DocumentService(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config, FenceArrivals arrivals) {
+    DocumentService(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config) {
         this.dataSource = dataSource;
         this.metrics = metrics;
         this.taskTopics = Set.copyOf(config.taskTopics());
-        this.arrivals = arrivals;
-        this.fenceWait = config.fenceWait();
     }
 
     public record WriteResult(String key, Long version, int snapshotSequence, boolean deleted) {}
@@ -73,7 +67,7 @@ public class DocumentService {
                         + ")");
             }
             refuseBadName("the handler subtype", handlerSubtype);
-            return underFence(taskId, c -> {
+            return inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 if (!handlerTopic.equals(fence.topic())) {
                     // The rollback hands every undo record of a task to the workers of its topic, in one item.
@@ -107,15 +101,13 @@ public class DocumentService {
             throw HistoryException.badRequest("a request carries 1 to " + MAX_CHANGES_PER_REQUEST + " changes, not "
                     + changes.size());
         }
+        long started = System.nanoTime();
         try {
             refuseBadName("the execution id", executionId);
             for (Change change : changes) {
                 refuseUnstorable(change.key(), change.valueJson(), "the value of " + ContentRules.quote(change.key()));
             }
-            // The write's own time, from its last try: not the wait for its fence.
-            long[] started = new long[1];
-            List<WriteResult> results = underFence(taskId, c -> {
-                started[0] = System.nanoTime();
+            List<WriteResult> results = inTransaction(dataSource, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 List<WriteResult> written = new ArrayList<>(changes.size());
                 int seq = fence.lastSnapshotSeq();
@@ -126,7 +118,7 @@ public class DocumentService {
                 return written;
             });
             // Per change, so that the meter's count stays the number of documents written.
-            long each = (System.nanoTime() - started[0]) / changes.size();
+            long each = (System.nanoTime() - started) / changes.size();
             for (int i = 0; i < changes.size(); i++) {
                 metrics.written(each);
             }
@@ -134,38 +126,6 @@ public class DocumentService {
         } catch (HistoryException e) {
             metrics.refused(e.type());
             throw e;
-        }
-    }
-
-    /**
-     * Runs a fenced unit of work in a transaction. When the task's fence is not known yet (its DISPATCHED event is on
-     * its way), waits until the service is told it was recorded, up to {@code tasks.history.fence-wait}, and runs it
-     * once more (ADR 0011). The registration comes before a second check, so an event recorded in between is not
-     * missed; each try is a transaction of its own, so a waiting write holds no lock and no connection.
-     */
-    private <T> T underFence(String taskId, Jdbc.Work<T> work) {
-        try {
-            return inTransaction(dataSource, work);
-        } catch (HistoryException e) {
-            if (!HistoryException.TASK_NOT_YET_KNOWN.equals(e.type()) || fenceWait.isZero()) {
-                throw e;
-            }
-        }
-        try (FenceArrivals.Wait wait = arrivals.register(taskId)) {
-            try {
-                return inTransaction(dataSource, work);
-            } catch (HistoryException e) {
-                if (!HistoryException.TASK_NOT_YET_KNOWN.equals(e.type())) {
-                    throw e;
-                }
-            }
-            try {
-                wait.await(fenceWait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            // Told, timed out or interrupted: the answer as it stands now (503 if the fence is still unknown).
-            return inTransaction(dataSource, work);
         }
     }
 

@@ -4,7 +4,6 @@ import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.repository.FenceRepository;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
-import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.TaskStates;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -43,8 +42,6 @@ public class HistoryRecorder {
             int fresh = insertEvents(c, events);
             upsertSummaries(c, events);
             FenceRepository.applyEvents(c, events);
-            FenceRepository.notifyArrivals(c, FenceArrivals.CHANNEL, events.stream()
-                    .filter(e -> e.getState() == TaskState.DISPATCHED).map(TaskEvent::getTaskId).distinct().toList());
             return fresh;
         });
         metrics.eventsStored(events.size(), System.nanoTime() - started);
