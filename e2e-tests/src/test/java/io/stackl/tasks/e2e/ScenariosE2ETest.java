@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stackl.tasks.schema.DeadLetters;
 import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,10 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -30,16 +29,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -263,34 +253,20 @@ class ScenariosE2ETest {
     }
 
     private static void produce(String key, byte[] value) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, suite.infra.kafka().bootstrapServers());
-        try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.TASK_REQUESTS.name(), key, value)).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        try (var kafka = kafka()) {
+            kafka.sendRaw(Topics.TASK_REQUESTS.name(), key, value);
         }
     }
 
+    /** The dead letters of {@code key}, once there is at least one. */
     private static List<ConsumerRecord<String, byte[]>> readDeadLetters(String key) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, suite.infra.kafka().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.TASK_DEAD_LETTERS));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (found.isEmpty()) {
-                assertThat(System.nanoTime()).as("the poison record reached the dead-letter topic").isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (key.equals(r.key())) {
-                        found.add(r);
-                    }
-                });
-            }
+        try (var kafka = kafka(); var reader = kafka.rawReader(Topics.TASK_DEAD_LETTERS)) {
+            return reader.until(read -> read.stream().anyMatch(r -> key.equals(r.key())), WAIT).stream()
+                    .filter(r -> key.equals(r.key())).toList();
         }
-        return found;
+    }
+
+    private static KafkaTestClient kafka() {
+        return new KafkaTestClient(suite.infra.kafka().bootstrapServers(), suite.infra.registry().apicurioApiUrl());
     }
 }
