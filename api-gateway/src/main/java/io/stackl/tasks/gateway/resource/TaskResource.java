@@ -122,7 +122,7 @@ public class TaskResource {
         return Multi.createFrom().emitter(emitter -> {
             AutoCloseable listening = tasks.listen(taskId, event -> {
                 emitter.emit(eventJson(event));
-                if (TaskStates.isTerminal(event.getState().toString())) {
+                if (TaskStates.isTerminal(event.getState())) {
                     emitter.complete();
                 }
             });
