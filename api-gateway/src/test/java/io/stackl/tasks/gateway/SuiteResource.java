@@ -4,8 +4,6 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -29,12 +27,12 @@ public class SuiteResource implements QuarkusTestResourceLifecycleManager {
         Path root = Path.of("..").toAbsolutePath().normalize();
         Path logs = Path.of("target", "test-logs").toAbsolutePath();
         Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
-        ServiceProcess history = ServiceProcess.start(root, "history-service", freePort(), env, logs);
+        ServiceProcess history = ServiceProcess.startOnFreePort(root, "history-service", env, logs);
         env.put("HISTORY_URL", history.url());
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "broker-state", UUID.randomUUID().toString())
                 .toAbsolutePath().toString());
-        ServiceProcess broker = ServiceProcess.start(root, "task-broker", freePort(), env, logs);
-        ServiceProcess worker = ServiceProcess.start(root, "worker-service", freePort(), env, logs);
+        ServiceProcess broker = ServiceProcess.startOnFreePort(root, "task-broker", env, logs);
+        ServiceProcess worker = ServiceProcess.startOnFreePort(root, "worker-service", env, logs);
         List.of(history, broker, worker).forEach(SharedInfrastructure::stopBeforeInfrastructure);
         config = new HashMap<>(infra.quarkusConfig());
         config.put("tasks.gateway.broker-url", broker.url());
@@ -45,13 +43,5 @@ public class SuiteResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         // Shared by the module's test classes; stopped with the JVM.
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

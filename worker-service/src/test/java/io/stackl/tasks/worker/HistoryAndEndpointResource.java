@@ -7,7 +7,6 @@ import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -32,7 +31,7 @@ public class HistoryAndEndpointResource implements QuarkusTestResourceLifecycleM
         LocalInfrastructure infra = SharedInfrastructure.get();
         if (history == null) {
             Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
-            history = ServiceProcess.start(Path.of("..").toAbsolutePath().normalize(), "history-service", freePort(),
+            history = ServiceProcess.startOnFreePort(Path.of("..").toAbsolutePath().normalize(), "history-service",
                     env, Path.of("target", "test-logs").toAbsolutePath());
             SharedInfrastructure.stopBeforeInfrastructure(history);
             endpoint = startEndpoint();
@@ -74,14 +73,6 @@ public class HistoryAndEndpointResource implements QuarkusTestResourceLifecycleM
             });
             server.start();
             return server;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

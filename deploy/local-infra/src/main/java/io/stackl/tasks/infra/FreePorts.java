@@ -1,6 +1,7 @@
 package io.stackl.tasks.infra;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
@@ -34,5 +35,17 @@ public final class FreePorts {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Whether a start-up failure says that a port was taken (the JDK's and Quarkus' wording). */
+    static boolean isPortTaken(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (t instanceof BindException
+                    || message != null && (message.contains("Address already in use") || message.contains("already bound"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

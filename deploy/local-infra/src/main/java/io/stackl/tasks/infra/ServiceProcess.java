@@ -55,9 +55,32 @@ public final class ServiceProcess implements AutoCloseable {
             service.awaitReady();
         } catch (RuntimeException e) {
             service.close();
+            // Said here too: Quarkus reports a failing test resource only as an InvocationTargetException.
+            System.err.println("stackl-infra: " + module + " could not start: " + e.getMessage());
             throw e;
         }
         return service;
+    }
+
+    /**
+     * Starts the service on a free port. The port is free when chosen, but another process (an outgoing connection's
+     * ephemeral port, say) can take it before the service binds it; then the service exits at once, and a new port is
+     * tried, up to three times. Any other start-up failure is thrown as it is.
+     */
+    public static ServiceProcess startOnFreePort(Path projectRoot, String module, Map<String, String> environment,
+            Path logDir) {
+        for (int attempt = 1; ; attempt++) {
+            int port = FreePorts.any();
+            try {
+                return start(projectRoot, module, port, environment, logDir);
+            } catch (InfrastructureException e) {
+                if (attempt == 3 || !FreePorts.isPortTaken(e)) {
+                    throw e;
+                }
+                System.err.printf("stackl-infra: %s could not bind port %d (taken meanwhile); trying another%n",
+                        module, port);
+            }
+        }
     }
 
     public String name() {

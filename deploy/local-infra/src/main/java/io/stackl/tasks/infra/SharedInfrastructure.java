@@ -39,28 +39,39 @@ public final class SharedInfrastructure {
             // Do not try again for every test: one clear failure, repeated.
             throw failure;
         }
-        Path home;
-        try {
-            Path target = Files.createDirectories(Path.of("target"));
-            home = Files.createTempDirectory(target.toAbsolutePath(), "infra-");
-        } catch (IOException e) {
-            failure = new InfrastructureException("cannot create a folder for the test infrastructure: " + e.getMessage(), e);
-            throw failure;
-        }
-        try {
-            instance = LocalInfrastructure.start(home);
-        } catch (InfrastructureException e) {
-            failure = e;
-            throw e;
+        Path home = null;
+        for (int attempt = 1; instance == null; attempt++) {
+            try {
+                home = Files.createTempDirectory(Files.createDirectories(Path.of("target")).toAbsolutePath(), "infra-");
+            } catch (IOException e) {
+                failure = new InfrastructureException("cannot create a folder for the test infrastructure: "
+                        + e.getMessage(), e);
+                throw failure;
+            }
+            try {
+                instance = LocalInfrastructure.start(home);
+            } catch (InfrastructureException e) {
+                deleteRecursively(home);
+                // A port chosen free can be taken before Kafka or the registry binds it: once more, on new ports.
+                if (attempt == 1 && FreePorts.isPortTaken(e)) {
+                    System.err.println("stackl-infra: a port was taken during start-up; starting again on new ports");
+                    continue;
+                }
+                failure = e;
+                // Quarkus reports a test resource's failure as a bare InvocationTargetException; say why here.
+                System.err.println("stackl-infra: the test infrastructure could not start: " + e.getMessage());
+                throw e;
+            }
         }
         System.out.printf("stackl-infra: started in %.1f s: kafka %s, postgres %d, registry %s (folder %s)%n",
                 instance.startupTime().toMillis() / 1000.0, instance.kafka().bootstrapServers(),
                 instance.postgres().port(), instance.registry().url(), home);
         LocalInfrastructure started = instance;
+        Path startedHome = home;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopDependents();
             started.close();
-            deleteRecursively(home);
+            deleteRecursively(startedHome);
         }, "stackl-test-infra-cleanup"));
         return instance;
     }

@@ -12,8 +12,6 @@ import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkKind;
 import io.stackl.tasks.testkit.KafkaTestClient;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -119,7 +117,7 @@ class WorkerProcessesIT {
     private static ServiceProcess service(String module, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
         env.putAll(extra);
-        ServiceProcess process = ServiceProcess.start(ROOT, module, freePort(), env,
+        ServiceProcess process = ServiceProcess.startOnFreePort(ROOT, module, env,
                 Path.of("target", "it-logs").toAbsolutePath());
         processes.add(process);
         return process;
@@ -168,14 +166,6 @@ class WorkerProcessesIT {
     private static <T extends SpecificRecord> List<T> read(String topic, Class<T> type, Predicate<List<T>> done) {
         try (var kafka = new KafkaTestClient(infra.kafka().bootstrapServers(), infra.registry().apicurioApiUrl())) {
             return kafka.read(topic, type, null, done, WAIT);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
