@@ -49,6 +49,20 @@ public interface HistoryConfig {
     @WithDefault("2s")
     Duration undoGrace();
 
+    /**
+     * How long a write for a task whose DISPATCHED event is not recorded yet waits to be told that it is, before 503
+     * task-not-yet-known (ADR 0011); 0 answers at once.
+     */
+    @WithDefault("2s")
+    Duration fenceWait();
+
+    /**
+     * At most this many writes wait for their fence at once (each holds a request thread); more are answered 503
+     * task-not-yet-known at once, as with no wait.
+     */
+    @WithDefault("64")
+    int fenceMaxWaiters();
+
     /** How long a worker has to run the compensation of a rollback before the rollback fails. */
     @WithDefault("5m")
     Duration compensationTimeout();

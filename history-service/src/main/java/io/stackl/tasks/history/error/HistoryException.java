@@ -18,8 +18,11 @@ public class HistoryException extends Problem {
         super(status, type, title, detail, extras, retryAfterSeconds);
     }
 
+    /** The problem type of a write for a task whose fence the service has not learned yet. */
+    public static final String TASK_NOT_YET_KNOWN = "/problems/task-not-yet-known";
+
     public static HistoryException taskNotYetKnown(String taskId) {
-        return new HistoryException(503, "/problems/task-not-yet-known", "Task not yet known",
+        return new HistoryException(503, TASK_NOT_YET_KNOWN, "Task not yet known",
                 "The history service has not yet seen task " + taskId + " dispatched; retry shortly",
                 Map.of("taskId", taskId), 1);
     }

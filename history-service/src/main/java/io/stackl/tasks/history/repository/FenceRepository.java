@@ -172,6 +172,22 @@ public final class FenceRepository {
         }
     }
 
+    /**
+     * Tells every instance of the service that these tasks' fences are recorded, when {@code c}'s transaction commits
+     * (at once in autocommit): a write that came before its task's DISPATCHED event waits for this (ADR 0011,
+     * {@code FenceArrivals}).
+     */
+    public static void notifyArrivals(Connection c, String channel, List<String> taskIds) throws SQLException {
+        if (taskIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, t) FROM unnest(?::text[]) AS t")) {
+            s.setString(1, channel);
+            s.setArray(2, c.createArrayOf("text", taskIds.toArray()));
+            s.execute();
+        }
+    }
+
     /** The lock epoch the task held on each declared key (empty from a broker that did not number grants). */
     public static Map<String, Long> heldEpochs(Connection c, String taskId) throws SQLException {
         Map<String, Long> epochs = new HashMap<>();

@@ -10,13 +10,16 @@ import io.stackl.tasks.history.repository.DocumentRepository.Document;
 import io.stackl.tasks.history.repository.FenceRepository;
 import io.stackl.tasks.history.repository.FenceRepository.Fence;
 import io.stackl.tasks.history.repository.FenceRepository.LockHolder;
+import io.stackl.tasks.history.repository.Jdbc;
 import io.stackl.tasks.history.repository.SnapshotRepository;
 import io.stackl.tasks.schema.ContentRules;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
@@ -32,11 +35,15 @@ public class DocumentService {
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
     private final Set<String> taskTopics;
+    private final FenceArrivals arrivals;
+    private final Duration fenceWait;
 
-    DocumentService(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config) {
+    DocumentService(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config, FenceArrivals arrivals) {
         this.dataSource = dataSource;
         this.metrics = metrics;
         this.taskTopics = Set.copyOf(config.taskTopics());
+        this.arrivals = arrivals;
+        this.fenceWait = config.fenceWait();
     }
 
     public record WriteResult(String key, Long version, int snapshotSequence, boolean deleted) {}
@@ -67,7 +74,7 @@ public class DocumentService {
                         + ")");
             }
             refuseBadName("the handler subtype", handlerSubtype);
-            return inTransaction(dataSource, c -> {
+            return underFence(taskId, c -> {
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 if (!handlerTopic.equals(fence.topic())) {
                     // The rollback hands every undo record of a task to the workers of its topic, in one item.
@@ -101,13 +108,15 @@ public class DocumentService {
             throw HistoryException.badRequest("a request carries 1 to " + MAX_CHANGES_PER_REQUEST + " changes, not "
                     + changes.size());
         }
-        long started = System.nanoTime();
         try {
             refuseBadName("the execution id", executionId);
             for (Change change : changes) {
                 refuseUnstorable(change.key(), change.valueJson(), "the value of " + ContentRules.quote(change.key()));
             }
-            List<WriteResult> results = inTransaction(dataSource, c -> {
+            // The write's own time, from its last try: not the wait for its fence.
+            long[] started = new long[1];
+            List<WriteResult> results = underFence(taskId, c -> {
+                started[0] = System.nanoTime();
                 Fence fence = lockFence(c, taskId, fencingToken, executionId);
                 List<WriteResult> written = new ArrayList<>(changes.size());
                 int seq = fence.lastSnapshotSeq();
@@ -118,7 +127,7 @@ public class DocumentService {
                 return written;
             });
             // Per change, so that the meter's count stays the number of documents written.
-            long each = (System.nanoTime() - started) / changes.size();
+            long each = (System.nanoTime() - started[0]) / changes.size();
             for (int i = 0; i < changes.size(); i++) {
                 metrics.written(each);
             }
@@ -126,6 +135,53 @@ public class DocumentService {
         } catch (HistoryException e) {
             metrics.refused(e.type());
             throw e;
+        }
+    }
+
+    /**
+     * Runs a fenced unit of work in a transaction. When the task's fence is not known yet (its DISPATCHED event is on
+     * its way), waits until the service is told it was recorded, up to {@code tasks.history.fence-wait}, and runs it
+     * once more (ADR 0011). The registration comes before a second check, so an event recorded in between is not
+     * missed; each try is a transaction of its own, so a waiting write holds no lock and no connection. While the
+     * service does not listen for arrivals, a write for an unknown task is refused at once, as with no wait.
+     */
+    private <T> T underFence(String taskId, Jdbc.Work<T> work) {
+        Optional<FenceArrivals.Wait> registered;
+        try {
+            return inTransaction(dataSource, work);
+        } catch (HistoryException e) {
+            if (!HistoryException.TASK_NOT_YET_KNOWN.equals(e.type()) || fenceWait.isZero()) {
+                throw e;
+            }
+            // Empty while nobody listens for arrivals, or while too many writes wait: answered at once, as before.
+            registered = arrivals.register(taskId);
+            if (registered.isEmpty()) {
+                throw e;
+            }
+        }
+        try (FenceArrivals.Wait wait = registered.get()) {
+            try {
+                return inTransaction(dataSource, work);
+            } catch (HistoryException e) {
+                if (!HistoryException.TASK_NOT_YET_KNOWN.equals(e.type())) {
+                    throw e;
+                }
+            }
+            boolean interrupted = false;
+            try {
+                wait.await(fenceWait);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            try {
+                // Told, woken, timed out or interrupted: the answer as it stands now (503 if still unknown). Not
+                // interrupted meanwhile, or the pool could refuse the connection and turn a 503 into a 500.
+                return inTransaction(dataSource, work);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 

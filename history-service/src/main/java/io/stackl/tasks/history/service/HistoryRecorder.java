@@ -4,6 +4,7 @@ import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.repository.FenceRepository;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
+import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.TaskStates;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -26,10 +27,12 @@ public class HistoryRecorder {
 
     private final DataSource dataSource;
     private final HistoryMetrics metrics;
+    private final FenceArrivals arrivals;
 
-    HistoryRecorder(DataSource dataSource, HistoryMetrics metrics) {
+    HistoryRecorder(DataSource dataSource, HistoryMetrics metrics, FenceArrivals arrivals) {
         this.dataSource = dataSource;
         this.metrics = metrics;
+        this.arrivals = arrivals;
     }
 
     /** Stores the events in one transaction with JDBC batches; returns how many were new. */
@@ -44,6 +47,9 @@ public class HistoryRecorder {
             FenceRepository.applyEvents(c, events);
             return fresh;
         });
+        // After the commit, never inside it (see FenceArrivals.announce).
+        arrivals.announce(events.stream().filter(e -> e.getState() == TaskState.DISPATCHED).map(TaskEvent::getTaskId)
+                .distinct().toList());
         metrics.eventsStored(events.size(), System.nanoTime() - started);
         return inserted;
     }
