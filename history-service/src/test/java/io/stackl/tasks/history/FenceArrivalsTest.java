@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.stackl.tasks.history.config.HistoryConfig;
+import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.service.FenceArrivals;
 import io.stackl.tasks.history.service.HistoryRecorder;
 import io.stackl.tasks.infra.InfrastructureTestResource;
@@ -112,7 +113,7 @@ class FenceArrivalsTest {
     }
 
     private long waits(String outcome) {
-        return meters.timer(FenceArrivals.WAITS, "outcome", outcome).count();
+        return meters.timer(HistoryMetrics.FENCE_WAITS, "outcome", outcome).count();
     }
 
     private int terminateListener() throws SQLException {

@@ -6,6 +6,7 @@ import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /** The history service's meters; tags never carry ids. */
 @ApplicationScoped
@@ -16,6 +17,9 @@ public class HistoryMetrics {
     public static final String ROLLBACKS = "tasks.history.rollbacks";
     public static final String EVENTS = "tasks.history.events.stored";
     public static final String POISON = "tasks.dead.letters";
+    public static final String FENCE_WAITS = "tasks.history.fence.waits";
+    public static final String FENCE_LISTENING = "tasks.history.fence.listening";
+    public static final String FENCE_ANNOUNCEMENTS_LOST = "tasks.history.fence.announcements.lost";
 
     private final MeterRegistry registry;
     private final Timer writes;
@@ -36,6 +40,10 @@ public class HistoryMetrics {
                 Topics.TASK_ROLLBACKS.name())) {
             registry.counter(POISON, "source.topic", topic);
         }
+        for (String outcome : List.of("told", "woken", "timed-out")) {
+            fenceWaits(outcome);
+        }
+        registry.counter(FENCE_ANNOUNCEMENTS_LOST);
     }
 
     public void written(long nanos) {
@@ -58,5 +66,24 @@ public class HistoryMetrics {
 
     public void deadLettered(String topic) {
         registry.counter(POISON, "source.topic", topic).increment();
+    }
+
+    /** A write's wait for its fence ended: {@code told} by its announcement, {@code woken} by the listener, or not. */
+    public void fenceWaited(String outcome, long nanos) {
+        fenceWaits(outcome).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer fenceWaits(String outcome) {
+        return Timer.builder(FENCE_WAITS).description("Writes that came before their fence, waiting to be told of it")
+                .tag("outcome", outcome).register(registry);
+    }
+
+    public void fenceAnnouncementsLost(int count) {
+        registry.counter(FENCE_ANNOUNCEMENTS_LOST).increment(count);
+    }
+
+    /** 1 while {@code listening} says the instance hears fence arrivals. */
+    public <T> void fenceListening(T source, ToDoubleFunction<T> listening) {
+        registry.gauge(FENCE_LISTENING, List.of(), source, listening);
     }
 }

@@ -1,9 +1,9 @@
 package io.stackl.tasks.history.service;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.history.config.HistoryConfig;
+import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.repository.FenceRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -50,8 +50,6 @@ public class FenceArrivals {
     public static final String CHANNEL = "task_fences";
     /** The listening connection's name in {@code pg_stat_activity}. */
     public static final String APPLICATION_NAME = "stackl-fence-arrivals";
-    public static final String WAITS = "tasks.history.fence.waits";
-    public static final String LOST_ANNOUNCEMENTS = "tasks.history.fence.announcements.lost";
     private static final String PROBE_PREFIX = "~probe:";
     private static final String ADDITIONAL_JDBC_PROPERTIES = "quarkus.datasource.jdbc.additional-jdbc-properties.";
     private static final Logger LOG = Logger.getLogger(FenceArrivals.class);
@@ -66,7 +64,7 @@ public class FenceArrivals {
     private final DataSource dataSource;
     private final String jdbcUrl;
     private final Properties connectionProperties;
-    private final MeterRegistry meters;
+    private final HistoryMetrics metrics;
     private final Semaphore waitPermits;
     private final Map<String, Set<Wait>> waiting = new ConcurrentHashMap<>();
     private final String probeId = PROBE_PREFIX + UUID.randomUUID();
@@ -74,12 +72,12 @@ public class FenceArrivals {
     private volatile boolean running;
     private Thread listener;
 
-    FenceArrivals(DataSource dataSource, MeterRegistry meters, HistoryConfig config, Config allConfig,
+    FenceArrivals(DataSource dataSource, HistoryMetrics metrics, HistoryConfig config, Config allConfig,
             @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
         this.dataSource = dataSource;
-        this.meters = meters;
+        this.metrics = metrics;
         this.jdbcUrl = jdbcUrl;
         this.waitPermits = new Semaphore(config.fenceMaxWaiters());
         // The pool's own JDBC settings (TLS, say) apply to this connection too.
@@ -97,11 +95,7 @@ public class FenceArrivals {
         properties.setProperty("connectTimeout", "5");
         properties.setProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
         this.connectionProperties = properties;
-        meters.gauge("tasks.history.fence.listening", this, arrivals -> arrivals.listening ? 1 : 0);
-        for (String outcome : List.of("told", "woken", "timed-out")) {
-            meters.timer(WAITS, "outcome", outcome);
-        }
-        meters.counter(LOST_ANNOUNCEMENTS);
+        metrics.fenceListening(this, arrivals -> arrivals.listening ? 1 : 0);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -165,7 +159,7 @@ public class FenceArrivals {
                 parked = false;
             }
             String outcome = !ended ? "timed-out" : woken ? "woken" : "told";
-            meters.timer(WAITS, "outcome", outcome).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            metrics.fenceWaited(outcome, System.nanoTime() - started);
         }
 
         private void tell() {
@@ -214,7 +208,7 @@ public class FenceArrivals {
             c.setAutoCommit(true);
             FenceRepository.notifyArrivals(c, CHANNEL, taskIds);
         } catch (SQLException e) {
-            meters.counter(LOST_ANNOUNCEMENTS).increment(taskIds.size());
+            metrics.fenceAnnouncementsLost(taskIds.size());
             LOG.warnf("could not announce %d recorded fences (writes waiting for them are answered 503 when their wait"
                     + " ends): %s", taskIds.size(), e.getMessage());
         }
