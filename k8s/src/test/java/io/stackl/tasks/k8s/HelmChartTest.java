@@ -11,6 +11,8 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,7 +228,86 @@ class HelmChartTest {
                 .as("the autoscaler owns the replica count").isTrue();
     }
 
+    /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */
+    @Test
+    void shouldScrapeEachServiceOnce() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("monitoring.serviceMonitor.enabled", true));
+
+        JsonNode selector = kind(manifests, "ServiceMonitor", "release-stackl-tasks").at("/spec/selector");
+        List<String> scraped = manifests.stream().filter(m -> "Service".equals(m.path("kind").asText()))
+                .filter(service -> selects(selector, service.at("/metadata/labels")))
+                .map(service -> service.at("/spec/selector/app.kubernetes.io~1name").asText()).toList();
+        assertThat(scraped).containsExactlyInAnyOrderElementsOf(SERVICES);
+        assertThat(kind(manifests, "Service", "release-task-broker-headless")).as("still rendered").isNotNull();
+    }
+
+    @Test
+    void shouldKeepTheAutoscalersMinimumWithinItsMaximum() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("workers.autoscaling.enabled", true).set("kafka.partitions", 2));
+
+        JsonNode hpa = kind(manifests, "HorizontalPodAutoscaler", "release-worker-service");
+        assertThat(hpa.at("/spec/maxReplicas").asInt()).isEqualTo(2);
+        assertThat(hpa.at("/spec/minReplicas").asInt()).isEqualTo(2);
+    }
+
+    /** The package holds the chart and the files it reads, nothing else that its links to deploy/ reach. */
+    @Test
+    void shouldPackageOnlyWhatTheChartUses() throws IOException {
+        Path destination = Files.createDirectories(work.resolve("package"));
+        new Helm(CHART).packageIt().withDestination(destination).call();
+        Path packaged = destination.resolve("stackl-tasks-0.1.0.tgz");
+        List<String> entries = tarEntries(packaged);
+        assertThat(entries).contains("stackl-tasks/Chart.yaml", "stackl-tasks/files/prometheus/stackl-tasks-rules.yaml")
+                .anyMatch(name -> name.startsWith("stackl-tasks/files/dashboards/") && name.endsWith(".json"))
+                .noneMatch(name -> name.contains("promql-check") || name.contains("node_modules"));
+        assertThat(Files.size(packaged)).as("bytes").isLessThan(64 * 1024);
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** The names in a gzipped tar (ustar headers: the name in bytes 0-99, the size in octal in 124-135). */
+    private static List<String> tarEntries(Path tgz) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz))) {
+            byte[] header = new byte[512];
+            while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
+                String name = new String(header, 0, 100, StandardCharsets.US_ASCII).replace("\0", "");
+                String prefix = new String(header, 345, 155, StandardCharsets.US_ASCII).replace("\0", "");
+                long size = Long.parseLong(new String(header, 124, 12, StandardCharsets.US_ASCII).replace("\0", "").trim(), 8);
+                if (header[156] == '0' || header[156] == 0) {
+                    names.add(prefix.isEmpty() ? name : prefix + "/" + name);
+                }
+                in.skipNBytes((size + 511) / 512 * 512);
+            }
+        }
+        return names;
+    }
+
+    /** A Kubernetes label selector: every matchLabels entry, and the DoesNotExist/Exists expressions the chart uses. */
+    private static boolean selects(JsonNode selector, JsonNode labels) {
+        for (Map.Entry<String, JsonNode> label : (Iterable<Map.Entry<String, JsonNode>>) selector.path("matchLabels")::fields) {
+            if (!label.getValue().asText().equals(labels.path(label.getKey()).asText(null))) {
+                return false;
+            }
+        }
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            boolean present = labels.has(expression.path("key").asText());
+            switch (expression.path("operator").asText()) {
+                case "DoesNotExist" -> {
+                    if (present) {
+                        return false;
+                    }
+                }
+                case "Exists" -> {
+                    if (!present) {
+                        return false;
+                    }
+                }
+                default -> throw new AssertionError("operator not handled here: " + expression);
+            }
+        }
+        return true;
+    }
 
     private static List<JsonNode> render(UnaryOperator<TemplateCommand> options) throws IOException {
         TemplateCommand template = new Helm(CHART).template().withName("release").withKubeVersion(KUBERNETES);
