@@ -77,10 +77,14 @@ Arguments: root, service, values (the service's block), env (its own variables, 
     - name: {{ $name }}
       value: {{ $value | quote }}
     {{- end }}
-  {{- with .volumeMounts }}
   volumeMounts:
+    {{- with .volumeMounts }}
     {{- . | nindent 4 }}
-  {{- end }}
+    {{- end }}
+    # The root filesystem is read-only; the JVM, Vert.x and the native libraries of Kafka's compression and RocksDB
+    # unpack into /tmp.
+    - name: tmp
+      mountPath: /tmp
   startupProbe:
     httpGet: {path: /q/health/started, port: http}
     periodSeconds: 2
@@ -95,28 +99,57 @@ Arguments: root, service, values (the service's block), env (its own variables, 
   resources:
     {{- toYaml .values.resources | nindent 4 }}
   securityContext:
-    {{- toYaml .root.Values.securityContext | nindent 4 }}
+    {{- toYaml (.values.securityContext | default .root.Values.securityContext) | nindent 4 }}
 {{- end -}}
 
+{{/*
+What every pod shares. Arguments: root, service, values (the service's block). Scheduling and security contexts come
+from the service's block when it sets them, else from the chart-wide values.
+*/}}
 {{- define "stackl.podSpecCommon" -}}
-{{- with .Values.imagePullSecrets }}
+{{- $values := .root.Values -}}
+serviceAccountName: {{ include "stackl.serviceAccountName" .root }}
+# The services never call the Kubernetes API.
+automountServiceAccountToken: false
+{{- with $values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 securityContext:
-  {{- toYaml .Values.podSecurityContext | nindent 2 }}
-{{- with .Values.nodeSelector }}
+  {{- toYaml (.values.podSecurityContext | default $values.podSecurityContext) | nindent 2 }}
+{{- with (.values.nodeSelector | default $values.nodeSelector) }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.tolerations }}
+{{- with (.values.tolerations | default $values.tolerations) }}
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.affinity }}
+{{- with (.values.affinity | default $values.affinity) }}
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- if .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml .values.topologySpreadConstraints | nindent 2 }}
+{{- else if $values.topologySpread.enabled }}
+# Replicas of one service on different nodes where the cluster allows it, so that one node's loss takes one replica.
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: {{ $values.topologySpread.topologyKey }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "stackl.selector" . | nindent 8 }}
+{{- end }}
+{{- end -}}
+
+{{- define "stackl.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (printf "%s-stackl-tasks" .Release.Name | trunc 63 | trimSuffix "-") .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
 {{- end -}}
 
 {{/* A ClusterIP Service on the http port, used for traffic and for scraping. */}}

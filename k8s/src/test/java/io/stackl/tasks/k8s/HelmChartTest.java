@@ -228,6 +228,60 @@ class HelmChartTest {
                 .as("the autoscaler owns the replica count").isTrue();
     }
 
+    /** Pod Security Standard "restricted", and no API token: the services never call the Kubernetes API. */
+    @Test
+    void shouldMeetThePodSecurityStandardRestrictedWithoutAnApiToken() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("broker.persistence.enabled", false).set("gateway.auth.enabled", true)
+                .set("gateway.auth.clients[0].name", "ci").set("gateway.auth.clients[0].keySha256", "a".repeat(64)));
+
+        JsonNode account = manifests.stream().filter(m -> "ServiceAccount".equals(m.path("kind").asText())).findFirst()
+                .orElseThrow();
+        assertThat(account.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+        for (String service : SERVICES) {
+            JsonNode pod = workload(manifests, service).at("/spec/template/spec");
+            assertThat(pod.path("serviceAccountName").asText()).as(service).isEqualTo(account.at("/metadata/name").asText());
+            assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as(service).isFalse();
+            assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).as(service).isTrue();
+            assertThat(pod.at("/securityContext/seccompProfile/type").asText()).as(service).isEqualTo("RuntimeDefault");
+            JsonNode container = pod.at("/containers/0");
+            assertThat(container.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).as(service).isFalse();
+            assertThat(container.at("/securityContext/capabilities/drop").toString()).as(service).contains("\"ALL\"");
+            assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).as(service).isTrue();
+            String tmpVolume = null;
+            for (JsonNode mount : container.path("volumeMounts")) {
+                if ("/tmp".equals(mount.path("mountPath").asText())) {
+                    tmpVolume = mount.path("name").asText();
+                }
+            }
+            assertThat(tmpVolume).as(service + ": a writable /tmp").isNotNull();
+            Set<String> emptyDirs = new HashSet<>();
+            for (JsonNode volume : pod.path("volumes")) {
+                if (volume.has("emptyDir")) {
+                    emptyDirs.add(volume.path("name").asText());
+                }
+            }
+            assertThat(emptyDirs).as(service).contains(tmpVolume);
+        }
+    }
+
+    /** A service's own scheduling values replace the chart-wide ones for that service only. */
+    @Test
+    void shouldScheduleEachServiceByItsOwnValuesElseTheChartWideOnes() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("gateway.nodeSelector.disktype", "ssd")
+                .set("nodeSelector.pool", "general"));
+
+        assertThat(workload(manifests, "api-gateway").at("/spec/template/spec/nodeSelector").toString())
+                .isEqualTo("{\"disktype\":\"ssd\"}");
+        for (String service : SERVICES) {
+            JsonNode pod = workload(manifests, service).at("/spec/template/spec");
+            if (!service.equals("api-gateway")) {
+                assertThat(pod.path("nodeSelector").toString()).as(service).isEqualTo("{\"pool\":\"general\"}");
+            }
+            assertThat(pod.at("/topologySpreadConstraints/0/labelSelector/matchLabels/app.kubernetes.io~1name").asText())
+                    .as(service + " spread by its own pods").isEqualTo(service);
+        }
+    }
+
     /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */
     @Test
     void shouldScrapeEachServiceOnce() throws IOException {
@@ -330,11 +384,14 @@ class HelmChartTest {
                 && name.equals(m.at("/metadata/name").asText())).findFirst().orElse(null);
     }
 
-    private static JsonNode container(List<JsonNode> manifests, String service) {
-        JsonNode workload = manifests.stream().filter(m -> Set.of("Deployment", "StatefulSet").contains(m.path("kind").asText())
+    private static JsonNode workload(List<JsonNode> manifests, String service) {
+        return manifests.stream().filter(m -> Set.of("Deployment", "StatefulSet").contains(m.path("kind").asText())
                 && ("release-" + service).equals(m.at("/metadata/name").asText())).findFirst().orElseThrow(
                         () -> new AssertionError("no workload for " + service));
-        return workload.at("/spec/template/spec/containers/0");
+    }
+
+    private static JsonNode container(List<JsonNode> manifests, String service) {
+        return workload(manifests, service).at("/spec/template/spec/containers/0");
     }
 
     private static Map<String, String> env(JsonNode container) {
