@@ -282,6 +282,16 @@ class HelmChartTest {
         }
     }
 
+    /** values.schema.json: a typo or a value of the wrong type fails the render, naming it, instead of being ignored. */
+    @Test
+    void shouldRefuseUnknownAndMistypedValues() {
+        assertThatThrownBy(() -> render(t -> t.set("workers.replica", 5))).hasMessageContaining("replica");
+        assertThatThrownBy(() -> render(t -> t.set("kafka.partitions", "six"))).hasMessageContaining("partitions");
+        assertThatThrownBy(() -> render(t -> t.set("monitoring.serviceMonitor.intervall", "30s")))
+                .hasMessageContaining("intervall");
+        assertThatThrownBy(() -> render(t -> t.set("image.pullPolicy", "Sometimes"))).hasMessageContaining("pullPolicy");
+    }
+
     /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */
     @Test
     void shouldScrapeEachServiceOnce() throws IOException {
