@@ -292,6 +292,34 @@ class HelmChartTest {
         assertThatThrownBy(() -> render(t -> t.set("image.pullPolicy", "Sometimes"))).hasMessageContaining("pullPolicy");
     }
 
+    /** {@code helm test}: a pod asks every service for readiness through the Service that exists for it. */
+    @Test
+    void shouldShipAHelmTestThatAsksEveryServiceForReadiness() throws IOException {
+        Path hookTemplate = chartWithRequiredValues.resolve("templates/tests/readiness.yaml");
+        String hook = Files.readString(hookTemplate);
+        assertThat(hook).contains("helm.sh/hook: test");
+        // Helm renders hooks only at install; rendered here as a plain manifest, from a copy without the annotation.
+        Files.writeString(hookTemplate, hook.replace("helm.sh/hook: test", "stackl-tasks.io/was-hook: test"));
+        List<JsonNode> manifests;
+        try {
+            manifests = render(new Helm(chartWithRequiredValues), t -> t.set("gateway.service.port", 8000));
+        } finally {
+            Files.writeString(hookTemplate, hook);
+        }
+        JsonNode test = manifests.stream()
+                .filter(m -> "test".equals(m.at("/metadata/annotations/stackl-tasks.io~1was-hook").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no helm test pod"));
+        String script = test.at("/spec/containers/0/command").toString();
+        for (String service : SERVICES) {
+            JsonNode target = kind(manifests, "Service", "release-" + service);
+            assertThat(target).as(service).isNotNull();
+            assertThat(script).contains("http://release-" + service + ":" + target.at("/spec/ports/0/port").asInt()
+                    + "/q/health/ready");
+        }
+        assertThat(test.at("/spec/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(test.at("/spec/containers/0/securityContext/allowPrivilegeEscalation").asBoolean(true)).isFalse();
+    }
+
     /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */
     @Test
     void shouldScrapeEachServiceOnce() throws IOException {
@@ -374,7 +402,11 @@ class HelmChartTest {
     }
 
     private static List<JsonNode> render(UnaryOperator<TemplateCommand> options) throws IOException {
-        TemplateCommand template = new Helm(CHART).template().withName("release").withKubeVersion(KUBERNETES);
+        return render(new Helm(CHART), options);
+    }
+
+    private static List<JsonNode> render(Helm chart, UnaryOperator<TemplateCommand> options) throws IOException {
+        TemplateCommand template = chart.template().withName("release").withKubeVersion(KUBERNETES);
         for (Map.Entry<String, Object> value : REQUIRED.entrySet()) {
             template = template.set(value.getKey(), value.getValue());
         }
