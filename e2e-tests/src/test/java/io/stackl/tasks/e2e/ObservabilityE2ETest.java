@@ -92,6 +92,30 @@ class ObservabilityE2ETest {
         assertThat(missing).as("metrics queried but exposed by no service").isEmpty();
     }
 
+    /**
+     * Two releases (or namespaces) scraped by one Prometheus must not be summed together: every metric a panel reads is
+     * filtered by the dashboard's namespace and release variables (the chart's ServiceMonitor sets {@code release}).
+     */
+    @Test
+    void shouldFilterEveryDashboardQueryByNamespaceAndRelease() throws IOException {
+        Pattern selector = Pattern.compile("\\b(?:tasks|jvm|http_server)_[a-z0-9_]+(\\{[^}]*\\})?");
+        List<String> unfiltered = new ArrayList<>();
+        try (DirectoryStream<Path> dashboards = Files.newDirectoryStream(DEPLOY.resolve("grafana/dashboards"), "*.json")) {
+            for (Path dashboard : dashboards) {
+                for (String expression : dashboardExpressions(dashboard)) {
+                    Matcher metric = selector.matcher(expression);
+                    while (metric.find()) {
+                        String labels = metric.group(1) == null ? "" : metric.group(1);
+                        if (!labels.contains("namespace=~\"$namespace\"") || !labels.contains("release=~\"$release\"")) {
+                            unfiltered.add(dashboard.getFileName() + ": " + metric.group() + " in " + expression);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(unfiltered).isEmpty();
+    }
+
     @Test
     void shouldStartTheCountersThatAlertsWatchAtZero() {
         // Present although nothing was dead-lettered, rolled back for good, or timed out early in this test.

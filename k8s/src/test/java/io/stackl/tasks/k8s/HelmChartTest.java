@@ -331,6 +331,8 @@ class HelmChartTest {
                 .map(service -> service.at("/spec/selector/app.kubernetes.io~1name").asText()).toList();
         assertThat(scraped).containsExactlyInAnyOrderElementsOf(SERVICES);
         assertThat(kind(manifests, "Service", "release-task-broker-headless")).as("still rendered").isNotNull();
+        assertThat(kind(manifests, "ServiceMonitor", "release-stackl-tasks").at("/spec/endpoints/0/relabelings").toString())
+                .as("the labels the dashboard filters by").contains("\"targetLabel\":\"service\"", "\"targetLabel\":\"release\"");
     }
 
     @Test
