@@ -18,7 +18,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 
 {{- define "stackl.image" -}}
-{{- printf "%s/%s:%s" .root.Values.image.registry .service (default .root.Chart.AppVersion .root.Values.image.tag) -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry .service (toString (default .root.Chart.AppVersion .root.Values.image.tag)) -}}
 {{- end -}}
 
 {{/* The infrastructure every service reaches; rendering fails naming the value to set. */}}
@@ -99,7 +99,29 @@ Arguments: root, service, values (the service's block), env (its own variables, 
   resources:
     {{- toYaml .values.resources | nindent 4 }}
   securityContext:
-    {{- toYaml (.values.securityContext | default .root.Values.securityContext) | nindent 4 }}
+    {{- include "stackl.mergedSecurityContext" (dict "base" .root.Values.securityContext "values" .values "key" "securityContext") | nindent 4 }}
+{{- end -}}
+
+{{/*
+A security context: the chart-wide one with the service's keys laid over it, so that a service that changes one
+setting keeps the others (and the pod stays within the "restricted" standard).
+*/}}
+{{- define "stackl.mergedSecurityContext" -}}
+{{- $merged := deepCopy .base -}}
+{{- with (get .values .key) }}{{ $merged = mergeOverwrite $merged (deepCopy .) }}{{ end -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{/*
+A scheduling value: the service's own when its block has the key (even empty, to clear the chart-wide one), else the
+chart-wide one. As JSON {"value": ...}, since include returns text.
+*/}}
+{{- define "stackl.serviceOrChart" -}}
+{{- if hasKey .values .key -}}
+{{- dict "value" (get .values .key) | toJson -}}
+{{- else -}}
+{{- dict "value" (get .root.Values .key) | toJson -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -116,22 +138,24 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 securityContext:
-  {{- toYaml (.values.podSecurityContext | default $values.podSecurityContext) | nindent 2 }}
-{{- with (.values.nodeSelector | default $values.nodeSelector) }}
+  {{- include "stackl.mergedSecurityContext" (dict "base" $values.podSecurityContext "values" .values "key" "podSecurityContext") | nindent 2 }}
+{{- with (include "stackl.serviceOrChart" (dict "root" .root "values" .values "key" "nodeSelector") | fromJson).value }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with (.values.tolerations | default $values.tolerations) }}
+{{- with (include "stackl.serviceOrChart" (dict "root" .root "values" .values "key" "tolerations") | fromJson).value }}
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with (.values.affinity | default $values.affinity) }}
+{{- with (include "stackl.serviceOrChart" (dict "root" .root "values" .values "key" "affinity") | fromJson).value }}
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- if .values.topologySpreadConstraints }}
+{{- if hasKey .values "topologySpreadConstraints" }}
+{{- with .values.topologySpreadConstraints }}
 topologySpreadConstraints:
-  {{- toYaml .values.topologySpreadConstraints | nindent 2 }}
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- else if $values.topologySpread.enabled }}
 # Replicas of one service on different nodes where the cluster allows it, so that one node's loss takes one replica.
 topologySpreadConstraints:

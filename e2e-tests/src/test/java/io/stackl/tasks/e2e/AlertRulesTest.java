@@ -67,8 +67,12 @@ class AlertRulesTest {
             throw new AssertionError("promtool is not on the PATH; install Debian's prometheus package"
                     + " (apt-get install --no-install-recommends prometheus), as .ci/run does", e);
         }
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool ended").isTrue();
+        // Read to the end first (promtool exits once it has written everything), then its exit code.
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("promtool " + String.join(" ", arguments) + " did not end within 60 s");
+        }
         // Shown in the build output: what promtool checked.
         System.out.println("promtool " + String.join(" ", arguments) + ":\n" + output);
         assertThat(process.exitValue()).as("promtool " + String.join(" ", arguments) + ":\n" + output).isZero();

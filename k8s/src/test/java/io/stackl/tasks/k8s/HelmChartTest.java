@@ -232,7 +232,8 @@ class HelmChartTest {
     @Test
     void shouldMeetThePodSecurityStandardRestrictedWithoutAnApiToken() throws IOException {
         List<JsonNode> manifests = render(t -> t.set("broker.persistence.enabled", false).set("gateway.auth.enabled", true)
-                .set("gateway.auth.clients[0].name", "ci").set("gateway.auth.clients[0].keySha256", "a".repeat(64)));
+                .set("gateway.auth.clients[0].name", "ci").set("gateway.auth.clients[0].keySha256", "a".repeat(64))
+                .set("gateway.auth.clients[0].topics", "*"));
 
         JsonNode account = manifests.stream().filter(m -> "ServiceAccount".equals(m.path("kind").asText())).findFirst()
                 .orElseThrow();
@@ -264,6 +265,23 @@ class HelmChartTest {
         }
     }
 
+    /** A service that changes one security setting keeps the others: its keys are laid over the chart-wide context. */
+    @Test
+    void shouldMergeAServicesSecurityContextOverTheChartWideOne() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("broker.securityContext.readOnlyRootFilesystem", false)
+                .set("history.podSecurityContext.runAsUser", 1001));
+
+        JsonNode broker = container(manifests, "task-broker").path("securityContext");
+        assertThat(broker.path("readOnlyRootFilesystem").asBoolean(true)).isFalse();
+        assertThat(broker.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+        assertThat(broker.at("/capabilities/drop").toString()).contains("\"ALL\"");
+        assertThat(container(manifests, "api-gateway").at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        JsonNode history = workload(manifests, "history-service").at("/spec/template/spec/securityContext");
+        assertThat(history.path("runAsUser").asInt()).isEqualTo(1001);
+        assertThat(history.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(history.path("runAsNonRoot").asBoolean()).isTrue();
+    }
+
     /** A service's own scheduling values replace the chart-wide ones for that service only. */
     @Test
     void shouldScheduleEachServiceByItsOwnValuesElseTheChartWideOnes() throws IOException {
@@ -284,12 +302,19 @@ class HelmChartTest {
 
     /** values.schema.json: a typo or a value of the wrong type fails the render, naming it, instead of being ignored. */
     @Test
-    void shouldRefuseUnknownAndMistypedValues() {
+    void shouldRefuseUnknownAndMistypedValues() throws IOException {
         assertThatThrownBy(() -> render(t -> t.set("workers.replica", 5))).hasMessageContaining("replica");
         assertThatThrownBy(() -> render(t -> t.set("kafka.partitions", "six"))).hasMessageContaining("partitions");
         assertThatThrownBy(() -> render(t -> t.set("monitoring.serviceMonitor.intervall", "30s")))
                 .hasMessageContaining("intervall");
         assertThatThrownBy(() -> render(t -> t.set("image.pullPolicy", "Sometimes"))).hasMessageContaining("pullPolicy");
+        assertThatThrownBy(() -> render(t -> t.set("gateway.auth.enabled", true).set("gateway.auth.clients[0].name", "ci")
+                .set("gateway.auth.clients[0].keySha256", "a".repeat(64)))).as("a client without topics")
+                .hasMessageContaining("topics");
+        // ...and values the services and the operator accept render.
+        assertThat(render(t -> t.set("gateway.maxBody", "512k").set("monitoring.serviceMonitor.enabled", true)
+                .set("monitoring.serviceMonitor.interval", "1m30s").set("image.tag", 20240101)))
+                .anyMatch(m -> "ServiceMonitor".equals(m.path("kind").asText()));
     }
 
     /** {@code helm test}: a pod asks every service for readiness through the Service that exists for it. */
@@ -354,6 +379,8 @@ class HelmChartTest {
         assertThat(entries).contains("stackl-tasks/Chart.yaml", "stackl-tasks/files/prometheus/stackl-tasks-rules.yaml")
                 .anyMatch(name -> name.startsWith("stackl-tasks/files/dashboards/") && name.endsWith(".json"))
                 .noneMatch(name -> name.contains("promql-check") || name.contains("node_modules"));
+        assertThat(entries.stream().filter(name -> name.startsWith("stackl-tasks/files/prometheus/")))
+                .containsExactly("stackl-tasks/files/prometheus/stackl-tasks-rules.yaml");
         assertThat(Files.size(packaged)).as("bytes").isLessThan(64 * 1024);
     }
 
