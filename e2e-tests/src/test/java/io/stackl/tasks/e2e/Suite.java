@@ -7,7 +7,6 @@ import io.stackl.tasks.infra.Postgres;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,19 +47,19 @@ final class Suite {
     private Suite() {
         infra = SharedInfrastructure.get();
         env = new HashMap<>(infra.serviceEnvironment());
-        history = start("history-service", freePort());
+        history = start("history-service");
         env.put("HISTORY_URL", history.url());
         // Short, so that the faults can pause the history service past it (a late rollback report, ADR 0007).
         env.put("TASKS_BROKER_TIMEOUTS_ROLLBACK", ROLLBACK_TIMEOUT.toSeconds() + "s");
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "broker-state", UUID.randomUUID().toString())
                 .toAbsolutePath().toString());
-        broker = start("task-broker", freePort());
+        broker = start("task-broker");
         env.put("TASK_BROKER_URL", broker.url());
         functions = new FunctionEndpoint();
         env.put("TASKS_WORKER_HTTP_URL", functions.url());
         env.put("TASKS_WORKER_HTTP_UNDO_URL", functions.undoUrl());
-        worker = start("worker-service", freePort());
-        gateway = start("api-gateway", freePort());
+        worker = start("worker-service");
+        gateway = start("api-gateway");
     }
 
     /** Kills the service with SIGKILL (a crash) and starts it again on the same port, so others still reach it. */
@@ -89,8 +88,15 @@ final class Suite {
         return instance;
     }
 
+    private ServiceProcess start(String module) {
+        return stoppedWithTheInfrastructure(ServiceProcess.startOnFreePort(root, module, env, logs));
+    }
+
     private ServiceProcess start(String module, int port) {
-        ServiceProcess process = ServiceProcess.start(root, module, port, env, logs);
+        return stoppedWithTheInfrastructure(ServiceProcess.start(root, module, port, env, logs));
+    }
+
+    private static ServiceProcess stoppedWithTheInfrastructure(ServiceProcess process) {
         SharedInfrastructure.stopBeforeInfrastructure(process);
         return process;
     }
@@ -185,13 +191,5 @@ final class Suite {
             json = JSON.getNodeFactory().textNode(body);
         }
         return new Reply(response.statusCode(), json, response);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -11,8 +11,6 @@ import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -211,20 +209,12 @@ class BrokerBenchmark {
         env.putAll(settings);
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "bench-state", UUID.randomUUID().toString())
                 .toAbsolutePath().toString());
-        return ServiceProcess.start(ROOT, "task-broker", freePort(), env, Path.of("target", "bench-logs").toAbsolutePath());
+        return ServiceProcess.startOnFreePort(ROOT, "task-broker", env, Path.of("target", "bench-logs").toAbsolutePath());
     }
 
     private static TaskRequest.Builder request(String id) {
         return TaskRequest.newBuilder().setId(id).setTopic("noop").setSubtype("run").setSource("bench")
                 .setArgumentsJson("{}").setQueueTimeoutMs(60_000L).setExecutionTimeoutMs(600_000L)
                 .setSubmittedAt(Instant.now());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

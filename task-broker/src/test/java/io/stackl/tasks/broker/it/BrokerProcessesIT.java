@@ -2,6 +2,7 @@ package io.stackl.tasks.broker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stackl.tasks.infra.FreePorts;
 import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
@@ -16,7 +17,6 @@ import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
 import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -157,7 +157,7 @@ class BrokerProcessesIT {
     // ---------------------------------------------------------------- helpers
 
     private static ServiceProcess startBroker(String name) {
-        int port = freePort();
+        int port = FreePorts.any();
         Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "it-state", name + "-" + UUID.randomUUID()).toAbsolutePath()
                 .toString());
@@ -239,13 +239,5 @@ class BrokerProcessesIT {
         events.forEach(r -> sequences.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getSequence()));
         sequences.forEach((id, seqs) -> assertThat(seqs).as("event sequences of %s", id)
                 .isEqualTo(IntStream.rangeClosed(1, seqs.size()).boxed().toList()));
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -8,8 +8,6 @@ import io.stackl.tasks.schema.TopicAdmin;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.schema.WorkKind;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,8 +94,8 @@ class WorkerBenchmark {
                 env.put("TASKS_WORKER_TOPICS", topic);
                 env.put("TASKS_WORKER_GROUP", group);
                 env.put("TASKS_WORKER_MAX_PARALLEL", "64");
-                workers.add(ServiceProcess.start(Path.of("..").toAbsolutePath().normalize(), "worker-service",
-                        freePort(), env, Path.of("target", "bench-logs").toAbsolutePath()));
+                workers.add(ServiceProcess.startOnFreePort(Path.of("..").toAbsolutePath().normalize(), "worker-service",
+                        env, Path.of("target", "bench-logs").toAbsolutePath()));
             }
             Thread.sleep(3_000); // let the group settle before the clock starts
             long start = System.nanoTime();
@@ -148,13 +146,5 @@ class WorkerBenchmark {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return props;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
