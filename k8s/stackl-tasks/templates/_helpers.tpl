@@ -210,3 +210,17 @@ spec:
       {{- include "stackl.selector" . | nindent 6 }}
 {{- end }}
 {{- end -}}
+
+{{/* NetworkPolicy peers inside the release: the given services' pods and the `helm test` pod. */}}
+{{- define "stackl.networkPolicy.ownPeers" -}}
+{{- range .services }}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/name: {{ . }}
+      app.kubernetes.io/instance: {{ $.root.Release.Name }}
+{{- end }}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/instance: {{ .root.Release.Name }}
+      app.kubernetes.io/component: test
+{{- end }}

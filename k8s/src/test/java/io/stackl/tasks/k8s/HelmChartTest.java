@@ -40,7 +40,7 @@ class HelmChartTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final List<String> SERVICES = List.of("api-gateway", "task-broker", "worker-service", "history-service");
 
-    /** Helm renders for 1.20 unless told; the chart needs 1.25+ (policy/v1, autoscaling/v2). */
+    /** Helm renders for 1.20 unless told; the chart supports 1.28+ (KubernetesSchemaTest checks 1.28 and 1.35). */
     private static final String KUBERNETES = "1.30.0";
 
     @TempDir
@@ -343,6 +343,48 @@ class HelmChartTest {
         }
         assertThat(test.at("/spec/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
         assertThat(test.at("/spec/containers/0/securityContext/allowPrivilegeEscalation").asBoolean(true)).isFalse();
+    }
+
+    /**
+     * Defence in depth: the broker's and the history service's APIs answer only the services that call them (and the
+     * `helm test` pod and the scrapers); workers only the scrapers; the gateway anyone unless told.
+     */
+    @Test
+    void shouldLetEachServiceBeCalledOnlyByItsCallers() throws IOException {
+        List<JsonNode> manifests = render(t -> t);
+        Map<String, Set<String>> callers = Map.of(
+                "api-gateway", Set.of(),
+                "task-broker", Set.of("api-gateway", "task-broker", "test", "prometheus"),
+                "history-service", Set.of("api-gateway", "worker-service", "test", "prometheus"),
+                "worker-service", Set.of("test", "prometheus"));
+        for (String service : SERVICES) {
+            JsonNode policy = kind(manifests, "NetworkPolicy", "release-" + service);
+            assertThat(policy).as(service).isNotNull();
+            assertThat(policy.at("/spec/podSelector/matchLabels/app.kubernetes.io~1name").asText()).isEqualTo(service);
+            assertThat(policy.at("/spec/policyTypes").toString()).isEqualTo("[\"Ingress\"]");
+            JsonNode rules = policy.at("/spec/ingress");
+            assertThat(rules.size()).as(service).isEqualTo(1);
+            assertThat(rules.at("/0/ports/0/port").asText()).isEqualTo("http");
+            Set<String> from = new HashSet<>();
+            for (JsonNode peer : rules.at("/0/from")) {
+                JsonNode labels = peer.at("/podSelector/matchLabels");
+                from.add(labels.has("app.kubernetes.io/component") ? labels.path("app.kubernetes.io/component").asText()
+                        : labels.path("app.kubernetes.io/name").asText());
+                if (!"prometheus".equals(labels.path("app.kubernetes.io/name").asText())) {
+                    assertThat(labels.path("app.kubernetes.io/instance").asText()).as("own release only")
+                            .isEqualTo("release");
+                }
+            }
+            assertThat(from).as(service).isEqualTo(callers.get(service));
+        }
+        // Named sources for the API keep the test pod; no policy at all when switched off.
+        JsonNode gateway = kind(render(t -> t.set("networkPolicy.gateway.from[0].ipBlock.cidr", "10.0.0.0/8")),
+                "NetworkPolicy", "release-api-gateway");
+        assertThat(gateway.at("/spec/ingress/0/from/0/ipBlock/cidr").asText()).isEqualTo("10.0.0.0/8");
+        assertThat(gateway.at("/spec/ingress/0/from/1/podSelector/matchLabels/app.kubernetes.io~1component").asText())
+                .isEqualTo("test");
+        assertThat(render(t -> t.set("networkPolicy.enabled", false)))
+                .noneMatch(m -> "NetworkPolicy".equals(m.path("kind").asText()));
     }
 
     /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */
