@@ -1,5 +1,8 @@
 package io.stackl.tasks.gateway.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.schema.TaskEvent;
@@ -47,12 +50,14 @@ public class TaskEventHub {
     private final AtomicBoolean running = new AtomicBoolean();
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile KafkaConsumer<String, byte[]> consumer;
+    private final MeterRegistry meters;
     private Thread loop;
 
     TaskEventHub(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
+            @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl, MeterRegistry meters) {
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
+        this.meters = meters;
     }
 
     /** Listens to the events of one task until the returned handle is closed. */
@@ -106,6 +111,8 @@ public class TaskEventHub {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, byte[]> kafka =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+                // Lag and fetch figures of this consumer (kafka_consumer_*): how far behind the events waits are.
+                KafkaClientMetrics kafkaMeters = KafkaClientMeters.bind(meters, kafka);
                 Deserializer<TaskEvent> events = Topics.TASK_EVENTS.deserializer(registryUrl)) {
             consumer = kafka;
             kafka.subscribe(List.of(Topics.TASK_EVENTS.name()), new ConsumerRebalanceListener() {

@@ -86,4 +86,9 @@ public class HistoryMetrics {
     public <T> void fenceListening(T source, ToDoubleFunction<T> listening) {
         registry.gauge(FENCE_LISTENING, List.of(), source, listening);
     }
+
+    /** The registry, for meters that others bind (a Kafka client's, through KafkaClientMeters). */
+    public MeterRegistry registry() {
+        return registry;
+    }
 }

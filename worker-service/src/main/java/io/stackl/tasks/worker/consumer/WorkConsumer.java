@@ -12,6 +12,8 @@ import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.worker.config.WorkerConfig;
 import io.stackl.tasks.worker.handler.HandlerRegistry;
 import io.stackl.tasks.worker.manager.TaskManager;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.stackl.tasks.worker.metrics.WorkerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -123,7 +125,7 @@ public class WorkConsumer {
 
     void onStart(@Observes StartupEvent event) {
         List<String> topics = workTopics();
-        metrics.serving(servedTopics());
+        metrics.serving(servedTopics(), config.maxParallel());
         if (config.provisionTopics()) {
             List<String> all = new ArrayList<>(topics);
             all.add(Topics.TASK_RESULTS.name());
@@ -168,6 +170,8 @@ public class WorkConsumer {
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> producer =
                         new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(), new ByteArraySerializer());
+                KafkaClientMetrics consumerMeters = KafkaClientMeters.bind(metrics.registry(), kafka);
+                KafkaClientMetrics producerMeters = KafkaClientMeters.bind(metrics.registry(), producer);
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
                 Serializer<TaskResult> results = Topics.TASK_RESULTS.serializer(registryUrl)) {
             kafka.subscribe(topics, new ConsumerRebalanceListener() {

@@ -13,6 +13,8 @@ public class WorkerMetrics {
 
     public static final String HANDLER_DURATION = "tasks.handler.duration";
     public static final String IN_FLIGHT = "tasks.worker.in.flight";
+    /** Work items this instance runs at once (max-parallel): in.flight / capacity is its saturation. */
+    public static final String CAPACITY = "tasks.worker.capacity";
     public static final String FAILURES = "tasks.worker.failures";
     public static final String COMPENSATIONS = "tasks.worker.compensations";
     public static final String LATE = "tasks.worker.deadline.exceeded";
@@ -21,19 +23,22 @@ public class WorkerMetrics {
 
     private final MeterRegistry registry;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger capacity = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong clockBehindMs = new java.util.concurrent.atomic.AtomicLong();
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
         registry.gauge(IN_FLIGHT, inFlight);
+        registry.gauge(CAPACITY, capacity);
         registry.gauge(CLOCK_BEHIND, clockBehindMs, ms -> ms.get() / 1000.0);
         // Known series start at 0, so that Prometheus' increase() sees their first event (alerts depend on it).
         registry.counter(COMPENSATIONS, "outcome", "undone");
         registry.counter(COMPENSATIONS, "outcome", "failed");
     }
 
-    /** Starts the per-topic counters at 0 for the topics this worker serves. */
-    public void serving(Collection<String> topics) {
+    /** Starts the per-topic counters at 0 for the topics this worker serves, which it runs up to maxParallel at once. */
+    public void serving(Collection<String> topics, int maxParallel) {
+        capacity.set(maxParallel);
         for (String topic : topics) {
             registry.counter(FAILURES, "task.topic", topic);
             registry.counter(LATE, "task.topic", topic);
@@ -60,8 +65,10 @@ public class WorkerMetrics {
     }
 
     public void handled(String topic, String subtype, String outcome, Duration took) {
+        // Buckets from 1 ms to 10 min, so that a task topic's dashboard shows percentiles per subtype.
         Timer.builder(HANDLER_DURATION).tag("task.topic", topic).tag("task.subtype", subtype).tag("outcome", outcome)
-                .register(registry).record(took);
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry).record(took);
         if (!"success".equals(outcome)) {
             registry.counter(FAILURES, "task.topic", topic).increment();
         }
@@ -78,5 +85,10 @@ public class WorkerMetrics {
 
     public void compensated(boolean succeeded) {
         registry.counter(COMPENSATIONS, "outcome", succeeded ? "undone" : "failed").increment();
+    }
+
+    /** The registry, for meters that others bind (a Kafka client's, through KafkaClientMeters). */
+    public MeterRegistry registry() {
+        return registry;
     }
 }
