@@ -2,8 +2,10 @@
 # Starts the whole suite on this machine with embedded defaults: a real Kafka broker (KRaft), PostgreSQL and
 # Apicurio Registry, then every service. Prints where each listens; Ctrl-C stops everything. Submits nothing.
 #
-#   deploy/run-local.sh [--home DIR] [--no-services] [--skip-build]
+#   deploy/run-local.sh [--home DIR] [--no-services] [--skip-build] [--with-monitoring]
 #
+# --with-monitoring also starts Prometheus (installed from Debian's package when missing) with the shipped
+# configuration and rules, scraping every service, and prints its URL.
 # Data stays in .local/ (or DIR) across runs; delete the folder to start from scratch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,8 @@ while [ $# -gt 0 ]; do
     --skip-build) build=false ;;
     --home) args+=("--home" "$2"); shift ;;
     --no-services) args+=("--no-services") ;;
-    *) echo "unknown argument: $1 (usage: deploy/run-local.sh [--home DIR] [--no-services] [--skip-build])" >&2; exit 2 ;;
+    --with-monitoring) args+=("--with-monitoring"); stackl_install_prometheus ;;
+    *) echo "unknown argument: $1 (usage: deploy/run-local.sh [--home DIR] [--no-services] [--skip-build] [--with-monitoring])" >&2; exit 2 ;;
   esac
   shift
 done

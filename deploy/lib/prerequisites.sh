@@ -48,3 +48,23 @@ stackl_check_prerequisites() { # exits with a clear message when something is mi
     exit 1
   fi
 }
+
+stackl_install_prometheus() { # prometheus and promtool on the PATH, from Debian's package, without starting its server
+  if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "Prometheus is needed: install Debian's prometheus package (apt-get install prometheus), or put the" \
+      "prometheus and promtool binaries of a release from prometheus.io on the PATH" >&2
+    return 1
+  fi
+  # Unpacked rather than installed: installing the package would also start a Prometheus server on :9090.
+  echo "Installing prometheus and promtool from Debian's prometheus package ..."
+  apt-get update -q
+  local dir
+  dir=$(mktemp -d)
+  (cd "$dir" && apt-get download -q prometheus)
+  dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root"
+  install -m 0755 "$dir/root/usr/bin/prometheus" "$dir/root/usr/bin/promtool" /usr/local/bin/
+  rm -rf "$dir"
+}

@@ -39,8 +39,12 @@ import org.junit.jupiter.api.Test;
 class ObservabilityE2ETest {
 
     private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
-    /** Names of metrics (not functions or labels): ours start with tasks_, Quarkus' with jvm_ or http_server_. */
-    private static final Pattern METRIC = Pattern.compile("\\b((?:tasks|jvm|http_server)_[a-z0-9_]+)\\b");
+    /**
+     * Names of metrics (not functions or labels): ours start with tasks_; Quarkus' with jvm_ or http_server_; the Kafka
+     * clients' with kafka_; the PostgreSQL pool's with agroal_.
+     */
+    static final String METRIC_PREFIXES = "(?:tasks|jvm|http_server|kafka|agroal)_";
+    private static final Pattern METRIC = Pattern.compile("\\b(" + METRIC_PREFIXES + "[a-z0-9_]+)\\b");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private static Suite suite;
@@ -98,7 +102,7 @@ class ObservabilityE2ETest {
      */
     @Test
     void shouldFilterEveryDashboardQueryByNamespaceAndRelease() throws IOException {
-        Pattern selector = Pattern.compile("\\b(?:tasks|jvm|http_server)_[a-z0-9_]+(\\{[^}]*\\})?");
+        Pattern selector = Pattern.compile("\\b" + METRIC_PREFIXES + "[a-z0-9_]+(\\{[^}]*\\})?");
         List<String> unfiltered = new ArrayList<>();
         try (DirectoryStream<Path> dashboards = Files.newDirectoryStream(DEPLOY.resolve("grafana/dashboards"), "*.json")) {
             for (Path dashboard : dashboards) {
@@ -151,20 +155,12 @@ class ObservabilityE2ETest {
         assertThat(alerts).isGreaterThanOrEqualTo(5);
     }
 
-    private static List<String> ruleExpressions() throws IOException {
-        List<String> expressions = new ArrayList<>();
-        for (JsonNode group : YAML.readTree(DEPLOY.resolve("prometheus/stackl-tasks-rules.yaml").toFile()).path("groups")) {
-            group.path("rules").forEach(rule -> expressions.add(rule.path("expr").asText()));
-        }
-        return expressions;
+    private static List<String> ruleExpressions() {
+        return ShippedQueries.rules().stream().map(ShippedQueries.Rule::expr).toList();
     }
 
-    private static List<String> dashboardExpressions(Path dashboard) throws IOException {
-        List<String> expressions = new ArrayList<>();
-        for (JsonNode panel : Suite.JSON.readTree(dashboard.toFile()).path("panels")) {
-            panel.path("targets").forEach(target -> expressions.add(target.path("expr").asText()));
-        }
-        return expressions;
+    private static List<String> dashboardExpressions(Path dashboard) {
+        return ShippedQueries.panelQueries(dashboard).stream().map(ShippedQueries.PanelQuery::expr).toList();
     }
 
     private static String scrape(ServiceProcess service) {

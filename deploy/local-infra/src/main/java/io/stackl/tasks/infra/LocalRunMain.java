@@ -3,6 +3,7 @@ package io.stackl.tasks.infra;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,9 @@ import java.util.concurrent.CountDownLatch;
  * The local run: starts the infrastructure and every packaged service, prints where each listens, and stops
  * everything on Ctrl-C. It submits nothing by itself. Started by {@code deploy/run-local.sh}.
  *
- * <p>Arguments: {@code [--home DIR] [--project-root DIR] [--no-services]}. Data stays in {@code DIR} (default
- * {@code .local}) across runs.
+ * <p>Arguments: {@code [--home DIR] [--project-root DIR] [--no-services] [--with-monitoring]}. Data stays in
+ * {@code DIR} (default {@code .local}) across runs. {@code --with-monitoring} also starts Prometheus with the shipped
+ * configuration and rules ({@code deploy/prometheus}), scraping the services where they listen.
  */
 public final class LocalRunMain {
 
@@ -28,14 +30,16 @@ public final class LocalRunMain {
         Path home = Path.of(".local");
         Path root = Path.of(".");
         boolean services = true;
+        boolean monitoring = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--home" -> home = Path.of(args[++i]);
                 case "--project-root" -> root = Path.of(args[++i]);
                 case "--no-services" -> services = false;
+                case "--with-monitoring" -> monitoring = true;
                 default -> {
                     System.err.println("unknown argument: " + args[i]
-                            + "\nusage: LocalRunMain [--home DIR] [--project-root DIR] [--no-services]");
+                            + "\nusage: LocalRunMain [--home DIR] [--project-root DIR] [--no-services] [--with-monitoring]");
                     System.exit(2);
                 }
             }
@@ -51,9 +55,11 @@ public final class LocalRunMain {
             return;
         }
         List<StacklServices> started = new ArrayList<>();
+        List<AutoCloseable> closeFirst = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nStopping ...");
+            closeFirst.forEach(LocalRunMain::closeQuietly);
             // Services first, so that none of them sees its broker or database vanish first.
             started.forEach(StacklServices::close);
             infra.close();
@@ -77,6 +83,14 @@ public final class LocalRunMain {
                         module -> FreePorts.preferring(PREFERRED_PORTS.get(module)));
                 started.add(suite);
                 suite.all().forEach(s -> endpoints.put(s.name(), s.url() + "  (health: " + s.url() + "/q/health)"));
+                if (monitoring) {
+                    Map<String, String> targets = new LinkedHashMap<>();
+                    suite.all().forEach(s -> targets.put(s.name(), "127.0.0.1:" + s.port()));
+                    Prometheus prometheus = Prometheus.start(root, targets, infra.home().resolve("prometheus"),
+                            FreePorts.preferring(9090), Duration.ofSeconds(15));
+                    closeFirst.add(prometheus);
+                    endpoints.put("prometheus", prometheus.url() + "  (alerts: " + prometheus.url() + "/alerts)");
+                }
             } catch (InfrastructureException e) {
                 System.err.println("ERROR: " + e.getMessage());
                 System.exit(1);
@@ -93,5 +107,13 @@ public final class LocalRunMain {
         System.out.println("  logs: " + infra.home().resolve("logs") + ", " + infra.home() + "/{kafka,registry}/*.log");
         System.out.println("Press Ctrl-C to stop everything.");
         stopped.await();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            System.err.println("could not stop " + closeable + ": " + e.getMessage());
+        }
     }
 }
