@@ -387,6 +387,15 @@ class HelmChartTest {
                 .noneMatch(m -> "NetworkPolicy".equals(m.path("kind").asText()));
     }
 
+    /** The broker stops within its shutdown timeout, Kafka or not; its grace period leaves the JVM time after that. */
+    @Test
+    void shouldGiveTheBrokerAGracePeriodBeyondItsShutdownTimeout() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("broker.shutdownTimeoutSeconds", 30));
+        JsonNode broker = workload(manifests, "task-broker");
+        assertThat(env(container(manifests, "task-broker"))).containsEntry("TASKS_BROKER_SHUTDOWN_TIMEOUT", "30s");
+        assertThat(broker.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isEqualTo(45);
+    }
+
     /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */
     @Test
     void shouldScrapeEachServiceOnce() throws IOException {

@@ -133,6 +133,16 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends SIGTERM, as an orchestrator's stop does, and waits up to {@code within} for the process to exit, without
+     * forcing it. Returns its exit status, or empty if it still runs (then {@link #close()} ends it).
+     */
+    java.util.OptionalInt terminate(java.time.Duration within) throws InterruptedException {
+        process.toHandle().destroy();
+        return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? java.util.OptionalInt.of(process.exitValue())
+                : java.util.OptionalInt.empty();
+    }
+
     /** Forcibly ends the process at once, as a crash would (for fault tests). */
     void kill() {
         killTree(process.toHandle());

@@ -99,6 +99,19 @@ public final class ServiceProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * Stops the service with SIGTERM, as Kubernetes does, and waits up to {@code within}: its exit status, or empty if
+     * it is still running then ({@link #close()} ends it).
+     */
+    public java.util.OptionalInt terminate(Duration within) throws InterruptedException {
+        return process.terminate(within);
+    }
+
+    /** The last lines of the service's log. */
+    public String logTail(int lines) {
+        return process.logTail(lines);
+    }
+
     /** Kills the service with SIGKILL, as a crash would. */
     public void kill() {
         process.kill();

@@ -41,6 +41,13 @@ public interface BrokerConfig {
     int maxLockKeys();
 
     /**
+     * The longest a stop may take: Kafka Streams is closed within it (commit, leave the group), else the process ends
+     * anyway (BoundedShutdown). Keep it below the pod's termination grace period.
+     */
+    @WithDefault("20s")
+    Duration shutdownTimeout();
+
+    /**
      * A task declaring several keys first tries them all at once, and queues one by one only for what was taken
      * (ADR 0008). Turn off while a rolling upgrade from a broker before ADR 0008 is under way: safe either way, but
      * tasks caught between versions may otherwise wait until their queue timeout.

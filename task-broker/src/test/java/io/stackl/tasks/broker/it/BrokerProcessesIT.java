@@ -157,8 +157,13 @@ class BrokerProcessesIT {
     // ---------------------------------------------------------------- helpers
 
     private static ServiceProcess startBroker(String name) {
+        return startBroker(name, Map.of());
+    }
+
+    private static ServiceProcess startBroker(String name, Map<String, String> settings) {
         int port = FreePorts.any();
         Map<String, String> env = new HashMap<>(infra.serviceEnvironment());
+        env.putAll(settings);
         env.put("TASKS_BROKER_STATE_DIR", Path.of("target", "it-state", name + "-" + UUID.randomUUID()).toAbsolutePath()
                 .toString());
         env.put("TASKS_BROKER_TASK_TOPICS", "document,http,noop");
@@ -166,6 +171,43 @@ class BrokerProcessesIT {
                 Path.of("target", "it-logs").toAbsolutePath());
         brokers.add(broker);
         return broker;
+    }
+
+    /**
+     * Kubernetes stops a pod with SIGTERM and kills it when its grace period is over: a broker whose Kafka is gone
+     * must still stop within its shutdown timeout, not hang on its clients' own minute-long timeouts (BoundedShutdown).
+     */
+    @Test
+    @Order(3)
+    void shouldStopWithinItsShutdownTimeoutWhenKafkaIsGone() throws Exception {
+        ServiceProcess broker = startBroker("bounded-stop", Map.of("TASKS_BROKER_SHUTDOWN_TIMEOUT", "5s"));
+        String id = "stop-" + UUID.randomUUID();
+        try (var events = kafka.reader(Topics.TASK_EVENTS.name(), TaskEvent.class)) {
+            submit(request(id).build());
+            events.until(seen -> dispatched(seen).contains(id), WAIT);
+        }
+        long kafkaPid = infra.kafka().pid();
+        signal(kafkaPid, "STOP");
+        java.util.OptionalInt exit;
+        try {
+            long started = System.nanoTime();
+            exit = broker.terminate(Duration.ofSeconds(25));
+            System.out.printf("broker with Kafka stopped: exit %s %d ms after SIGTERM (shutdown timeout 5 s)%n",
+                    exit.isPresent() ? exit.getAsInt() : "none", (System.nanoTime() - started) / 1_000_000);
+        } finally {
+            signal(kafkaPid, "CONT");
+        }
+        brokers.remove(broker);
+        broker.close();
+        assertThat(exit).as("exited within 25 s of SIGTERM; log:%n%s", broker.logTail(20)).isPresent();
+        // 3: it gave up on Kafka Streams' close (the broker cannot commit or leave its group without Kafka).
+        assertThat(exit.getAsInt()).isEqualTo(3);
+        assertThat(broker.logTail(200)).contains("Kafka Streams did not close within");
+    }
+
+    private static void signal(long pid, String signal) throws IOException, InterruptedException {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor())
+                .as("kill -" + signal).isZero();
     }
 
     private static String liveState(ServiceProcess broker, String id) throws IOException, InterruptedException {
