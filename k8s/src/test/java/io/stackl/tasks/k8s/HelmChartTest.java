@@ -377,12 +377,18 @@ class HelmChartTest {
             }
             assertThat(from).as(service).isEqualTo(callers.get(service));
         }
-        // Named sources for the API keep the test pod; no policy at all when switched off.
-        JsonNode gateway = kind(render(t -> t.set("networkPolicy.gateway.from[0].ipBlock.cidr", "10.0.0.0/8")),
-                "NetworkPolicy", "release-api-gateway");
-        assertThat(gateway.at("/spec/ingress/0/from/0/ipBlock/cidr").asText()).isEqualTo("10.0.0.0/8");
-        assertThat(gateway.at("/spec/ingress/0/from/1/podSelector/matchLabels/app.kubernetes.io~1component").asText())
-                .isEqualTo("test");
+        assertThat(kind(manifests, "NetworkPolicy", "release-api-gateway").at("/spec/ingress/0").has("from"))
+                .as("the API open to any source by default").isFalse();
+        // Named sources for the API keep the test pod and the scrapers; added peers reach the history service (workers
+        // in other languages write through it); no policy at all when switched off.
+        List<JsonNode> restricted = render(t -> t.set("networkPolicy.gateway.from[0].ipBlock.cidr", "10.0.0.0/8")
+                .set("networkPolicy.history.from[0].ipBlock.cidr", "10.1.0.0/16"));
+        assertThat(peers(kind(restricted, "NetworkPolicy", "release-api-gateway")))
+                .containsExactlyInAnyOrder("test", "prometheus", "10.0.0.0/8");
+        assertThat(peers(kind(restricted, "NetworkPolicy", "release-history-service"))).containsExactlyInAnyOrder(
+                "api-gateway", "worker-service", "test", "prometheus", "10.1.0.0/16");
+        assertThat(peers(kind(restricted, "NetworkPolicy", "release-task-broker")))
+                .doesNotContain("10.0.0.0/8", "10.1.0.0/16");
         assertThat(render(t -> t.set("networkPolicy.enabled", false)))
                 .noneMatch(m -> "NetworkPolicy".equals(m.path("kind").asText()));
     }
@@ -394,6 +400,18 @@ class HelmChartTest {
         JsonNode broker = workload(manifests, "task-broker");
         assertThat(env(container(manifests, "task-broker"))).containsEntry("TASKS_BROKER_SHUTDOWN_TIMEOUT", "30s");
         assertThat(broker.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isEqualTo(45);
+    }
+
+    /** A policy's sources: component or name of a pod peer, or an ipBlock's CIDR. */
+    private static List<String> peers(JsonNode policy) {
+        List<String> peers = new ArrayList<>();
+        for (JsonNode peer : policy.at("/spec/ingress/0/from")) {
+            JsonNode labels = peer.at("/podSelector/matchLabels");
+            peers.add(peer.has("ipBlock") ? peer.at("/ipBlock/cidr").asText()
+                    : labels.has("app.kubernetes.io/component") ? labels.path("app.kubernetes.io/component").asText()
+                    : labels.path("app.kubernetes.io/name").asText());
+        }
+        return peers;
     }
 
     /** A pod scraped under two Services would count twice in every sum of the rules and the dashboard. */

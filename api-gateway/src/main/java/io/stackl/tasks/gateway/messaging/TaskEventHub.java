@@ -1,7 +1,6 @@
 package io.stackl.tasks.gateway.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -112,7 +111,7 @@ public class TaskEventHub {
         try (KafkaConsumer<String, byte[]> kafka =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 // Lag and fetch figures of this consumer (kafka_consumer_*): how far behind the events waits are.
-                KafkaClientMetrics kafkaMeters = KafkaClientMeters.bind(meters, kafka);
+                KafkaClientMeters kafkaMeters = KafkaClientMeters.bind(meters, kafka);
                 Deserializer<TaskEvent> events = Topics.TASK_EVENTS.deserializer(registryUrl)) {
             consumer = kafka;
             kafka.subscribe(List.of(Topics.TASK_EVENTS.name()), new ConsumerRebalanceListener() {

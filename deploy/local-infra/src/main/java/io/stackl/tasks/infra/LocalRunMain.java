@@ -89,7 +89,7 @@ public final class LocalRunMain {
                     Prometheus prometheus = Prometheus.start(root, targets, infra.home().resolve("prometheus"),
                             FreePorts.preferring(9090), Duration.ofSeconds(15));
                     closeFirst.add(prometheus);
-                    endpoints.put("prometheus", prometheus.url() + "  (alerts: " + prometheus.url() + "/alerts)");
+                    endpoints.put("prometheus", prometheus.url() + "  (alerts: " + prometheus.url() + "/api/v1/alerts)");
                 }
             } catch (InfrastructureException e) {
                 System.err.println("ERROR: " + e.getMessage());

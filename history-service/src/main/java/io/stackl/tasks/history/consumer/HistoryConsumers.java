@@ -3,7 +3,6 @@ package io.stackl.tasks.history.consumer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.history.config.HistoryConfig;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.stackl.tasks.history.metrics.HistoryMetrics;
 import io.stackl.tasks.history.service.HistoryRecorder;
@@ -134,7 +133,7 @@ public class HistoryConsumers {
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout().toMillis()));
         try (KafkaConsumer<String, byte[]> consumer =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-                KafkaClientMetrics kafkaMeters = KafkaClientMeters.bind(metrics.registry(), consumer);
+                KafkaClientMeters kafkaMeters = KafkaClientMeters.bind(metrics.registry(), consumer);
                 Outbox outbox = new Outbox(bootstrapServers, registryUrl)) {
             synchronized (consumers) {
                 consumers.add(consumer);

@@ -12,7 +12,6 @@ import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.worker.config.WorkerConfig;
 import io.stackl.tasks.worker.handler.HandlerRegistry;
 import io.stackl.tasks.worker.manager.TaskManager;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.stackl.tasks.worker.metrics.WorkerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -170,8 +169,8 @@ public class WorkConsumer {
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> producer =
                         new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(), new ByteArraySerializer());
-                KafkaClientMetrics consumerMeters = KafkaClientMeters.bind(metrics.registry(), kafka);
-                KafkaClientMetrics producerMeters = KafkaClientMeters.bind(metrics.registry(), producer);
+                KafkaClientMeters consumerMeters = KafkaClientMeters.bind(metrics.registry(), kafka);
+                KafkaClientMeters producerMeters = KafkaClientMeters.bind(metrics.registry(), producer);
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
                 Serializer<TaskResult> results = Topics.TASK_RESULTS.serializer(registryUrl)) {
             kafka.subscribe(topics, new ConsumerRebalanceListener() {
