@@ -126,6 +126,30 @@ class GatewayTest {
                 .body("reason", startsWith("UNKNOWN_TOPIC"));
     }
 
+    /**
+     * ADR 0012: a retry policy in the body. A handler that throws (a retryable failure) is tried as often as asked,
+     * each attempt undone before the next; a policy out of bounds is a 400 naming the field.
+     */
+    @Test
+    void shouldTryATaskAsOftenAsItsRetryPolicySaysAndRefuseAPolicyOutOfBounds() {
+        String taskId = given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "throw",
+                        "retryPolicy", Map.of("maxAttempts", 3, "initialBackoffMs", 100, "jitter", 0)))
+                .post("/tasks?wait=30").then().statusCode(200).body("state", equalTo("ROLLED_BACK"))
+                .extract().path("taskId");
+        given().get("/tasks/" + taskId).then().statusCode(200).body("attempt", equalTo(3));
+
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run",
+                        "retryPolicy", Map.of("maxAttempts", 21)))
+                .post("/tasks").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("retryPolicy.maxAttempts"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run",
+                        "retryPolicy", Map.of("initialBackoffMs", 5_000, "maxBackoffMs", 1_000)))
+                .post("/tasks").then().statusCode(400).body("field", equalTo("retryPolicy.maxBackoffMs"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run",
+                        "retryPolicy", Map.of("jitter", 1.5)))
+                .post("/tasks").then().statusCode(400).body("errors[0].field", equalTo("retryPolicy.jitter"));
+    }
+
     /** Issue 19: what PostgreSQL cannot store is refused at the door, naming the field and the key. */
     @Test
     void shouldRefuseWhatCannotBeStoredAsProblemJsonNamingTheKey() {

@@ -18,6 +18,7 @@ import io.stackl.tasks.history.service.RollbackService;
 import io.stackl.tasks.infra.InfrastructureTestResource;
 import io.stackl.tasks.schema.CompensationAction;
 import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskState;
 import jakarta.inject.Inject;
@@ -68,7 +69,7 @@ class HistoryServiceTest {
 
     @Test
     void shouldMigrateAnEmptyDatabaseToTheCurrentSchema() throws SQLException {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("3");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("4");
         assertThat(flyway.info().pending()).isEmpty();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_name IN"
@@ -223,6 +224,63 @@ class HistoryServiceTest {
         assertThat(second.report().getRolledBack()).isTrue();
         assertThat(second.report().getRestoredDocuments()).isEqualTo(1);
         assertThatThrownBy(() -> documents.get(key)).isInstanceOf(HistoryException.class);
+    }
+
+    /**
+     * ADR 0012: a failed attempt is undone ahead of a retry. Its writes go, the next attempt (a higher token) writes
+     * again, a command sent again for the first attempt neither seals the second nor reports, and the task's final
+     * rollback undoes the second attempt's writes too, leaving the value from before the task.
+     */
+    @Test
+    void shouldUndoEachAttemptOfARetriedTaskAndLetOnlyTheCurrentAttemptWrite() {
+        String task = Tasks.newId("retried");
+        String key = "docs/" + task;
+        String setup = task + "-setup";
+        recorder.recordEvents(Tasks.dispatched(setup, List.of(key)));
+        documents.put(key, setup, 1, null, "{\"v\": \"before\"}");
+        recorder.recordEvents(List.of(Tasks.event(setup, 3, TaskState.SUCCEEDED, 1, List.of())));
+
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        documents.put(key, task, 1, null, "{\"v\": \"attempt 1\"}");
+        RollbackCommand undoFirst = Tasks.rollback(task);
+        undoFirst.setRetry(true);
+        RollbackService.Plan first = rollbacks.rollback(undoFirst, Duration.ofMinutes(1));
+        assertThat(documents.get(key).valueJson()).isEqualTo("{\"v\": \"before\"}");
+        assertThat(first.report().getRolledBack()).isTrue();
+        assertThat(first.report().getFencingToken()).isEqualTo(1);
+        assertThatThrownBy(() -> documents.put(key, task, 1, null, "{\"v\": \"attempt 1, late\"}"))
+                .isInstanceOf(HistoryException.class);
+
+        recorder.recordEvents(List.of(Tasks.event(task, 3, TaskState.FAILED, 1, List.of(key)),
+                Tasks.event(task, 4, TaskState.ROLLING_BACK, 1, List.of(key)),
+                Tasks.event(task, 5, TaskState.RETRY_WAITING, 1, List.of(key)),
+                attempt(Tasks.event(task, 6, TaskState.DISPATCHED, 2, List.of(key)), 2)));
+        documents.put(key, task, 2, null, "{\"v\": \"attempt 2\"}");
+        // The first attempt's command, delivered again: its stored report again, naming its token (the broker ignores
+        // it for attempt 2), and no seal on attempt 2's fence.
+        RollbackService.Plan again = rollbacks.rollback(undoFirst, Duration.ofMinutes(1));
+        assertThat(again.report().getFencingToken()).isEqualTo(1);
+        documents.put(key, task, 2, null, "{\"v\": \"attempt 2, second write\"}");
+
+        RollbackCommand undoSecond = Tasks.rollback(task);
+        undoSecond.setFencingToken(2);
+        RollbackService.Plan last = rollbacks.rollback(undoSecond, Duration.ofMinutes(1));
+        assertThat(last.report().getRolledBack()).isTrue();
+        assertThat(last.report().getFencingToken()).isEqualTo(2);
+        assertThat(last.report().getRestoredDocuments()).as("attempt 2's two writes; attempt 1's were restored").isEqualTo(2);
+        assertThat(documents.get(key).valueJson()).isEqualTo("{\"v\": \"before\"}");
+        assertThatThrownBy(() -> documents.put(key, task, 2, null, "{\"v\": \"after the end\"}"))
+                .isInstanceOf(HistoryException.class);
+        // Attempt 1's command once more, after attempt 2's rollback: nothing done, nothing reported.
+        RollbackService.Plan stale = rollbacks.rollback(undoFirst, Duration.ofMinutes(1));
+        assertThat(stale.report()).isNull();
+        assertThat(stale.compensations()).isEmpty();
+        assertThat(documents.get(key).valueJson()).isEqualTo("{\"v\": \"before\"}");
+    }
+
+    private static TaskEvent attempt(TaskEvent event, int attempt) {
+        event.setAttempt(attempt);
+        return event;
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.stackl.tasks.schema.IncludedDocument;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
 import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.RetryPolicy;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskState;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,6 +72,12 @@ public class TaskService {
                     + config.maxArgumentsBytes() + " are accepted", Map.of("field", "arguments"));
         }
         refuseWhatCannotBeStored(body, arguments, idempotencyKey, source);
+        RetryPolicy retryPolicy = body.retryPolicy() == null ? null : body.retryPolicy().toRecord();
+        if (retryPolicy != null && retryPolicy.getMaxBackoffMs() < retryPolicy.getInitialBackoffMs()) {
+            throw GatewayException.invalid("retryPolicy.maxBackoffMs (" + retryPolicy.getMaxBackoffMs()
+                    + ") must be at least retryPolicy.initialBackoffMs (" + retryPolicy.getInitialBackoffMs() + ")",
+                    Map.of("field", "retryPolicy.maxBackoffMs"));
+        }
         String taskId = UUID.randomUUID().toString();
         TaskRequest request = TaskRequest.newBuilder()
                 .setId(taskId).setTopic(body.topic()).setSubtype(body.subtype()).setSource(source)
@@ -80,7 +87,7 @@ public class TaskService {
                                 .setValueJson(e.getValue() == null ? null : e.getValue().toString()).build()).toList())
                 .setChangedDocumentKeys(body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys())
                 .setQueueTimeoutMs(body.queueTimeoutMs()).setExecutionTimeoutMs(body.timeoutMs())
-                .setIdempotencyKey(idempotencyKey).setSubmittedAt(Instant.now()).build();
+                .setIdempotencyKey(idempotencyKey).setSubmittedAt(Instant.now()).setRetryPolicy(retryPolicy).build();
         Duration bound = bound(wait, body);
         CompletableFuture<TaskEvent> terminal = new CompletableFuture<>();
         TaskState[] last = {null};

@@ -78,9 +78,13 @@ public final class FenceRepository {
             throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_fences (task_id, topic, state, fencing_token,"
                 + " sealed, sealed_at) VALUES (?, ?, 'ROLLING_BACK', ?, TRUE, clock_timestamp()) ON CONFLICT (task_id)"
-                + " DO UPDATE SET sealed = TRUE, sealed_at = COALESCE(task_fences.sealed_at, clock_timestamp()),"
+                // A command delivered again for an earlier attempt leaves a later attempt's fence alone (ADR 0012).
+                + " DO UPDATE SET sealed = CASE WHEN task_fences.fencing_token <= EXCLUDED.fencing_token THEN TRUE"
+                + " ELSE task_fences.sealed END, sealed_at = CASE WHEN task_fences.fencing_token <= EXCLUDED.fencing_token"
+                + " THEN COALESCE(task_fences.sealed_at, clock_timestamp()) ELSE task_fences.sealed_at END,"
                 // A repeated command must not move a fence that already ended back to ROLLING_BACK.
-                + " state = CASE WHEN task_fences.sealed THEN task_fences.state ELSE 'ROLLING_BACK' END,"
+                + " state = CASE WHEN task_fences.sealed OR task_fences.fencing_token > EXCLUDED.fencing_token"
+                + " THEN task_fences.state ELSE 'ROLLING_BACK' END,"
                 + " updated_at = now()")) {
             s.setString(1, taskId);
             s.setString(2, topic);

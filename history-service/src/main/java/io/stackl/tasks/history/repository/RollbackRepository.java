@@ -18,7 +18,7 @@ public final class RollbackRepository {
 
     public record Rollback(String cause, String status, int restoredDocuments, int externalActions,
             String failureCode, String failureMessage, Instant startedAt, Instant finishedAt, int compensationAttempts,
-            Instant compensationDeadline, Instant compensationSentAt) {
+            Instant compensationDeadline, Instant compensationSentAt, long fencingToken) {
 
         public boolean awaitingCompensation() {
             return "AWAITING_COMPENSATION".equals(status);
@@ -41,7 +41,8 @@ public final class RollbackRepository {
     private static Rollback select(Connection c, String taskId, String lock) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT cause, status, restored_documents, external_actions,"
                 + " failure_code, failure_message, started_at, finished_at, compensation_attempts,"
-                + " compensation_deadline, compensation_sent_at FROM rollbacks WHERE task_id = ?" + lock)) {
+                + " compensation_deadline, compensation_sent_at, fencing_token FROM rollbacks WHERE task_id = ?"
+                + lock)) {
             s.setString(1, taskId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
@@ -49,18 +50,18 @@ public final class RollbackRepository {
                 }
                 return new Rollback(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getString(5),
                         rs.getString(6), instant(rs.getTimestamp(7)), instant(rs.getTimestamp(8)), rs.getInt(9),
-                        instant(rs.getTimestamp(10)), instant(rs.getTimestamp(11)));
+                        instant(rs.getTimestamp(10)), instant(rs.getTimestamp(11)), rs.getLong(12));
             }
         }
     }
 
     /** @param finishedAt null while the rollback waits for the workers */
-    public static void insert(Connection c, String taskId, String cause, String status, int restored, int external,
-            String failureCode, String failureMessage, Instant requestedAt, Instant startedAt, Instant finishedAt)
-            throws SQLException {
+    public static void insert(Connection c, String taskId, long fencingToken, String cause, String status, int restored,
+            int external, String failureCode, String failureMessage, Instant requestedAt, Instant startedAt,
+            Instant finishedAt) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO rollbacks (task_id, cause, status,"
                 + " restored_documents, external_actions, failure_code, failure_message, requested_at, started_at,"
-                + " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " finished_at, fencing_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setString(1, taskId);
             s.setString(2, cause);
             s.setString(3, status);
@@ -71,6 +72,20 @@ public final class RollbackRepository {
             s.setTimestamp(8, Timestamp.from(requestedAt));
             s.setTimestamp(9, Timestamp.from(startedAt));
             s.setTimestamp(10, finishedAt == null ? null : Timestamp.from(finishedAt));
+            s.setLong(11, fencingToken);
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Forgets a finished rollback of an earlier attempt, when a later attempt of the same task is rolled back (ADR
+     * 0012): the task's row always describes its latest rollback; the events and snapshots keep the earlier one.
+     */
+    public static void forgetEarlierAttempt(Connection c, String taskId, long beforeToken) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM rollbacks WHERE task_id = ? AND fencing_token < ?"
+                + " AND status <> 'AWAITING_COMPENSATION'")) {
+            s.setString(1, taskId);
+            s.setLong(2, beforeToken);
             s.executeUpdate();
         }
     }

@@ -76,6 +76,15 @@ public class RollbackService {
         long started = System.nanoTime();
         Plan plan = inTransaction(dataSource, c -> {
             String taskId = command.getTaskId();
+            Rollback latest = RollbackRepository.lock(c, taskId);
+            if (latest != null && latest.fencingToken() > command.getFencingToken()) {
+                // A command delivered again for an earlier attempt, whose rollback was done before that attempt's retry
+                // (ADR 0012): nothing to do, and nothing to seal (the fence belongs to a later attempt).
+                return new Plan(taskId, List.of(), null, null);
+            }
+            if (latest != null && latest.fencingToken() < command.getFencingToken()) {
+                RollbackRepository.forgetEarlierAttempt(c, taskId, command.getFencingToken());
+            }
             FenceRepository.sealForRollback(c, taskId, command.getTopic(), command.getFencingToken());
             Plan done = previousOutcome(c, command, compensationTimeout, maxCompensationAttempts);
             if (done != null) {
@@ -109,20 +118,22 @@ public class RollbackService {
                         "not restored, because a later task holds the key's lock: " + String.join(", ", conflicts)
                                 + (undo.isEmpty() ? "" : "; " + undo.size() + " external action(s) not undone"))
                         .setRetryable(false).build();
-                RollbackRepository.insert(c, taskId, cause, "ROLLBACK_FAILED", restored, undo.size(),
+                RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "ROLLBACK_FAILED", restored, undo.size(),
                         failure.getCode(), failure.getMessage(), command.getRequestedAt(), now, now);
-                return new Plan(taskId, compensations, report(taskId, false, restored, 0, failure, now), null);
+                return new Plan(taskId, compensations, report(taskId, command.getFencingToken(), false, restored, 0,
+                        failure, now), null);
             }
             if (undo.isEmpty()) {
-                RollbackRepository.insert(c, taskId, cause, "ROLLED_BACK", restored, 0, null, null,
+                RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "ROLLED_BACK", restored, 0, null, null,
                         command.getRequestedAt(), now, now);
-                return new Plan(taskId, compensations, report(taskId, true, restored, 0, null, now), null);
+                return new Plan(taskId, compensations, report(taskId, command.getFencingToken(), true, restored, 0, null,
+                        now), null);
             }
-            RollbackRepository.insert(c, taskId, cause, "AWAITING_COMPENSATION", restored, undo.size(), null, null,
+            RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "AWAITING_COMPENSATION", restored, undo.size(), null, null,
                     command.getRequestedAt(), now, null);
             Instant notBefore = undoNotBefore(c, command, now);
             RollbackRepository.setCompensationDeadline(c, taskId, notBefore.plus(compensationTimeout), false);
-            return new Plan(taskId, compensations, null, compensationItem(taskId, command.getFencingToken(), undo,
+            return new Plan(taskId, compensations, null, compensationItem(taskId, command, undo,
                     now, notBefore, compensationTimeout));
         });
         metrics.rollback(plan.report() == null ? "AWAITING_COMPENSATION"
@@ -146,8 +157,8 @@ public class RollbackService {
         TaskFailure failure = TaskFailure.newBuilder().setCode("ROLLBACK_REFUSED")
                 .setMessage(ContentRules.storable("the history service could not store this rollback: " + reason))
                 .setRetryable(false).build();
-        return new Plan(command.getTaskId(), List.of(), report(command.getTaskId(), false, 0, 0, failure,
-                Instant.now()), null);
+        return new Plan(command.getTaskId(), List.of(), report(command.getTaskId(), command.getFencingToken(), false,
+                0, 0, failure, Instant.now()), null);
     }
 
     /** The workers' report on a COMPENSATE work item: the rollback ends with it. */
@@ -155,7 +166,8 @@ public class RollbackService {
         return inTransaction(dataSource, c -> {
             String taskId = result.getTaskId();
             Rollback rollback = RollbackRepository.lock(c, taskId);
-            if (rollback == null) {
+            if (rollback == null || rollback.fencingToken() != result.getFencingToken()) {
+                // None, or the report of an earlier attempt's compensation, whose rollback is over (ADR 0012).
                 return null;
             }
             if (!rollback.awaitingCompensation()) {
@@ -181,9 +193,8 @@ public class RollbackService {
                     .setMessage(failures.isEmpty() ? ContentRules.storable(String.valueOf(result.getFailure()))
                             : String.join("; ", failures)).setRetryable(false).build();
             finish(c, taskId, ok, failure, now);
-            return new Plan(taskId, events,
-                    report(taskId, ok, rollback.restoredDocuments(), result.getCompensations().size(), failure, now),
-                    null);
+            return new Plan(taskId, events, report(taskId, rollback.fencingToken(), ok, rollback.restoredDocuments(),
+                    result.getCompensations().size(), failure, now), null);
         });
     }
 
@@ -209,7 +220,7 @@ public class RollbackService {
                 // Stored but never acknowledged by Kafka: the service died between its commit and the send. The same
                 // item again (same deadline, not another attempt): nobody can be running it.
                 Instant notBefore = runsUntil.minus(compensationTimeout);
-                return new Plan(taskId, restored, null, compensationItem(taskId, command.getFencingToken(),
+                return new Plan(taskId, restored, null, compensationItem(taskId, command,
                         pendingUndo(c, taskId), now, notBefore, compensationTimeout));
             }
             // The workers have the last compensation item (a redelivered command, or one re-sent early): handing it
@@ -222,12 +233,12 @@ public class RollbackService {
                     "the workers did not report the compensation after " + attempts + " attempts")
                     .setRetryable(false).build();
             finish(c, taskId, false, failure, now);
-            return new Plan(taskId, restored, report(taskId, false, rollback.restoredDocuments(),
-                    rollback.externalActions(), failure, now), null);
+            return new Plan(taskId, restored, report(taskId, rollback.fencingToken(), false,
+                    rollback.restoredDocuments(), rollback.externalActions(), failure, now), null);
         }
         Instant notBefore = undoNotBefore(c, command, now);
         RollbackRepository.setCompensationDeadline(c, taskId, notBefore.plus(compensationTimeout), true);
-        return new Plan(taskId, restored, null, compensationItem(taskId, command.getFencingToken(),
+        return new Plan(taskId, restored, null, compensationItem(taskId, command,
                 pendingUndo(c, taskId), now, notBefore, compensationTimeout));
     }
 
@@ -235,7 +246,8 @@ public class RollbackService {
     private static Plan storedOutcome(Connection c, String taskId, Rollback rollback) throws SQLException {
         TaskFailure failure = rollback.failureCode() == null ? null : TaskFailure.newBuilder()
                 .setCode(rollback.failureCode()).setMessage(rollback.failureMessage()).setRetryable(false).build();
-        return new Plan(taskId, restoredDocuments(c, taskId), report(taskId, rollback.rolledBack(),
+        return new Plan(taskId, restoredDocuments(c, taskId), report(taskId, rollback.fencingToken(),
+                rollback.rolledBack(),
                 rollback.restoredDocuments(), rollback.externalActions(), failure,
                 rollback.finishedAt() == null ? Instant.now() : rollback.finishedAt()), null);
     }
@@ -284,12 +296,16 @@ public class RollbackService {
      * The item that hands the undo records to the workers of the task's topic (every undo record of a task names it).
      * It runs from {@code notBefore} for {@code compensationTimeout}.
      */
-    private static WorkItem compensationItem(String taskId, long fencingToken, List<UndoRecord> undo, Instant now,
-            Instant notBefore, Duration compensationTimeout) {
+    private static WorkItem compensationItem(String taskId, RollbackCommand command, List<UndoRecord> undo,
+            Instant now, Instant notBefore, Duration compensationTimeout) {
+        // An attempt undone ahead of a retry has a compensation of its own (ADR 0012); a task's final one keeps the
+        // key it always had.
+        String idempotencyKey = taskId + ":compensate" + (command.getRetry() ? ":" + command.getFencingToken() : "");
         return WorkItem.newBuilder().setTaskId(taskId).setKind(WorkKind.COMPENSATE)
                 .setTopic(undo.get(0).getHandlerTopic()).setSubtype("compensate").setAttempt(0)
-                .setFencingToken(fencingToken).setDeadline(notBefore.plus(compensationTimeout)).setDispatchedAt(now)
-                .setNotBefore(notBefore).setIdempotencyKey(taskId + ":compensate").setUndoRecords(undo).build();
+                .setFencingToken(command.getFencingToken()).setDeadline(notBefore.plus(compensationTimeout))
+                .setDispatchedAt(now).setNotBefore(notBefore).setIdempotencyKey(idempotencyKey).setUndoRecords(undo)
+                .build();
     }
 
     /**
@@ -307,10 +323,11 @@ public class RollbackService {
         return earliest.isAfter(now) ? earliest : now;
     }
 
-    private static RollbackReport report(String taskId, boolean rolledBack, int restored, int compensated,
-            TaskFailure failure, Instant at) {
+    private static RollbackReport report(String taskId, long fencingToken, boolean rolledBack, int restored,
+            int compensated, TaskFailure failure, Instant at) {
         return RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(rolledBack).setRestoredDocuments(restored)
-                .setCompensatedActions(compensated).setFailure(failure).setFinishedAt(at).build();
+                .setCompensatedActions(compensated).setFailure(failure).setFinishedAt(at).setFencingToken(fencingToken)
+                .build();
     }
 
     private static void finish(Connection c, String taskId, boolean ok, TaskFailure failure, Instant now)

@@ -3,8 +3,13 @@ package io.stackl.tasks.broker.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.stackl.tasks.broker.domain.BrokerSettings;
+import io.stackl.tasks.broker.domain.RetryPolicy;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** The broker's own settings, {@code tasks.broker.*}; see the module README for what each does. */
 @ConfigMapping(prefix = "tasks.broker")
@@ -94,10 +99,48 @@ public interface BrokerConfig {
         Duration budget();
     }
 
+    /**
+     * The retry policy of the tasks of a topic that ask for none (ADR 0012), by task topic:
+     * {@code tasks.broker.retry."<topic>".max-attempts} and so on. A topic not listed: one attempt.
+     */
+    Map<String, Retry> retry();
+
+    interface Retry {
+        @WithDefault("1")
+        int maxAttempts();
+
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        @WithDefault("2.0")
+        double backoffMultiplier();
+
+        @WithDefault("60s")
+        Duration maxBackoff();
+
+        @WithDefault("0.2")
+        double jitter();
+
+        Optional<List<String>> nonRetryableCodes();
+
+        default RetryPolicy toPolicy() {
+            return new RetryPolicy(maxAttempts(), initialBackoff().toMillis(), backoffMultiplier(),
+                    maxBackoff().toMillis(), jitter(), nonRetryableCodes().orElse(List.of()));
+        }
+    }
+
     default BrokerSettings toSettings() {
+        Map<String, RetryPolicy> retries = new TreeMap<>();
+        retry().forEach((topic, retry) -> {
+            RetryPolicy policy = retry.toPolicy();
+            if (policy.problem() != null) {
+                throw new IllegalArgumentException("tasks.broker.retry.\"" + topic + "\": " + policy.problem());
+            }
+            retries.put(topic, policy);
+        });
         return new BrokerSettings(Set.copyOf(taskTopics()), timeouts().queueDefault(), timeouts().queueMax(),
                 timeouts().executionDefault(), timeouts().executionMax(), timeouts().requireExplicit(),
                 timeouts().rollback(), terminalRetention(), idempotencyWindow(), deadlineScan().interval(),
-                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce());
+                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce(), retries);
     }
 }

@@ -1,6 +1,7 @@
 package io.stackl.tasks.broker.domain;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,13 +27,27 @@ public record BrokerSettings(
         int deadlineScanMaxEntries,
         Duration deadlineScanBudget,
         int maxLockKeys,
-        boolean tryLocksAtOnce) {
+        boolean tryLocksAtOnce,
+        Map<String, RetryPolicy> retryDefaults) {
+
+    public BrokerSettings {
+        retryDefaults = retryDefaults == null ? Map.of() : Map.copyOf(retryDefaults);
+    }
+
+    /** The policy of a task of {@code topic} that asks for none: the topic's configured default, else one attempt. */
+    public RetryPolicy retryPolicyFor(String topic) {
+        return retryDefaults.getOrDefault(topic, RetryPolicy.ONCE);
+    }
+
+    public BrokerSettings withRetryDefaults(Map<String, RetryPolicy> defaults) {
+        return toBuilder().retryDefaults(defaults).build();
+    }
 
     /** Defaults that suit tests and a local run; production values come from configuration. */
     public static BrokerSettings defaults(Set<String> taskTopics) {
         return new BrokerSettings(taskTopics, Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofSeconds(60),
                 Duration.ofHours(24), false, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofHours(24),
-                Duration.ofMillis(100), 1000, Duration.ofMillis(50), 256, true);
+                Duration.ofMillis(100), 1000, Duration.ofMillis(50), 256, true, Map.of());
     }
 
     public BrokerSettings withTryLocksAtOnce(boolean tryAtOnce) {
@@ -63,6 +78,7 @@ public record BrokerSettings(
         private Duration deadlineScanBudget;
         private int maxLockKeys;
         private boolean tryLocksAtOnce;
+        private Map<String, RetryPolicy> retryDefaults;
 
         private Builder(BrokerSettings settings) {
             taskTopics = settings.taskTopics;
@@ -79,6 +95,7 @@ public record BrokerSettings(
             deadlineScanBudget = settings.deadlineScanBudget;
             maxLockKeys = settings.maxLockKeys;
             tryLocksAtOnce = settings.tryLocksAtOnce;
+            retryDefaults = settings.retryDefaults;
         }
 
         Builder requireExplicitTimeouts(boolean value) {
@@ -91,10 +108,16 @@ public record BrokerSettings(
             return this;
         }
 
+        Builder retryDefaults(Map<String, RetryPolicy> value) {
+            retryDefaults = value;
+            return this;
+        }
+
         BrokerSettings build() {
             return new BrokerSettings(taskTopics, defaultQueueTimeout, maxQueueTimeout, defaultExecutionTimeout,
                     maxExecutionTimeout, requireExplicitTimeouts, rollbackTimeout, terminalRetention, idempotencyWindow,
-                    deadlineScanInterval, deadlineScanMaxEntries, deadlineScanBudget, maxLockKeys, tryLocksAtOnce);
+                    deadlineScanInterval, deadlineScanMaxEntries, deadlineScanBudget, maxLockKeys, tryLocksAtOnce,
+                    retryDefaults);
         }
     }
 }

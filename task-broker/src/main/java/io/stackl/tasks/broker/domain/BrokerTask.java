@@ -22,6 +22,9 @@ import java.util.List;
  * @param lockTries while the task tries all its keys at once (ADR 0008): the answer for each key of
  *     {@code lockKeys}, in order: {@link #TRY_PENDING} not yet answered, {@link #TRY_REFUSED} refused, else the epoch
  *     of the grant. Empty otherwise, and in records written before ADR 0008
+ * @param retrying the rollback under way (ROLLING_BACK) undoes one failed attempt, and the task is tried again after
+ *     it (ADR 0012); false for a task's final rollback, and in records written before ADR 0012
+ * @param cancelRequested a cancel came while an attempt was being undone ahead of a retry: the task ends after it
  */
 public record BrokerTask(
         TaskSpec spec,
@@ -43,7 +46,9 @@ public record BrokerTask(
         Failure failure,
         long finishedAt,
         List<Long> lockEpochs,
-        List<Long> lockTries) {
+        List<Long> lockTries,
+        boolean retrying,
+        boolean cancelRequested) {
 
     /** A try not answered yet, in {@link #lockTries} (not 0: that is a grant from a broker that did not number them). */
     static final long TRY_PENDING = Long.MIN_VALUE;
@@ -70,6 +75,8 @@ public record BrokerTask(
         EXECUTION,
         /** The wait for the history service's rollback report. */
         ROLLBACK,
+        /** The backoff before the next attempt (ADR 0012): at its end the task is dispatched again. */
+        RETRY,
         /** A terminal task is kept this long for live queries, then purged (history keeps it for good). */
         RETENTION
     }
@@ -138,7 +145,7 @@ public record BrokerTask(
     BrokerTask compacted() {
         TaskSpec small = new TaskSpec(spec.id(), spec.topic(), spec.subtype(), spec.source(), null, List.of(),
                 spec.changedDocumentKeys(), spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(),
-                spec.submittedAt(), spec.traceContext());
+                spec.submittedAt(), spec.traceContext(), spec.retryPolicy());
         return toBuilder().spec(small).build();
     }
 
@@ -166,6 +173,21 @@ public record BrokerTask(
             next.failure(failed);
         }
         return next.build();
+    }
+
+    /** Whether the rollback under way undoes one attempt ahead of a retry (ADR 0012). */
+    BrokerTask withRetrying(boolean value) {
+        return toBuilder().retrying(value).build();
+    }
+
+    /** Ready for its next attempt: what ended the last one is cleared (its events keep it). */
+    BrokerTask forNextAttempt() {
+        return toBuilder().retrying(false).cancelRequested(false).rollbackCause(null).reason(null).failure(null)
+                .build();
+    }
+
+    BrokerTask withCancelRequested() {
+        return toBuilder().cancelRequested(true).build();
     }
 
     BrokerTask withFinishedAt(long at) {
@@ -201,6 +223,8 @@ public record BrokerTask(
         private long finishedAt;
         private List<Long> lockEpochs = List.of();
         private List<Long> lockTries = List.of();
+        private boolean retrying;
+        private boolean cancelRequested;
 
         Builder() {}
 
@@ -225,6 +249,8 @@ public record BrokerTask(
             finishedAt = task.finishedAt;
             lockEpochs = task.lockEpochs;
             lockTries = task.lockTries;
+            retrying = task.retrying;
+            cancelRequested = task.cancelRequested;
         }
 
         Builder spec(TaskSpec value) {
@@ -317,6 +343,16 @@ public record BrokerTask(
             return this;
         }
 
+        Builder retrying(boolean value) {
+            retrying = value;
+            return this;
+        }
+
+        Builder cancelRequested(boolean value) {
+            cancelRequested = value;
+            return this;
+        }
+
         /** What the deadline bounds and when it ends: the two always change together. */
         Builder deadline(Phase phase, long at) {
             deadlinePhase = phase;
@@ -327,7 +363,7 @@ public record BrokerTask(
         BrokerTask build() {
             return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                     lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                    outputJson, failure, finishedAt, lockEpochs, lockTries);
+                    outputJson, failure, finishedAt, lockEpochs, lockTries, retrying, cancelRequested);
         }
     }
 }

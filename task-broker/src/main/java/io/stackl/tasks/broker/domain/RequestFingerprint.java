@@ -29,6 +29,10 @@ public final class RequestFingerprint {
         append(text, String.join("\u0001", Objects.requireNonNullElse(spec.changedDocumentKeys(), List.of())));
         append(text, String.valueOf(spec.queueTimeoutMs()));
         append(text, String.valueOf(spec.executionTimeoutMs()));
+        if (spec.retryPolicy() != null) {
+            // Only when asked for: the digests of requests without one stay what brokers before ADR 0012 stored.
+            append(text, spec.retryPolicy().toString());
+        }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);

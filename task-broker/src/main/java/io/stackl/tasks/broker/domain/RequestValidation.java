@@ -65,6 +65,9 @@ public final class RequestValidation {
         if (timeouts != null) {
             return timeouts;
         }
+        if (spec.retryPolicy() != null && spec.retryPolicy().problem() != null) {
+            return "INVALID: " + spec.retryPolicy().problem();
+        }
         if (spec.changedDocumentKeys() != null) {
             if (spec.changedDocumentKeys().size() > settings.maxLockKeys()) {
                 return "INVALID: the task declares " + spec.changedDocumentKeys().size() + " document keys; at most "

@@ -32,7 +32,10 @@ import java.util.TreeSet;
 public final class TaskLifecycle {
 
     private static final Set<TaskState> CANCELLABLE =
-            EnumSet.of(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED);
+            EnumSet.of(TaskState.SUBMITTED, TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED, TaskState.RETRY_WAITING);
+
+    /** The failure code of an attempt's execution timeout, as a retry policy's nonRetryableCodes may name it. */
+    public static final String EXECUTION_TIMEOUT = "EXECUTION_TIMEOUT";
 
     private final BrokerSettings settings;
     private final RequestValidation validation;
@@ -64,6 +67,10 @@ public final class TaskLifecycle {
         if (invalid != null) {
             return reject(spec, invalid, admission.relatedTaskId(), now);
         }
+        if (spec.retryPolicy() == null) {
+            // Resolved once, at admission: a change of configuration never changes a task in flight (ADR 0012).
+            spec = spec.withRetryPolicy(settings.retryPolicyFor(spec.topic()));
+        }
         List<String> keys = List.copyOf(new TreeSet<>(spec.changedDocumentKeys()));
         long queueDeadline = now + timeout(spec.queueTimeoutMs(), settings.defaultQueueTimeout().toMillis());
         BrokerTask task = BrokerTask.submitted(spec, keys, now, queueDeadline);
@@ -93,7 +100,7 @@ public final class TaskLifecycle {
         TaskSpec named = new TaskSpec(spec.id(), storable(spec.topic()), storable(spec.subtype()),
                 storable(spec.source()), spec.argumentsJson(), spec.includedDocuments(), spec.changedDocumentKeys(),
                 spec.queueTimeoutMs(), spec.executionTimeoutMs(), spec.idempotencyKey(), spec.submittedAt(),
-                spec.traceContext());
+                spec.traceContext(), spec.retryPolicy());
         BrokerTask task = BrokerTask.rejected(named, storable(reason), relatedTaskId, now,
                 now + settings.terminalRetention().toMillis());
         return Outcome.builder().event(TaskRecords.event(task, now)).build(task);
@@ -212,8 +219,10 @@ public final class TaskLifecycle {
         Failure failed = outputProblem != null ? new Failure("INVALID_OUTPUT", outputProblem, false)
                 : failure == null ? new Failure("UNKNOWN", "the worker reported a failure without details", false)
                 : new Failure(storable(failure.getCode()), storable(failure.getMessage()), failure.getRetryable());
-        return out.build(startRollback(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
-                TaskState.FAILED, now, out));
+        BrokerTask failedTask = task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed);
+        boolean retry = outputProblem == null && failure != null
+                && task.spec().retries().retries(task.attempt(), failed.retryable(), failed.code());
+        return out.build(startRollback(failedTask.withRetrying(retry), TaskState.FAILED, now, out));
     }
 
     /** An operator's command. Only a task that has not ended and is not rolling back can be cancelled. */
@@ -224,11 +233,15 @@ public final class TaskLifecycle {
         if (task == null) {
             return Outcome.ignored(null, "cancel for unknown task " + command.getTaskId());
         }
+        String reason = storable("cancelled by " + (command.getRequestedBy().isBlank() ? "an operator"
+                : command.getRequestedBy()) + (command.getReason() == null ? "" : ": " + command.getReason()));
+        if (task.state() == TaskState.ROLLING_BACK && task.retrying() && !task.cancelRequested()) {
+            // A failed attempt is being undone ahead of a retry: once it is, the task ends instead (ADR 0012).
+            return Outcome.builder().build(task.withCancelRequested().withOutcome(null, reason, null, null));
+        }
         if (!CANCELLABLE.contains(task.state())) {
             return Outcome.ignored(task, "cancel for a task that is " + task.state());
         }
-        String reason = storable("cancelled by " + (command.getRequestedBy().isBlank() ? "an operator"
-                : command.getRequestedBy()) + (command.getReason() == null ? "" : ": " + command.getReason()));
         Outcome.Builder out = Outcome.builder();
         return out.build(startRollback(task.withOutcome(null, reason, null, null), TaskState.CANCELLED, now, out));
     }
@@ -239,15 +252,39 @@ public final class TaskLifecycle {
             return Outcome.ignored(task, "rollback report for a task that is "
                     + (task == null ? "unknown" : task.state().toString()));
         }
+        if (report.getFencingToken() != 0 && report.getFencingToken() != task.fencingToken()) {
+            // A report sent again for an earlier attempt's rollback (ADR 0012): not this attempt's.
+            return Outcome.ignored(task, "rollback report for token " + report.getFencingToken() + ", current token "
+                    + task.fencingToken());
+        }
         Outcome.Builder out = Outcome.builder();
         if (report.getRolledBack()) {
-            return out.build(finish(task, TaskState.ROLLED_BACK, now, out));
+            if (task.retrying() && !task.cancelRequested()) {
+                return out.build(awaitRetry(task, now, out));
+            }
+            return out.build(finish(task.withRetrying(false), TaskState.ROLLED_BACK, now, out));
         }
         TaskFailure failure = report.getFailure();
         Failure failed = failure == null ? new Failure("ROLLBACK_FAILED", "the history service gave no reason", false)
                 : new Failure(storable(failure.getCode()), storable(failure.getMessage()), failure.getRetryable());
-        return out.build(finish(task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed),
-                TaskState.ROLLBACK_FAILED, now, out));
+        return out.build(finish(task.withRetrying(false).withOutcome(null, failed.code() + ": " + failed.message(),
+                null, failed), TaskState.ROLLBACK_FAILED, now, out));
+    }
+
+    /**
+     * A failed attempt is undone: the next waits its backoff, a deadline like any other (never early), keeping every
+     * lock (ADR 0012).
+     */
+    private BrokerTask awaitRetry(BrokerTask task, long now, Outcome.Builder out) {
+        long backoff = task.spec().retries().backoffMs(task.id(), task.attempt());
+        BrokerTask waiting = task.withRetrying(false)
+                .withOutcome(null, storable("attempt " + task.attempt() + " undone (" + task.reason() + "); attempt "
+                        + (task.attempt() + 1) + " of " + task.spec().retries().maxAttempts() + " in " + backoff + " ms"),
+                        null, null)
+                .withDeadline(Phase.RETRY, now + backoff)
+                .with(TaskState.RETRY_WAITING, task.sequence() + 1);
+        out.event(TaskRecords.event(waiting, now));
+        return waiting;
     }
 
     /** The task's deadline index entry is due. Never acts before the deadline. */
@@ -272,7 +309,13 @@ public final class TaskLifecycle {
                 out.timeoutLatenessMs(lateness);
                 String why = "execution timeout: no result within " + (task.deadline() - task.dispatchedAt()) + " ms of"
                         + " dispatch (attempt " + task.attempt() + ")";
-                return out.build(startRollback(task.withOutcome(null, why, null, null), TaskState.TIMED_OUT, now, out));
+                boolean retry = task.spec().retries().retries(task.attempt(), true, EXECUTION_TIMEOUT);
+                return out.build(startRollback(task.withOutcome(null, why, null, null).withRetrying(retry),
+                        TaskState.TIMED_OUT, now, out));
+            }
+            case RETRY -> {
+                out.timeoutLatenessMs(lateness);
+                return out.build(dispatch(task.forNextAttempt(), now, out));
             }
             case ROLLBACK -> {
                 // No report: nobody knows whether the documents are restored, so the locks stay held (releasing them
@@ -311,9 +354,11 @@ public final class TaskLifecycle {
         BrokerTask caused = task.withOutcome(cause, null, null, null).with(cause, task.sequence() + 1);
         out.event(TaskRecords.event(caused, now));
         BrokerTask rolling = caused.with(TaskState.ROLLING_BACK, caused.sequence() + 1);
-        if (task.attempt() == 0) {
+        if (task.attempt() == 0 || task.state() == TaskState.RETRY_WAITING) {
             out.event(TaskRecords.event(rolling.withDeadline(Phase.NONE, 0), now));
-            return finish(rolling.withOutcome(null, caused.reason() + "; nothing to undo: never dispatched", null, null),
+            String why = task.attempt() == 0 ? "never dispatched"
+                    : "attempt " + task.attempt() + " was undone before its retry";
+            return finish(rolling.withOutcome(null, caused.reason() + "; nothing to undo: " + why, null, null),
                     TaskState.ROLLED_BACK, now, out);
         }
         rolling = rolling.withDeadline(Phase.ROLLBACK, now + settings.rollbackTimeout().toMillis());

@@ -20,7 +20,7 @@ final class TaskRecords {
     static TaskEvent event(BrokerTask task, long now) {
         TaskSpec spec = task.spec();
         boolean deadlineRuns = task.deadlinePhase() == Phase.QUEUE || task.deadlinePhase() == Phase.EXECUTION
-                || task.deadlinePhase() == Phase.ROLLBACK;
+                || task.deadlinePhase() == Phase.ROLLBACK || task.deadlinePhase() == Phase.RETRY;
         return TaskEvent.newBuilder()
                 .setTaskId(spec.id() == null ? "" : spec.id())
                 .setSequence(task.sequence())
@@ -92,6 +92,7 @@ final class TaskRecords {
                 .setCause(cause)
                 .setReason(reason)
                 .setRequestedAt(Instant.ofEpochMilli(now))
+                .setRetry(task.retrying())
                 .build();
     }
 }

@@ -160,6 +160,21 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
                 .setReason("no longer needed").setRequestedBy("operator").setRequestedAt(T0).build(), now());
     }
 
+    /** A worker's failure, {@code retryable} as said, so that a retry policy may try the task again. */
+    void fail(WorkItem item, String code, boolean retryable) {
+        results.pipeInput(item.getTaskId(), result(item, false)
+                .setFailure(TaskFailure.newBuilder().setCode(code).setMessage("it broke").setRetryable(retryable).build())
+                .build(), now());
+    }
+
+    /** The history service's report on the rollback under {@code fencingToken} (ADR 0012). */
+    void reportRollback(String taskId, boolean rolledBack, long fencingToken) {
+        reports.pipeInput(taskId, RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(rolledBack)
+                .setFailure(rolledBack ? null : TaskFailure.newBuilder().setCode("UNDO_FAILED")
+                        .setMessage("the undo endpoint answered 500").setRetryable(false).build())
+                .setFinishedAt(T0).setFencingToken(fencingToken).build(), now());
+    }
+
     void reportRollback(String taskId, boolean rolledBack) {
         reports.pipeInput(taskId, RollbackReport.newBuilder().setTaskId(taskId).setRolledBack(rolledBack)
                 .setFailure(rolledBack ? null : TaskFailure.newBuilder().setCode("UNDO_FAILED")
