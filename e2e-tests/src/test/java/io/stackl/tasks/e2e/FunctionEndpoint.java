@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The HTTP function the suite's workers call for tasks of topic {@code http}, as a user's function would be: it
  * answers 200 with {@code arguments.respond} as its body, verbatim (so a test can make a function return what a real
- * one might: a body with NUL, a body that is not JSON), 500 when {@code arguments.fail} is true, or else echoes the
- * arguments. {@code POST /undo} is its undo endpoint. It counts every call by path and {@code Idempotency-Key}, so
+ * one might: a body with NUL, a body that is not JSON), 500 when {@code arguments.fail} is true, 503 while the
+ * attempt (the number after the last ':' of the Idempotency-Key, {@code taskId:attempt}) is at most
+ * {@code arguments.failAttempts} (a flaky function, for retries), or else echoes the arguments. {@code POST /undo} is its undo endpoint. It counts every call by path and {@code Idempotency-Key}, so
  * that the invariant checker can tell how often each action and each undo was executed.
  */
 final class FunctionEndpoint implements AutoCloseable {
@@ -43,17 +44,28 @@ final class FunctionEndpoint implements AutoCloseable {
                         k -> new AtomicInteger()).incrementAndGet();
                 JsonNode respond = call.path("arguments").path("respond");
                 boolean fail = !path.startsWith("/undo") && call.path("arguments").path("fail").asBoolean(false);
+                boolean flaky = !path.startsWith("/undo")
+                        && attemptOf(exchange.getRequestHeaders().getFirst("Idempotency-Key"))
+                                <= call.path("arguments").path("failAttempts").asInt(0);
                 String body = respond.isTextual() ? respond.asText()
                         : "{\"echo\":" + call.path("arguments").toString() + "}";
                 byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(fail ? 500 : 200, bytes.length == 0 ? -1 : bytes.length);
+                exchange.sendResponseHeaders(fail ? 500 : flaky ? 503 : 200, bytes.length == 0 ? -1 : bytes.length);
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(bytes);
                 }
             }
         });
         server.start();
+    }
+
+    private static int attemptOf(String idempotencyKey) {
+        try {
+            return Integer.parseInt(idempotencyKey.substring(idempotencyKey.lastIndexOf(':') + 1));
+        } catch (RuntimeException notAnAttempt) {
+            return Integer.MAX_VALUE;
+        }
     }
 
     String url() {

@@ -29,7 +29,8 @@ final class InvariantChecker {
     static final String TOPIC_AGREES_WITH_HISTORY = "task-events and history agree on each task's end";
     static final String NO_CHANGE_WITHOUT_SUCCESS = "no document is left changed by a task that did not succeed";
     static final String NO_WRITE_AFTER_SEAL = "no write was accepted after its task was sealed";
-    static final String ONE_RESULT = "no task was given two results";
+    static final String ONE_RESULT = "no attempt was given two results, and no task two successes";
+    static final String FAILED_ATTEMPTS_UNDONE = "no change of a failed attempt survived it (retries, ADR 0012)";
     static final String COUNTERS_EXACT = "counters equal their succeeded increments (no lost or extra update)";
     static final String NEVER_TWO_AT_ONCE = "no two increments of one counter ever ran at once";
     static final String NO_LOCK_HELD = "no lock is still held";
@@ -155,14 +156,24 @@ final class InvariantChecker {
                             + " AND s.taken_at > f.sealed_at AND s.task_id = ANY (?)", (Object) ids));
             violations.put(ONE_RESULT, count(c,
                     "SELECT count(*) FROM (SELECT task_id FROM task_events WHERE task_id = ANY (?) AND state IN"
-                            + " ('SUCCEEDED','FAILED') GROUP BY task_id HAVING count(*) > 1) twice", (Object) ids));
+                            + " ('SUCCEEDED','FAILED') GROUP BY task_id, attempt HAVING count(*) > 1) twice", (Object) ids)
+                    + count(c, "SELECT count(*) FROM (SELECT task_id FROM task_events WHERE task_id = ANY (?) AND"
+                            + " state = 'SUCCEEDED' GROUP BY task_id HAVING count(*) > 1) twice", (Object) ids));
+            // An attempt followed by another was undone: each of its document writes restored.
+            violations.put(FAILED_ATTEMPTS_UNDONE, count(c,
+                    "SELECT count(*) FROM snapshots s WHERE s.task_id = ANY (?) AND s.kind = 'DOCUMENT'"
+                            + " AND s.restored_at IS NULL AND s.fencing_token < (SELECT max(e.fencing_token)"
+                            + " FROM task_events e WHERE e.task_id = s.task_id AND e.state = 'DISPATCHED')",
+                    (Object) ids));
             // The broker's terminal state (history's task summary comes from its events) against the history
             // service's own record of the rollback.
             // A dispatched task that the broker ended ROLLED_BACK or ROLLBACK_FAILED must have history's rollback,
             // ended the same way; a succeeded task must have none.
             violations.put(BROKER_AND_HISTORY_AGREE, count(c,
                     "SELECT count(*) FROM tasks t LEFT JOIN rollbacks r USING (task_id) WHERE t.task_id = ANY (?)"
-                            + " AND t.terminal AND ((t.state = 'SUCCEEDED' AND r.task_id IS NOT NULL)"
+                            + " AND t.terminal AND ((t.state = 'SUCCEEDED' AND r.task_id IS NOT NULL AND r.fencing_token"
+                            // A retried task's rollback of an earlier attempt is no disagreement (ADR 0012).
+                            + " >= (SELECT max(e.fencing_token) FROM task_events e WHERE e.task_id = t.task_id))"
                             + " OR (t.state IN ('ROLLED_BACK', 'ROLLBACK_FAILED') AND EXISTS (SELECT 1 FROM task_events"
                             + " d WHERE d.task_id = t.task_id AND d.state = 'DISPATCHED')"
                             + " AND (r.task_id IS NULL OR r.status <> t.state)))", (Object) ids));
@@ -200,7 +211,8 @@ final class InvariantChecker {
 
     /**
      * External actions (the suite's HTTP function): each attempt's action ran at most once, and the undo recorded
-     * before it ran was executed for every rolled-back task, and for no other (each undo record once, by its key).
+     * before it ran was executed for every rolled-back task and every attempt followed by another (a retry, ADR
+     * 0012), and for no other (each undo record once, by its key).
      */
     private void externalActions(Connection c, String[] ids, Map<String, Long> violations) throws SQLException {
         long twice = 0;
@@ -216,14 +228,15 @@ final class InvariantChecker {
                 }
             }
         }
-        try (PreparedStatement s = c.prepareStatement("SELECT s.task_id, s.seq, t.state FROM snapshots s"
-                + " JOIN tasks t USING (task_id) WHERE s.task_id = ANY (?) AND s.kind = 'EXTERNAL'")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT s.task_id, s.seq, t.state, s.fencing_token < (SELECT"
+                + " max(e.fencing_token) FROM task_events e WHERE e.task_id = s.task_id AND e.state = 'DISPATCHED')"
+                + " FROM snapshots s JOIN tasks t USING (task_id) WHERE s.task_id = ANY (?) AND s.kind = 'EXTERNAL'")) {
             s.setArray(1, c.createArrayOf("text", ids));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     String task = rs.getString(1);
                     String undoKey = task + ":undo:" + rs.getInt(2);
-                    if ("ROLLED_BACK".equals(rs.getString(3))) {
+                    if ("ROLLED_BACK".equals(rs.getString(3)) || rs.getBoolean(4)) {
                         expectedUndo.add(undoKey);
                         wrongUndo += suite.functions.undoCalls(undoKey) == 0 ? 1 : 0;
                     }

@@ -67,8 +67,9 @@ class InvariantCheckerE2ETest {
             // History says the rolled-back task's rollback failed, and keeps a rollback for a task that succeeded.
             sql(c, "INSERT INTO rollbacks (task_id, cause, status, restored_documents, external_actions, requested_at,"
                     + " started_at) VALUES (?, 'FAILED', 'ROLLBACK_FAILED', 0, 1, now(), now())", rolledBack);
+            // (Of its only attempt, token 1: a rollback of an earlier attempt of a retried task would be no finding.)
             sql(c, "INSERT INTO rollbacks (task_id, cause, status, restored_documents, external_actions, requested_at,"
-                    + " started_at) VALUES (?, 'FAILED', 'ROLLED_BACK', 0, 0, now(), now())", second);
+                    + " started_at, fencing_token) VALUES (?, 'FAILED', 'ROLLED_BACK', 0, 0, now(), now(), 1)", second);
             // The rolled-back task recorded an external action whose undo never reached the function.
             sql(c, "INSERT INTO snapshots (task_id, seq, kind, handler_topic, handler_subtype, undo, fencing_token,"
                     + " taken_at) VALUES (?, 2, 'EXTERNAL', 'http', 'call', '{}'::jsonb, 1, ?)", rolledBack,
@@ -79,6 +80,11 @@ class InvariantCheckerE2ETest {
                     + " fencing_token) VALUES (?, 1, 'DISPATCHED', 'http', 'call', 'checker-test', ?, 1, 1)",
                     calledTwice, Timestamp.from(t0));
             event(c, calledTwice, 2, "SUCCEEDED", t0);
+            // It was retried (ADR 0012): attempt 2 ran under token 2, yet a write of attempt 1 was never restored.
+            sql(c, "INSERT INTO task_events (task_id, sequence, state, topic, subtype, source, occurred_at, attempt,"
+                    + " fencing_token) VALUES (?, 3, 'DISPATCHED', 'http', 'call', 'checker-test', ?, 2, 2)",
+                    calledTwice, Timestamp.from(t0));
+            snapshot(c, calledTwice, 1, run + "attempt-1-write", t0);
         }
         for (int i = 0; i < 2; i++) {
             HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(suite.functions.url()))
@@ -107,6 +113,7 @@ class InvariantCheckerE2ETest {
                 .containsEntry(InvariantChecker.BROKER_AND_HISTORY_AGREE, 2L)
                 .containsEntry(InvariantChecker.UNDO_ONCE, 1L)
                 .containsEntry(InvariantChecker.ONE_EXECUTION_PER_ATTEMPT, 1L)
+                .containsEntry(InvariantChecker.FAILED_ATTEMPTS_UNDONE, 1L)
                 // None of the four is on the events topic: no working broker wrote them.
                 .containsEntry(InvariantChecker.EVENTS_IN_ORDER, 4L)
                 .containsEntry(InvariantChecker.TOPIC_AGREES_WITH_HISTORY, 4L)

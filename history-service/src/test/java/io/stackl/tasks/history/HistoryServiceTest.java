@@ -18,9 +18,13 @@ import io.stackl.tasks.history.service.RollbackService;
 import io.stackl.tasks.infra.InfrastructureTestResource;
 import io.stackl.tasks.schema.CompensationAction;
 import io.stackl.tasks.schema.CompensationEvent;
+import io.stackl.tasks.schema.CompensationOutcome;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.UndoRecord;
+import io.stackl.tasks.schema.WorkKind;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -276,6 +280,65 @@ class HistoryServiceTest {
         assertThat(stale.report()).isNull();
         assertThat(stale.compensations()).isEmpty();
         assertThat(documents.get(key).valueJson()).isEqualTo("{\"v\": \"before\"}");
+    }
+
+    /**
+     * Review of ADR 0012, finding 1: the rollback of attempt 2 may come before the history service has recorded
+     * attempt 2's DISPATCHED event (two consumers). The event, when it comes, must not reopen the fence the rollback
+     * closed: a late write of attempt 2 is refused.
+     */
+    @Test
+    void shouldKeepAnAttemptSealedWhenItsDispatchIsRecordedAfterItsRollback() {
+        String task = Tasks.newId("rollback-first");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        RollbackCommand undoFirst = Tasks.rollback(task);
+        undoFirst.setRetry(true);
+        rollbacks.rollback(undoFirst, Duration.ofMinutes(1));
+
+        RollbackCommand undoSecond = Tasks.rollback(task);
+        undoSecond.setFencingToken(2);
+        undoSecond.setCause(TaskState.CANCELLED);
+        rollbacks.rollback(undoSecond, Duration.ofMinutes(1));
+        recorder.recordEvents(List.of(attempt(Tasks.event(task, 6, TaskState.DISPATCHED, 2, List.of(key)), 2)));
+
+        assertThatThrownBy(() -> documents.put(key, task, 2, null, "{\"v\": \"attempt 2, late\"}"))
+                .isInstanceOf(HistoryException.class).hasMessageContaining("sealed");
+        assertThatThrownBy(() -> documents.get(key)).isInstanceOf(HistoryException.class);
+    }
+
+    /**
+     * Review of ADR 0012, finding 2: an external action undone with its attempt is not handed out again by a later
+     * attempt's rollback; only the later attempt's own undo records are.
+     */
+    @Test
+    void shouldHandOutEachUndoRecordWithItsOwnAttemptsRollbackOnly() {
+        String task = Tasks.newId("undo-per-attempt");
+        recorder.recordEvents(Tasks.dispatchedOn("http", task));
+        int firstUndo = documents.recordUndo(task, 1, null, "http", "call", "{\"call\": 1}");
+        RollbackCommand undoFirst = Tasks.rollback(task);
+        undoFirst.setRetry(true);
+        RollbackService.Plan first = rollbacks.rollback(undoFirst, Duration.ofMinutes(1));
+        assertThat(first.compensation().getUndoRecords()).extracting(UndoRecord::getSequence)
+                .containsExactly(firstUndo);
+        assertThat(first.compensation().getIdempotencyKey()).isEqualTo(task + ":compensate:1");
+        RollbackService.Plan reported = rollbacks.compensated(TaskResult.newBuilder().setTaskId(task)
+                .setKind(WorkKind.COMPENSATE).setAttempt(0).setFencingToken(1).setSucceeded(true).setWorkerId("w")
+                .setStartedAt(java.time.Instant.now()).setFinishedAt(java.time.Instant.now())
+                .setCompensations(List.of(CompensationOutcome.newBuilder().setSequence(firstUndo).setSucceeded(true)
+                        .build())).build());
+        assertThat(reported.report().getRolledBack()).isTrue();
+        assertThat(reported.report().getFencingToken()).isEqualTo(1);
+
+        recorder.recordEvents(List.of(attempt(Tasks.event(task, 6, TaskState.DISPATCHED, 2, List.of()), 2)));
+        int secondUndo = documents.recordUndo(task, 2, null, "http", "call", "{\"call\": 2}");
+        RollbackCommand undoSecond = Tasks.rollback(task);
+        undoSecond.setFencingToken(2);
+        RollbackService.Plan second = rollbacks.rollback(undoSecond, Duration.ofMinutes(1));
+
+        assertThat(second.compensation().getUndoRecords()).extracting(UndoRecord::getSequence)
+                .containsExactly(secondUndo);
+        assertThat(second.compensation().getIdempotencyKey()).isEqualTo(task + ":compensate");
     }
 
     private static TaskEvent attempt(TaskEvent event, int attempt) {

@@ -79,7 +79,13 @@ public final class FenceRepository {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_fences (task_id, topic, state, fencing_token,"
                 + " sealed, sealed_at) VALUES (?, ?, 'ROLLING_BACK', ?, TRUE, clock_timestamp()) ON CONFLICT (task_id)"
                 // A command delivered again for an earlier attempt leaves a later attempt's fence alone (ADR 0012).
-                + " DO UPDATE SET sealed = CASE WHEN task_fences.fencing_token <= EXCLUDED.fencing_token THEN TRUE"
+                // A command for a later attempt than the fence knows (its DISPATCHED event not recorded yet) moves the
+                // fence to that attempt, sealed: when the event comes, its token is no longer newer and cannot reopen
+                // what the rollback closed.
+                + " DO UPDATE SET fencing_token = GREATEST(task_fences.fencing_token, EXCLUDED.fencing_token),"
+                + " executor = CASE WHEN EXCLUDED.fencing_token > task_fences.fencing_token THEN NULL"
+                + " ELSE task_fences.executor END,"
+                + " sealed = CASE WHEN task_fences.fencing_token <= EXCLUDED.fencing_token THEN TRUE"
                 + " ELSE task_fences.sealed END, sealed_at = CASE WHEN task_fences.fencing_token <= EXCLUDED.fencing_token"
                 + " THEN COALESCE(task_fences.sealed_at, clock_timestamp()) ELSE task_fences.sealed_at END,"
                 // A repeated command must not move a fence that already ended back to ROLLING_BACK.

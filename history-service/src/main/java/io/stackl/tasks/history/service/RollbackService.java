@@ -82,7 +82,8 @@ public class RollbackService {
                 // (ADR 0012): nothing to do, and nothing to seal (the fence belongs to a later attempt).
                 return new Plan(taskId, List.of(), null, null);
             }
-            if (latest != null && latest.fencingToken() < command.getFencingToken()) {
+            // Token 0: a row written by a history service before ADR 0012 (during a rolling upgrade): the current one.
+            if (latest != null && latest.fencingToken() != 0 && latest.fencingToken() < command.getFencingToken()) {
                 RollbackRepository.forgetEarlierAttempt(c, taskId, command.getFencingToken());
             }
             FenceRepository.sealForRollback(c, taskId, command.getTopic(), command.getFencingToken());
@@ -166,7 +167,8 @@ public class RollbackService {
         return inTransaction(dataSource, c -> {
             String taskId = result.getTaskId();
             Rollback rollback = RollbackRepository.lock(c, taskId);
-            if (rollback == null || rollback.fencingToken() != result.getFencingToken()) {
+            if (rollback == null
+                    || (rollback.fencingToken() != 0 && rollback.fencingToken() != result.getFencingToken())) {
                 // None, or the report of an earlier attempt's compensation, whose rollback is over (ADR 0012).
                 return null;
             }
@@ -189,6 +191,9 @@ public class RollbackService {
                 }
             }
             boolean ok = result.getSucceeded() && failures.isEmpty();
+            // Undone external actions are done with: a later attempt's rollback must not hand them out again (ADR 0012).
+            SnapshotRepository.markRestored(c, taskId, result.getCompensations().stream()
+                    .filter(CompensationOutcome::getSucceeded).map(CompensationOutcome::getSequence).toList(), now);
             TaskFailure failure = ok ? null : TaskFailure.newBuilder().setCode("COMPENSATION_FAILED")
                     .setMessage(failures.isEmpty() ? ContentRules.storable(String.valueOf(result.getFailure()))
                             : String.join("; ", failures)).setRetryable(false).build();

@@ -252,10 +252,15 @@ public final class TaskLifecycle {
             return Outcome.ignored(task, "rollback report for a task that is "
                     + (task == null ? "unknown" : task.state().toString()));
         }
-        if (report.getFencingToken() != 0 && report.getFencingToken() != task.fencingToken()) {
+        boolean anotherAttempts = report.getFencingToken() == 0
+                // Token 0: a history service before ADR 0012, which never undoes a single attempt; only a first
+                // attempt's rollback can be the one it reports.
+                ? task.attempt() > 1
+                : report.getFencingToken() != task.fencingToken();
+        if (anotherAttempts) {
             // A report sent again for an earlier attempt's rollback (ADR 0012): not this attempt's.
             return Outcome.ignored(task, "rollback report for token " + report.getFencingToken() + ", current token "
-                    + task.fencingToken());
+                    + task.fencingToken() + " (attempt " + task.attempt() + ")");
         }
         Outcome.Builder out = Outcome.builder();
         if (report.getRolledBack()) {
