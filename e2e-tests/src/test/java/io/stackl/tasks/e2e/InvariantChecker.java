@@ -105,7 +105,10 @@ final class InvariantChecker {
         return out.toString();
     }
 
-    /** How the tasks ended, by terminal state, for the report. */
+    /**
+     * How the tasks ended, by terminal state, for the report; and {@code retried}: how many of them were tried again
+     * at least once (ADR 0012), {@code retries}: how many retries there were in all.
+     */
     Map<String, Long> outcomes(Collection<String> taskIds) throws SQLException {
         Map<String, Long> outcomes = new TreeMap<>();
         try (Connection c = suite.database();
@@ -117,6 +120,11 @@ final class InvariantChecker {
                     outcomes.put(rs.getString(1), rs.getLong(2));
                 }
             }
+            Object ids = taskIds.toArray(new String[0]);
+            outcomes.put("retried", count(c, "SELECT count(DISTINCT task_id) FROM task_events WHERE task_id = ANY (?)"
+                    + " AND state = 'RETRY_WAITING'", ids));
+            outcomes.put("retries", count(c, "SELECT count(*) FROM task_events WHERE task_id = ANY (?)"
+                    + " AND state = 'RETRY_WAITING'", ids));
         }
         return outcomes;
     }

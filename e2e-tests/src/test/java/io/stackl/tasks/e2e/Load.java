@@ -19,9 +19,11 @@ import java.util.stream.IntStream;
  * is sent again with the same key until the gateway answers. So every submission ends with a known task, and the
  * checker can hold the suite to all of them.
  *
- * <p>The mix: 60% increments of a few counter documents (conflicting tasks, serialised by locks), 20% batches that
- * write and then fail (rollback), 5% plain puts, 5% puts that then wait a second (so crashes hit running tasks), and
- * 10% calls of the suite's HTTP function, half of which fail (their recorded undo must then run, once).
+ * <p>The mix: 60% increments of a few counter documents (conflicting tasks, serialised by locks; a quarter of them
+ * may be tried twice), 20% batches that write and then fail (rollback), 5% plain puts, 5% puts that then wait a
+ * second (so crashes hit running tasks; tried up to twice, so a fault that times one out retries it), and 10% calls of
+ * the suite's HTTP function, tried up to three times: a third always fail, the rest fail their first 0–2 attempts
+ * (each failed attempt's recorded undo must then run, once). Retries follow ADR 0012.
  */
 final class Load implements AutoCloseable {
 
@@ -145,8 +147,11 @@ final class Load implements AutoCloseable {
         Map<String, Object> task;
         if (kind < 12) {
             String counter = prefix + "counter-" + random.nextInt(COUNTERS);
-            task = Map.of("topic", "document", "subtype", "increment", "arguments", Map.of("key", counter),
-                    "changedDocumentKeys", List.of(counter));
+            task = new HashMap<>(Map.of("topic", "document", "subtype", "increment", "arguments", Map.of("key", counter),
+                    "changedDocumentKeys", List.of(counter)));
+            if (random.nextInt(4) == 0) {
+                task.put("retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", 100));
+            }
         } else if (kind < 16) {
             task = Map.of("topic", "document", "subtype", "batch", "arguments", Map.of("operations", List.of(
                             Map.of("op", "put", "key", doc, "value", Map.of("by", "failing")),
@@ -159,9 +164,13 @@ final class Load implements AutoCloseable {
             task = Map.of("topic", "document", "subtype", "batch", "arguments", Map.of("operations", List.of(
                             Map.of("op", "put", "key", doc, "value", Map.of("by", "slow put")),
                             Map.of("op", "wait", "ms", 1_000))),
-                    "changedDocumentKeys", List.of(doc));
+                    "changedDocumentKeys", List.of(doc),
+                    "retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", 200));
         } else {
-            task = Map.of("topic", "http", "subtype", "call", "arguments", Map.of("fail", random.nextBoolean()));
+            boolean alwaysFails = random.nextInt(3) == 0;
+            task = Map.of("topic", "http", "subtype", "call", "arguments", alwaysFails ? Map.of("fail", true)
+                            : Map.of("failAttempts", random.nextInt(3)),
+                    "retryPolicy", Map.of("maxAttempts", 3, "initialBackoffMs", 100, "maxBackoffMs", 400));
         }
         Map<String, Object> withTimeouts = new HashMap<>(task);
         withTimeouts.put("queueTimeoutMs", 120_000);

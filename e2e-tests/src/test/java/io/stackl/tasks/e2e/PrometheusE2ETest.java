@@ -165,7 +165,7 @@ class PrometheusE2ETest {
 
     /**
      * Normal load, so that every panel has something to show: no-op tasks, document tasks that lock, write and
-     * succeed, one that fails and is rolled back, one that passes its timeout.
+     * succeed, one that fails and is rolled back, one that passes its timeout, one retried.
      */
     private static void runTraffic() throws Exception {
         ExecutorService clients = Executors.newFixedThreadPool(8);
@@ -197,6 +197,15 @@ class PrometheusE2ETest {
                                     Map.of("op", "put", "key", key + "-t", "value", 1),
                                     Map.of("op", "wait", "ms", 10_000))))), clients));
                 }
+                if (round == 30) {
+                    // Retried once (ADR 0012): each attempt writes, then passes its 1.5 s timeout and is undone.
+                    Map<String, Object> retried = new java.util.HashMap<>(Map.of("topic", "document", "subtype", "batch",
+                            "changedDocumentKeys", List.of(key + "-r"), "timeoutMs", 1_500,
+                            "retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", 200, "jitter", 0)));
+                    retried.put("arguments", Map.of("operations", List.of(Map.of("op", "put", "key", key + "-r",
+                            "value", 1), Map.of("op", "wait", "ms", 10_000))));
+                    submitted.add(CompletableFuture.supplyAsync(() -> suite.post("/tasks?wait=30", retried), clients));
+                }
                 Thread.sleep(500);
             }
             Map<String, Integer> states = new java.util.TreeMap<>();
@@ -204,8 +213,8 @@ class PrometheusE2ETest {
                 states.merge(reply.get().body().path("state").asText("?"), 1, Integer::sum);
             }
             System.out.println("Traffic while Prometheus scraped: " + states);
-            assertThat(states.get("ROLLED_BACK")).as("the failed and the timed-out task").isEqualTo(2);
-            assertThat(states.get("SUCCEEDED")).isEqualTo(submitted.size() - 2);
+            assertThat(states.get("ROLLED_BACK")).as("the failed, the timed-out and the retried task").isEqualTo(3);
+            assertThat(states.get("SUCCEEDED")).isEqualTo(submitted.size() - 3);
         } finally {
             clients.shutdownNow();
         }

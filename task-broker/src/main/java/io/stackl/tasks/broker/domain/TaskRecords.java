@@ -34,8 +34,9 @@ final class TaskRecords {
                 .setDeadline(deadlineRuns && !task.isTerminal() ? Instant.ofEpochMilli(task.deadline()) : null)
                 .setReason(task.reason())
                 .setOutputJson(task.state() == TaskState.SUCCEEDED ? task.outputJson() : null)
+                // RETRY_WAITING carries the failure of the attempt it undid (ADR 0012).
                 .setFailure(task.failure() == null || (task.state() != TaskState.FAILED
-                        && task.state() != TaskState.ROLLBACK_FAILED) ? null
+                        && task.state() != TaskState.ROLLBACK_FAILED && task.state() != TaskState.RETRY_WAITING) ? null
                         : TaskFailure.newBuilder().setCode(task.failure().code())
                                 .setMessage(task.failure().message()).setRetryable(task.failure().retryable()).build())
                 .setChangedDocumentKeys(task.lockKeys())

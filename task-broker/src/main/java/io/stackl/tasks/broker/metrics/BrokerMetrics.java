@@ -12,6 +12,7 @@ import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.TaskStates;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -33,6 +34,10 @@ public class BrokerMetrics implements TaskObserver {
     public static final String LOCK_WAIT = "tasks.lock.wait";
     public static final String DEADLINE_SCAN = "tasks.deadline.scan";
     public static final String ROLLBACKS_OVERDUE = "tasks.rollbacks.overdue";
+    /** Retries scheduled (ADR 0012), by task topic and the failure code of the attempt undone. */
+    public static final String RETRIES = "tasks.retries";
+    /** Attempts a task took, recorded when it ends. */
+    public static final String ATTEMPTS = "tasks.attempts";
 
     private final MeterRegistry registry;
     private final Set<String> taskTopics;
@@ -92,6 +97,15 @@ public class BrokerMetrics implements TaskObserver {
         // A rejected request may name any topic; only configured ones become tag values.
         String topic = taskTopics.contains(event.getTopic()) ? event.getTopic() : "other";
         transitionCounter(event.getState(), topic).increment();
+        if (event.getState() == TaskState.RETRY_WAITING) {
+            // The code is the worker's (bounded by the handlers) or EXECUTION_TIMEOUT.
+            String code = event.getFailure() == null ? "EXECUTION_TIMEOUT" : event.getFailure().getCode();
+            registry.counter(RETRIES, "task.topic", topic, "code", code).increment();
+        } else if (TaskStates.isTerminal(event.getState()) && event.getAttempt() > 0) {
+            DistributionSummary.builder(ATTEMPTS).description("Attempts a dispatched task took, when it ended")
+                    .tag("task.topic", topic).serviceLevelObjectives(1, 2, 3, 5, 10, 20).register(registry)
+                    .record(event.getAttempt());
+        }
     }
 
     @Override
