@@ -189,20 +189,27 @@ class BrokerProcessesIT {
         long kafkaPid = infra.kafka().pid();
         signal(kafkaPid, "STOP");
         java.util.OptionalInt exit;
+        long tookMs;
         try {
             long started = System.nanoTime();
             exit = broker.terminate(Duration.ofSeconds(25));
+            tookMs = (System.nanoTime() - started) / 1_000_000;
             System.out.printf("broker with Kafka stopped: exit %s %d ms after SIGTERM (shutdown timeout 5 s)%n",
-                    exit.isPresent() ? exit.getAsInt() : "none", (System.nanoTime() - started) / 1_000_000);
+                    exit.isPresent() ? exit.getAsInt() : "none", tookMs);
         } finally {
             signal(kafkaPid, "CONT");
         }
         brokers.remove(broker);
         broker.close();
         assertThat(exit).as("exited within 25 s of SIGTERM; log:%n%s", broker.logTail(20)).isPresent();
-        // 3: it gave up on Kafka Streams' close (the broker cannot commit or leave its group without Kafka).
-        assertThat(exit.getAsInt()).isEqualTo(3);
-        assertThat(broker.logTail(200)).contains("Kafka Streams did not close within");
+        // Within the timeout and the JVM's own exit. Two ways are right: Kafka Streams closed in time (an idle thread
+        // has nothing to commit: the JVM's exit after SIGTERM, 143), or it did not and the broker gave up (3). Without
+        // the bound, a thread blocked on the stopped Kafka held the stop for its clients' 60 s.
+        assertThat(tookMs).isLessThan(15_000);
+        assertThat(exit.getAsInt()).isIn(3, 143);
+        if (exit.getAsInt() == 3) {
+            assertThat(broker.logTail(200)).contains("Kafka Streams did not close within");
+        }
     }
 
     private static void signal(long pid, String signal) throws IOException, InterruptedException {
