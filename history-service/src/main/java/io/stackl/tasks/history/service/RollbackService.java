@@ -119,19 +119,19 @@ public class RollbackService {
                         "not restored, because a later task holds the key's lock: " + String.join(", ", conflicts)
                                 + (undo.isEmpty() ? "" : "; " + undo.size() + " external action(s) not undone"))
                         .setRetryable(false).build();
-                RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "ROLLBACK_FAILED", restored, undo.size(),
-                        failure.getCode(), failure.getMessage(), command.getRequestedAt(), now, now);
+                RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "ROLLBACK_FAILED", restored,
+                        undo.size(), failure.getCode(), failure.getMessage(), command.getRequestedAt(), now, now);
                 return new Plan(taskId, compensations, report(taskId, command.getFencingToken(), false, restored, 0,
                         failure, now), null);
             }
             if (undo.isEmpty()) {
-                RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "ROLLED_BACK", restored, 0, null, null,
-                        command.getRequestedAt(), now, now);
+                RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "ROLLED_BACK", restored, 0, null,
+                        null, command.getRequestedAt(), now, now);
                 return new Plan(taskId, compensations, report(taskId, command.getFencingToken(), true, restored, 0, null,
                         now), null);
             }
-            RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "AWAITING_COMPENSATION", restored, undo.size(), null, null,
-                    command.getRequestedAt(), now, null);
+            RollbackRepository.insert(c, taskId, command.getFencingToken(), cause, "AWAITING_COMPENSATION", restored,
+                    undo.size(), null, null, command.getRequestedAt(), now, null);
             Instant notBefore = undoNotBefore(c, command, now);
             RollbackRepository.setCompensationDeadline(c, taskId, notBefore.plus(compensationTimeout), false);
             return new Plan(taskId, compensations, null, compensationItem(taskId, command, undo,
