@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -397,28 +398,9 @@ public final class Benchmarks {
     private static CellResult timeouts(Bench bench, Profile profile) throws Exception {
         Map<String, List<Bench.Seen>> seen = bench.burst("timeouts", profile.timeoutTasks(),
                 id -> bench.task(id, "noop", "sleep", Map.of("ms", 4_000), List.of(), 2_000), Duration.ofMinutes(3));
-        Latencies atBroker = new Latencies();
-        Latencies asSeen = new Latencies();
-        long early = 0;
-        for (List<Bench.Seen> events : seen.values()) {
-            Bench.Seen dispatched = first(events, TaskState.DISPATCHED);
-            Bench.Seen timedOut = first(events, TaskState.TIMED_OUT);
-            if (dispatched == null || timedOut == null || dispatched.event().getDeadline() == null) {
-                atBroker.error();
-                continue;
-            }
-            Instant deadline = dispatched.event().getDeadline();
-            long brokerLateness = Duration.between(deadline, timedOut.event().getOccurredAt()).toNanos() / 1_000;
-            if (brokerLateness < 0) {
-                early++;
-            }
-            atBroker.record(Math.max(0, brokerLateness));
-            asSeen.record(Math.max(0, Duration.between(deadline, timedOut.seenAt()).toNanos() / 1_000));
-        }
-        return CellResult.of(profile.timeoutTasks() + " tasks with a 2 s timeout at once",
-                "lateness: TIMED_OUT occurredAt − deadline (broker)", atBroker, Double.NaN, Double.NaN)
-                .with("early", early).with("seenP50Ms", asSeen.percentileMs(50))
-                .with("seenP99Ms", asSeen.percentileMs(99)).with("seenMaxMs", asSeen.maxMs());
+        return lateness(profile.timeoutTasks() + " tasks with a 2 s timeout at once",
+                "lateness: TIMED_OUT occurredAt − deadline (broker)", seen,
+                events -> first(events, TaskState.DISPATCHED), events -> first(events, TaskState.TIMED_OUT));
     }
 
     /** Retries whose backoff is measured: one per task, each task failing its first attempt (ADR 0012). */
@@ -435,27 +417,39 @@ public final class Benchmarks {
                         io.stackl.tasks.schema.RetryPolicy.newBuilder().setMaxAttempts(2).setInitialBackoffMs(2_000)
                                 .setMaxBackoffMs(2_000).setJitter(0).build()),
                 Duration.ofMinutes(3));
+        return lateness(RETRIED_TASKS + " retries after a 2 s backoff, at once",
+                "lateness: attempt 2 DISPATCHED occurredAt − backoff end (broker)", seen,
+                events -> first(events, TaskState.RETRY_WAITING),
+                events -> events.stream().filter(e -> e.event().getState() == TaskState.DISPATCHED
+                        && e.event().getAttempt() == 2).findFirst().orElse(null));
+    }
+
+    /**
+     * How late a wall-clock deadline fired, per task: {@code armed} is the event that carries the deadline,
+     * {@code fired} the event the deadline caused; at the broker (its event time) and as a read_committed consumer
+     * saw it. An event before its deadline counts as early.
+     */
+    private static CellResult lateness(String name, String measured, Map<String, List<Bench.Seen>> seen,
+            Function<List<Bench.Seen>, Bench.Seen> armed, Function<List<Bench.Seen>, Bench.Seen> fired) {
         Latencies atBroker = new Latencies();
         Latencies asSeen = new Latencies();
         long early = 0;
         for (List<Bench.Seen> events : seen.values()) {
-            Bench.Seen waiting = first(events, TaskState.RETRY_WAITING);
-            Bench.Seen second = events.stream().filter(s -> s.event().getState() == TaskState.DISPATCHED
-                    && s.event().getAttempt() == 2).findFirst().orElse(null);
-            if (waiting == null || second == null || waiting.event().getDeadline() == null) {
+            Bench.Seen set = armed.apply(events);
+            Bench.Seen fire = fired.apply(events);
+            if (set == null || fire == null || set.event().getDeadline() == null) {
                 atBroker.error();
                 continue;
             }
-            Instant backoffEnd = waiting.event().getDeadline();
-            long brokerLateness = Duration.between(backoffEnd, second.event().getOccurredAt()).toNanos() / 1_000;
+            Instant deadline = set.event().getDeadline();
+            long brokerLateness = Duration.between(deadline, fire.event().getOccurredAt()).toNanos() / 1_000;
             if (brokerLateness < 0) {
                 early++;
             }
             atBroker.record(Math.max(0, brokerLateness));
-            asSeen.record(Math.max(0, Duration.between(backoffEnd, second.seenAt()).toNanos() / 1_000));
+            asSeen.record(Math.max(0, Duration.between(deadline, fire.seenAt()).toNanos() / 1_000));
         }
-        return CellResult.of(RETRIED_TASKS + " retries after a 2 s backoff, at once",
-                "lateness: attempt 2 DISPATCHED occurredAt − backoff end (broker)", atBroker, Double.NaN, Double.NaN)
+        return CellResult.of(name, measured, atBroker, Double.NaN, Double.NaN)
                 .with("early", early).with("seenP50Ms", asSeen.percentileMs(50))
                 .with("seenP99Ms", asSeen.percentileMs(99)).with("seenMaxMs", asSeen.maxMs());
     }

@@ -65,8 +65,11 @@ class PrometheusE2ETest {
         });
         runTraffic();
         evaluatedAt = Instant.now();
-        // The last scrape and rule evaluation of the traffic's end.
-        Thread.sleep(3 * INTERVAL.toMillis());
+        // Every target scraped once more after the traffic's end, so that no sample before it is still in flight.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(INTERVAL).until(() -> {
+            JsonNode oldest = result(prometheus.query("min(timestamp(up))", Instant.now()));
+            return oldest.size() == 1 && oldest.at("/0/value/1").asDouble() * 1000 > evaluatedAt.toEpochMilli();
+        });
     }
 
     @AfterAll

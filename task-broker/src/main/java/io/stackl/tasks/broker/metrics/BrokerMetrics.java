@@ -42,6 +42,8 @@ public class BrokerMetrics implements TaskObserver {
     private final MeterRegistry registry;
     private final Set<String> taskTopics;
     private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
+    /** Per task topic, looked up once: every terminal event records into one. */
+    private final Map<String, DistributionSummary> attempts = new ConcurrentHashMap<>();
     private final Timer lateness;
     private final Counter early;
     private final Timer lockWait;
@@ -102,9 +104,9 @@ public class BrokerMetrics implements TaskObserver {
             String code = event.getFailure() == null ? "EXECUTION_TIMEOUT" : event.getFailure().getCode();
             registry.counter(RETRIES, "task.topic", topic, "code", code).increment();
         } else if (TaskStates.isTerminal(event.getState()) && event.getAttempt() > 0) {
-            DistributionSummary.builder(ATTEMPTS).description("Attempts a dispatched task took, when it ended")
-                    .tag("task.topic", topic).serviceLevelObjectives(1, 2, 3, 5, 10, 20).register(registry)
-                    .record(event.getAttempt());
+            attempts.computeIfAbsent(topic, t -> DistributionSummary.builder(ATTEMPTS)
+                    .description("Attempts a dispatched task took, when it ended").tag("task.topic", t)
+                    .serviceLevelObjectives(1, 2, 3, 5, 10, 20).register(registry)).record(event.getAttempt());
         }
     }
 
