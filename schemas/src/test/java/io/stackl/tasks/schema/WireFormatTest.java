@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.SharedInfrastructure;
 import java.net.URI;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -82,6 +84,37 @@ class WireFormatTest {
         assertThat(viaPlainReader.getSchema().getFullName()).isEqualTo(TaskRequest.getClassSchema().getFullName());
         assertThat(plain(viaPlainReader)).isEqualTo(plain(sent));
         assertThat(subjects()).contains(topic + "-value");
+    }
+
+    @Test
+    void shouldWriteEveryRecordByteForByteAsApicurioDoesWhileAskingItOncePerTopic() {
+        AtomicInteger askedApicurio = new AtomicInteger();
+        AvroKafkaSerializer<TaskRequest> counted = new AvroKafkaSerializer<>() {
+            @Override
+            public byte[] serialize(String topic, TaskRequest data) {
+                askedApicurio.incrementAndGet();
+                return super.serialize(topic, data);
+            }
+        };
+        counted.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
+        AvroKafkaSerializer<TaskRequest> apicurioAlone = new AvroKafkaSerializer<>();
+        apicurioAlone.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
+        TaskRequest full = fullTaskRequest();
+        // Optional fields left out, and text beyond ASCII: the body must not depend on which path wrote it.
+        TaskRequest sparse = TaskRequest.newBuilder(fullTaskRequest()).setIdempotencyKey(null)
+                .setIncludedDocuments(List.of()).setTraceContext(Map.of()).setSource("prüfung-✓").build();
+
+        try (Serializer<TaskRequest> serializer = new AvroSerdes.HeaderReusingSerializer<>(TaskRequest.class, counted)) {
+            for (String topic : List.of("reuse-a-" + UUID.randomUUID(), "reuse-b-" + UUID.randomUUID())) {
+                for (TaskRequest request : List.of(full, sparse, full, sparse)) {
+                    assertThat(serializer.serialize(topic, request)).as("bytes on %s", topic)
+                            .isEqualTo(apicurioAlone.serialize(topic, request));
+                }
+            }
+        } finally {
+            apicurioAlone.close();
+        }
+        assertThat(askedApicurio).as("records Apicurio wrote: the first of each topic").hasValue(2);
     }
 
     @Test

@@ -24,7 +24,16 @@ public final class DeadlineIndex {
     }
 
     public static String key(long deadline, String id) {
-        return String.format("%013d:%s", deadline, id);
+        return padded(deadline) + ':' + id;
+    }
+
+    /**
+     * {@code String.format("%013d")} without the formatter, which parsed its pattern twice per task transition (3 % of
+     * the broker's CPU under load). Deadlines are epoch milliseconds, 13 digits until the year 2286.
+     */
+    static String padded(long epochMs) {
+        String digits = Long.toString(epochMs);
+        return digits.length() >= 13 ? digits : "0".repeat(13 - digits.length()) + digits;
     }
 
     public void put(long deadline, String id) {
@@ -38,7 +47,7 @@ public final class DeadlineIndex {
     /** At most {@code limit} entries due at or before {@code now}, oldest first. */
     public List<Entry> due(long now, int limit) {
         List<Entry> due = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = store.range(FIRST, String.format("%013d", now) + AFTER_SEPARATOR)) {
+        try (KeyValueIterator<String, String> it = store.range(FIRST, padded(now) + AFTER_SEPARATOR)) {
             while (it.hasNext() && due.size() < limit) {
                 KeyValue<String, String> next = it.next();
                 due.add(new Entry(Long.parseLong(next.key.substring(0, 13)), next.value));

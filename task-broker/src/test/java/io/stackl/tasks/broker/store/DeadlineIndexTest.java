@@ -71,4 +71,12 @@ class DeadlineIndexTest {
 
         assertThat(index.due(1_000, 10)).containsExactly(new DeadlineIndex.Entry(1_000, "b"));
     }
+
+    @Test
+    void shouldWriteTheSameKeysAsEarlierVersionsSoThatAnUpgradeFindsTheirEntries() {
+        // Stores written before the formatter was dropped hold String.format("%013d:%s") keys; remove() must hit them.
+        for (long deadline : new long[] {0, 7, 999, 1_000, 1_764_540_000_123L, 9_999_999_999_999L}) {
+            assertThat(DeadlineIndex.key(deadline, "t")).isEqualTo(String.format("%013d:%s", deadline, "t"));
+        }
+    }
 }
