@@ -2,9 +2,12 @@ package io.stackl.tasks.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -105,6 +108,92 @@ class RetriesE2ETest {
                 .findFirst().orElseThrow();
         assertThat(second.getOccurredAt()).as("never before the backoff's end").isAfterOrEqualTo(waiting.getDeadline());
         assertInvariants(List.of());
+    }
+
+    @Test
+    void shouldRunTheNextAttemptOnAnotherWorkerWhenTheFirstDiedMidAttempt() throws Exception {
+        String key = prefix + "written-before-the-worker-died";
+        Map<String, Object> task = new java.util.HashMap<>();
+        task.put("topic", "document");
+        task.put("subtype", "batch");
+        task.put("changedDocumentKeys", List.of(key));
+        task.put("arguments", Map.of("operations", List.of(Map.of("op", "put", "key", key, "value", Map.of("v", 1)),
+                Map.of("op", "wait", "ms", 2_000))));
+        // Long enough for the second worker to start and take the item of attempt 2 within it.
+        task.put("timeoutMs", 25_000);
+        task.put("retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", 500, "jitter", 0));
+        ServiceProcess first = suite.worker;
+        ServiceProcess second = null;
+        boolean killed = false;
+        try {
+            String id = submit(task, "/tasks?wait=0").body().path("taskId").asText();
+            // Mid-attempt: attempt 1 has written and is still running (its wait), when its worker dies.
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
+                    .until(() -> suite.get("/documents/" + key).status() == 200);
+            first.kill();
+            killed = true;
+            // The other worker starts only once attempt 1 has timed out: a worker that took the partition earlier
+            // would run attempt 1 again (a redelivery, same token) instead of its retry.
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() ->
+                    EventsTopic.get(suite).catchUp().getOrDefault(id, List.of()).stream()
+                            .anyMatch(e -> e.getState() == TaskState.TIMED_OUT));
+            second = suite.startAnother("worker-service");
+
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() ->
+                    "SUCCEEDED".equals(suite.get("/tasks/" + id + "/result").body().path("state").asText()));
+            List<TaskEvent> timeline = timeline("a worker killed mid-attempt", id);
+            JsonNode attempts = attemptsOf(id);
+            System.out.println("Attempts (GET /tasks/" + id + "): " + attempts.toPrettyString());
+
+            assertThat(timeline).extracting(TaskEvent::getState).containsExactly(TaskState.SUBMITTED,
+                    TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED, TaskState.TIMED_OUT, TaskState.ROLLING_BACK,
+                    TaskState.RETRY_WAITING, TaskState.DISPATCHED, TaskState.SUCCEEDED);
+            assertThat(attempts).hasSize(2);
+            assertThat(attempts.get(0).path("outcome").asText()).isEqualTo("TIMED_OUT");
+            assertThat(attempts.get(0).path("worker").isNull()).as("the dead worker sent nothing").isTrue();
+            assertThat(attempts.get(0).path("undoneAt").isTextual()).isTrue();
+            assertThat(attempts.get(1).path("outcome").asText()).isEqualTo("SUCCEEDED");
+            assertThat(attempts.get(1).path("worker").path("id").asText()).as("attempt 2 ran on the other worker")
+                    .startsWith(second.pid() + "@");
+            assertThat(Suite.JSON.readTree(suite.get("/documents/" + key).body().path("valueJson").asText())
+                    .path("v").asInt()).as("attempt 2's write, attempt 1's undone first").isEqualTo(1);
+            assertInvariants(List.of(key));
+        } finally {
+            if (killed) {
+                suite.restart(first);
+            }
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldListEachAttemptInTheTaskWithItsOutcomeAndWorker() {
+        Suite.Reply reply = submit(Map.of("topic", "http", "subtype", "call",
+                "arguments", Map.of("failAttempts", 1),
+                "retryPolicy", Map.of("maxAttempts", 3, "initialBackoffMs", 200, "jitter", 0)));
+        String id = reply.body().path("taskId").asText();
+
+        JsonNode attempts = Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> attemptsOf(id), a -> a.size() == 2 && !a.get(1).path("worker").isNull());
+
+        assertThat(attempts.get(0).path("attempt").asInt()).isEqualTo(1);
+        assertThat(attempts.get(0).path("outcome").asText()).isEqualTo("FAILED");
+        assertThat(attempts.get(0).path("failureCode").asText()).isEqualTo("HTTP_503");
+        assertThat(attempts.get(0).path("worker").path("succeeded").asBoolean(true)).isFalse();
+        assertThat(Instant.parse(attempts.get(0).path("nextAttemptAt").asText()))
+                .isBeforeOrEqualTo(Instant.parse(attempts.get(1).path("dispatchedAt").asText()));
+        assertThat(attempts.get(1).path("outcome").asText()).isEqualTo("SUCCEEDED");
+        assertThat(attempts.get(1).path("fencingToken").asLong())
+                .isGreaterThan(attempts.get(0).path("fencingToken").asLong());
+    }
+
+    /** {@code attempts} of GET /tasks/{id}, through the gateway. */
+    private static JsonNode attemptsOf(String taskId) {
+        Suite.Reply task = suite.get("/tasks/" + taskId);
+        assertThat(task.status()).as(task.body().toString()).isEqualTo(200);
+        return task.body().path("attempts");
     }
 
     private Suite.Reply submit(Map<String, Object> task) {

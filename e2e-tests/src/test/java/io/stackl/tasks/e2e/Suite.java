@@ -81,6 +81,11 @@ final class Suite {
         return restarted;
     }
 
+    /** Another instance of a service (a second worker, say), with the suite's settings, on a port of its own. */
+    synchronized ServiceProcess startAnother(String module) {
+        return start(module);
+    }
+
     static synchronized Suite get() {
         if (instance == null) {
             instance = new Suite();

@@ -20,6 +20,8 @@ import java.util.List;
  * @param maxBackoffMs no wait is longer; at least initialBackoffMs, at most a day (default 60000)
  * @param jitter up to this share of each wait, 0 to 1, is taken off at random (default 0.2)
  * @param nonRetryableCodes failure codes never retried, whatever their retryable flag
+ * @param retryWithinMs the overall bound: no retry starts later than this after the task was accepted, up to 20
+ *     days (default: none, maxAttempts alone bounds the retries)
  */
 public record RetryPolicyBody(
         @Min(1) @Max(20) Integer maxAttempts,
@@ -27,7 +29,8 @@ public record RetryPolicyBody(
         @DecimalMin("1") @DecimalMax("100") Double backoffMultiplier,
         @PositiveOrZero @Max(86_400_000L) Long maxBackoffMs,
         @DecimalMin("0") @DecimalMax("1") Double jitter,
-        @Size(max = 100) List<String> nonRetryableCodes) {
+        @Size(max = 100) List<String> nonRetryableCodes,
+        @PositiveOrZero @Max(1_728_000_000L) Long retryWithinMs) {
 
     /** The Avro record, with the schema's defaults for what the body left out. */
     public RetryPolicy toRecord() {
@@ -50,6 +53,7 @@ public record RetryPolicyBody(
         if (nonRetryableCodes != null) {
             policy.setNonRetryableCodes(nonRetryableCodes);
         }
+        policy.setRetryWithinMs(retryWithinMs);
         return policy.build();
     }
 }

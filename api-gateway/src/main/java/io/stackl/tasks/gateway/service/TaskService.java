@@ -264,6 +264,8 @@ public class TaskService {
         }
         merged.set("events", history == null || history.get("events") == null
                 ? JSON.createArrayNode() : history.get("events"));
+        merged.set("attempts", history == null || history.get("attempts") == null
+                ? JSON.createArrayNode() : history.get("attempts"));
         return new Backends.Answer(200, "application/json", merged.toString());
     }
 

@@ -34,12 +34,15 @@ public class HistoryQueries {
         if (task == null) {
             throw HistoryException.notFound("task", taskId);
         }
-        task.put("events", rows("SELECT sequence, state, occurred_at, attempt, fencing_token, deadline, reason, output,"
-                + " failure_code, failure_message, related_task_id FROM task_events WHERE task_id = ? ORDER BY sequence",
-                taskId));
-        task.put("results", rows("SELECT kind, attempt, fencing_token, succeeded, output, failure_code,"
-                + " failure_message, retryable, worker_id, started_at, finished_at FROM task_results WHERE task_id = ?"
-                + " ORDER BY finished_at", taskId));
+        List<Map<String, Object>> events = rows("SELECT sequence, state, occurred_at, attempt, fencing_token,"
+                + " deadline, reason, output, failure_code, failure_message, related_task_id FROM task_events"
+                + " WHERE task_id = ? ORDER BY sequence", taskId);
+        List<Map<String, Object>> results = rows("SELECT kind, attempt, fencing_token, succeeded, output,"
+                + " failure_code, failure_message, retryable, worker_id, started_at, finished_at FROM task_results"
+                + " WHERE task_id = ? ORDER BY finished_at", taskId);
+        task.put("events", events);
+        task.put("attempts", Attempts.of(events, results));
+        task.put("results", results);
         task.put("rollback", rollback(taskId));
         return task;
     }

@@ -123,9 +123,13 @@ public interface BrokerConfig {
 
         Optional<List<String>> nonRetryableCodes();
 
+        /** The overall bound: no retry starts later than this after the task was accepted. Unset: none. */
+        Optional<Duration> retryWithin();
+
         default RetryPolicy toPolicy() {
             return new RetryPolicy(maxAttempts(), initialBackoff().toMillis(), backoffMultiplier(),
-                    maxBackoff().toMillis(), jitter(), nonRetryableCodes().orElse(List.of()));
+                    maxBackoff().toMillis(), jitter(), nonRetryableCodes().orElse(List.of()),
+                    retryWithin().map(Duration::toMillis).orElse(null));
         }
     }
 

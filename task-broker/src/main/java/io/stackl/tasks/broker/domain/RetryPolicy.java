@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param jitter the share of each backoff (0 to 1) taken off at random; drawn from the task id and the attempt, so
  *     that a task's backoffs are the same on every replay while many tasks' retries spread out
+ * @param retryWithinMs the overall bound: no retry starts later than this after the task was accepted; null for none
+ *     (records and requests from before it read as none)
  */
 public record RetryPolicy(
         int maxAttempts,
@@ -16,12 +18,15 @@ public record RetryPolicy(
         double backoffMultiplier,
         long maxBackoffMs,
         double jitter,
-        List<String> nonRetryableCodes) {
+        List<String> nonRetryableCodes,
+        Long retryWithinMs) {
 
     public static final int MAX_ATTEMPTS = 20;
     public static final long MAX_BACKOFF_MS = 24L * 3600 * 1000;
+    /** The longest overall bound: 20 attempts of the longest backoff. */
+    public static final long MAX_RETRY_WITHIN_MS = MAX_ATTEMPTS * MAX_BACKOFF_MS;
     /** One attempt: what every task got before ADR 0012, and the default of a topic that configures nothing. */
-    public static final RetryPolicy ONCE = new RetryPolicy(1, 1000, 2.0, 60_000, 0.2, List.of());
+    public static final RetryPolicy ONCE = new RetryPolicy(1, 1000, 2.0, 60_000, 0.2, List.of(), null);
 
     public RetryPolicy {
         nonRetryableCodes = nonRetryableCodes == null ? List.of() : List.copyOf(nonRetryableCodes);
@@ -30,7 +35,7 @@ public record RetryPolicy(
     public static RetryPolicy from(io.stackl.tasks.schema.RetryPolicy policy) {
         return policy == null ? null : new RetryPolicy(policy.getMaxAttempts(), policy.getInitialBackoffMs(),
                 policy.getBackoffMultiplier(), policy.getMaxBackoffMs(), policy.getJitter(),
-                List.copyOf(policy.getNonRetryableCodes()));
+                List.copyOf(policy.getNonRetryableCodes()), policy.getRetryWithinMs());
     }
 
     /** What is wrong with the policy, for a REJECTED event; null when it is within bounds. */
@@ -51,6 +56,9 @@ public record RetryPolicy(
         if (!(jitter >= 0 && jitter <= 1)) {
             return "retryPolicy.jitter must be 0 to 1, was " + jitter;
         }
+        if (retryWithinMs != null && (retryWithinMs < 0 || retryWithinMs > MAX_RETRY_WITHIN_MS)) {
+            return "retryPolicy.retryWithinMs must be 0 to " + MAX_RETRY_WITHIN_MS + ", was " + retryWithinMs;
+        }
         if (nonRetryableCodes.size() > 100) {
             return "retryPolicy.nonRetryableCodes lists " + nonRetryableCodes.size() + " codes; at most 100";
         }
@@ -60,6 +68,15 @@ public record RetryPolicy(
     /** Whether a failure of attempt {@code attempt} is tried again. */
     public boolean retries(int attempt, boolean retryable, String code) {
         return retryable && attempt < maxAttempts && (code == null || !nonRetryableCodes.contains(code));
+    }
+
+    /**
+     * Whether an attempt starting at {@code start} is within the overall bound of a task accepted at
+     * {@code acceptedAt}. Checked when an attempt fails (with its backoff) and again when its undo is done, which
+     * takes time of its own: no retry is dispatched after the bound, whatever the undo took.
+     */
+    public boolean startsInTime(long acceptedAt, long start) {
+        return retryWithinMs == null || start <= acceptedAt + retryWithinMs;
     }
 
     /**

@@ -221,7 +221,7 @@ public final class TaskLifecycle {
                 : new Failure(storable(failure.getCode()), storable(failure.getMessage()), failure.getRetryable());
         BrokerTask failedTask = task.withOutcome(null, failed.code() + ": " + failed.message(), null, failed);
         boolean retry = outputProblem == null && failure != null
-                && task.spec().retries().retries(task.attempt(), failed.retryable(), failed.code());
+                && retries(task, failed.retryable(), failed.code(), now);
         return out.build(startRollback(failedTask.withRetrying(retry), TaskState.FAILED, now, out));
     }
 
@@ -277,11 +277,28 @@ public final class TaskLifecycle {
     }
 
     /**
+     * Whether a failure of the task's current attempt is tried again (ADR 0012): its policy allows another attempt,
+     * and that attempt, after its backoff, would start within the task's overall bound.
+     */
+    private static boolean retries(BrokerTask task, boolean retryable, String code, long now) {
+        RetryPolicy policy = task.spec().retries();
+        return policy.retries(task.attempt(), retryable, code)
+                && policy.startsInTime(task.acceptedAt(), now + policy.backoffMs(task.id(), task.attempt()));
+    }
+
+    /**
      * A failed attempt is undone: the next waits its backoff, a deadline like any other (never early), keeping every
      * lock (ADR 0012).
      */
     private BrokerTask awaitRetry(BrokerTask task, long now, Outcome.Builder out) {
-        long backoff = task.spec().retries().backoffMs(task.id(), task.attempt());
+        RetryPolicy policy = task.spec().retries();
+        long backoff = policy.backoffMs(task.id(), task.attempt());
+        if (!policy.startsInTime(task.acceptedAt(), now + backoff)) {
+            // The undo took the time that was left: the next attempt would start after the task's overall bound.
+            return finish(task.withRetrying(false).withOutcome(null, storable(task.reason() + "; not retried: attempt "
+                    + (task.attempt() + 1) + " would start after the task's bound of " + policy.retryWithinMs()
+                    + " ms from acceptance"), null, task.failure()), TaskState.ROLLED_BACK, now, out);
+        }
         BrokerTask waiting = task.withRetrying(false)
                 .withOutcome(null, storable("attempt " + task.attempt() + " undone (" + task.reason() + "); attempt "
                         + (task.attempt() + 1) + " of " + task.spec().retries().maxAttempts() + " in " + backoff + " ms"),
@@ -314,12 +331,21 @@ public final class TaskLifecycle {
                 out.timeoutLatenessMs(lateness);
                 String why = "execution timeout: no result within " + (task.deadline() - task.dispatchedAt()) + " ms of"
                         + " dispatch (attempt " + task.attempt() + ")";
-                boolean retry = task.spec().retries().retries(task.attempt(), true, EXECUTION_TIMEOUT);
+                boolean retry = retries(task, true, EXECUTION_TIMEOUT, now);
                 return out.build(startRollback(task.withOutcome(null, why, null, null).withRetrying(retry),
                         TaskState.TIMED_OUT, now, out));
             }
             case RETRY -> {
                 out.timeoutLatenessMs(lateness);
+                RetryPolicy policy = task.spec().retries();
+                if (!policy.startsInTime(task.acceptedAt(), now)) {
+                    // The backoff ended within the bound but this scan came after it: no attempt starts past it.
+                    String why = "not retried: attempt " + (task.attempt() + 1) + " would start "
+                            + (now - task.acceptedAt()) + " ms after acceptance, past the task's bound of "
+                            + policy.retryWithinMs() + " ms";
+                    return out.build(startRollback(task.withOutcome(null, why, null, null), TaskState.TIMED_OUT, now,
+                            out));
+                }
                 return out.build(dispatch(task.forNextAttempt(), now, out));
             }
             case ROLLBACK -> {

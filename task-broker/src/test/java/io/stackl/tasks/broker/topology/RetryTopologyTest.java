@@ -35,7 +35,7 @@ class RetryTopologyTest {
     @RegisterExtension
     final BrokerDriver broker = new BrokerDriver(BrokerSettings.defaults(Set.of("document", "noop"))
             .withRetryDefaults(Map.of("document", new io.stackl.tasks.broker.domain.RetryPolicy(2, 500, 2.0, 500, 0,
-                    List.of()))));
+                    List.of(), null))));
 
     /** Three attempts, waits of 1 s then 2 s, no jitter: the times below are exact. */
     private static RetryPolicy threeAttempts(String... nonRetryableCodes) {
@@ -106,6 +106,78 @@ class RetryTopologyTest {
         assertThat(broker.dispatched("flaky")).hasSize(3);
         assertThat(broker.tasksStore().get("flaky").state()).isEqualTo(ROLLED_BACK);
         assertThat(broker.dispatched("next")).hasSize(1);
+    }
+
+    @Test
+    void shouldNotRetryWhenTheNextAttemptWouldStartAfterTheTasksOverallBound() {
+        // Accepted at t; bound 1.5 s. Attempt 1 fails at t + 0.6 s: attempt 2 would start at t + 1.6 s, too late.
+        broker.submit(request("bounded").setChangedDocumentKeys(List.of("doc/a"))
+                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(1_500L).build()).build());
+        broker.submit(request("next").setChangedDocumentKeys(List.of("doc/a")).build());
+        WorkItem first = single(broker.work("noop"));
+        broker.advanceMs(600);
+        broker.fail(first, "HTTP_503", true);
+        RollbackCommand undo = single(broker.rollbacks());
+        broker.reportRollback("bounded", true, first.getFencingToken());
+        broker.advanceMs(10_000);
+
+        assertThat(undo.getRetry()).as("the task's own rollback, not an attempt's").isFalse();
+        assertThat(broker.events()).extracting(TaskEvent::getState).doesNotContain(RETRY_WAITING);
+        assertThat(broker.dispatched("bounded")).hasSize(1);
+        assertThat(broker.tasksStore().get("bounded").state()).isEqualTo(ROLLED_BACK);
+        assertThat(broker.dispatched("next")).as("the waiter gets the key").hasSize(1);
+    }
+
+    @Test
+    void shouldEndInsteadOfRetryingWhenTheUndoUsedUpTheBound() {
+        // Bound 3 s, backoff 1 s: at the failure (t + 0.5 s) a retry fits; the undo reports at t + 2.5 s, when it no
+        // longer does (t + 3.5 s > t + 3 s). No attempt is dispatched after the bound, whatever the undo took.
+        broker.submit(request("slow-undo")
+                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(3_000L).build()).build());
+        WorkItem first = single(broker.work("noop"));
+        broker.advanceMs(500);
+        broker.fail(first, "HTTP_503", true);
+        RollbackCommand undo = single(broker.rollbacks());
+        broker.advanceMs(2_000);
+        broker.reportRollback("slow-undo", true, first.getFencingToken());
+        broker.advanceMs(10_000);
+
+        assertThat(undo.getRetry()).as("a retry still fitted when the attempt failed").isTrue();
+        List<TaskEvent> events = broker.events();
+        assertThat(events).extracting(TaskEvent::getState).containsExactly(SUBMITTED, DISPATCHED, FAILED,
+                ROLLING_BACK, ROLLED_BACK);
+        assertThat(events.get(events.size() - 1).getReason()).contains("HTTP_503", "not retried", "3000 ms");
+        assertThat(broker.dispatched("slow-undo")).hasSize(1);
+    }
+
+    @Test
+    void shouldNotDispatchARetryWhoseBackoffEndedOnTheBoundButWasFoundAfterIt() {
+        // Bound 1.6 s; attempt 1 fails at t + 0.6 s, undone at once, backoff 1 s: due exactly at the bound. The
+        // clock then jumps past it before the scan runs (a stalled broker): the retry is not dispatched late.
+        broker.submit(request("on-the-edge")
+                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(1_600L).build()).build());
+        WorkItem first = single(broker.work("noop"));
+        broker.advanceMs(600);
+        broker.fail(first, "HTTP_503", true);
+        broker.reportRollback("on-the-edge", true, first.getFencingToken());
+        broker.events();
+        broker.advanceMs(1_500);
+
+        assertThat(broker.work("noop")).isEmpty();
+        List<TaskEvent> events = broker.events();
+        assertThat(events).extracting(TaskEvent::getState).containsExactly(TIMED_OUT, ROLLING_BACK, ROLLED_BACK);
+        assertThat(events.get(0).getReason()).contains("not retried", "1600 ms");
+    }
+
+    @Test
+    void shouldRejectAnOverallBoundOutOfRange() {
+        broker.submit(request("negative")
+                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(-1L).build()).build());
+
+        assertThat(broker.events()).singleElement().satisfies(e -> {
+            assertThat(e.getState()).isEqualTo(REJECTED);
+            assertThat(e.getReason()).contains("retryWithinMs");
+        });
     }
 
     @Test
