@@ -148,6 +148,14 @@ class GatewayTest {
         given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run",
                         "retryPolicy", Map.of("jitter", 1.5)))
                 .post("/tasks").then().statusCode(400).body("errors[0].field", equalTo("retryPolicy.jitter"));
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run",
+                        "retryPolicy", Map.of("retryWithinMs", -1)))
+                .post("/tasks").then().statusCode(400).body("errors[0].field", equalTo("retryPolicy.retryWithinMs"));
+        // The task's own list of attempts: three, each thrown, each undone before the next (as soon as the history
+        // service has read the events, which it does after the waiting answer may have gone out).
+        Awaitility.await().atMost(WAIT).untilAsserted(() ->
+                given().get("/tasks/" + taskId).then().statusCode(200).body("attempts.outcome",
+                        equalTo(java.util.List.of("FAILED", "FAILED", "FAILED"))));
     }
 
     /** Issue 19: what PostgreSQL cannot store is refused at the door, naming the field and the key. */
