@@ -11,6 +11,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,16 +88,28 @@ public final class AvroSerdes {
      * topic and one schema the 5-byte header never changes (an id names one schema for good), so Apicurio writes the
      * first record of each topic (registering or finding the schema, checking the registry's rules) and this writer
      * learns the header from it; later records are the learned header and the body, written by one datum writer. The
-     * bytes are the same as Apicurio's (WireFormatTest compares them).
+     * bytes are the same as Apicurio's (WireFormatTest compares them). A learned header is asked for again every
+     * {@link #RELEARN_AFTER}, like Apicurio's own cache, so that a registry whose ids changed (restored from a backup,
+     * an artifact registered again) is followed without a restart.
      */
     static final class HeaderReusingSerializer<T extends SpecificRecord> implements Serializer<T> {
+
+        static final Duration RELEARN_AFTER = Duration.ofMinutes(5);
+
+        private record Learned(byte[] header, long atNanos) {}
 
         private final Serializer<T> delegate;
         private final Schema schema;
         private final SpecificDatumWriter<T> writer;
-        private final Map<String, byte[]> headers = new ConcurrentHashMap<>();
+        private final long relearnAfterNanos;
+        private final Map<String, Learned> headers = new ConcurrentHashMap<>();
 
         HeaderReusingSerializer(Class<T> type, Serializer<T> delegate) {
+            this(type, delegate, RELEARN_AFTER);
+        }
+
+        HeaderReusingSerializer(Class<T> type, Serializer<T> delegate, Duration relearnAfter) {
+            this.relearnAfterNanos = relearnAfter.toNanos();
             this.delegate = delegate;
             // The generated class's own model, with the logical-type conversions (timestamp-millis as Instant).
             SpecificData data = SpecificData.getForClass(type);
@@ -115,17 +128,18 @@ public final class AvroSerdes {
                 // A tombstone, or a record of another build of the class: Apicurio handles it as it always did.
                 return delegate.serialize(topic, record);
             }
-            byte[] header = headers.get(topic);
-            if (header == null) {
+            Learned learned = headers.get(topic);
+            long now = System.nanoTime();
+            if (learned == null || now - learned.atNanos() >= relearnAfterNanos) {
                 byte[] first = delegate.serialize(topic, record);
                 if (first != null && first.length >= CheckedDeserializer.HEADER_LENGTH
                         && first[0] == CheckedDeserializer.MAGIC_BYTE) {
-                    headers.put(topic, Arrays.copyOf(first, CheckedDeserializer.HEADER_LENGTH));
+                    headers.put(topic, new Learned(Arrays.copyOf(first, CheckedDeserializer.HEADER_LENGTH), now));
                 }
                 return first;
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-            out.writeBytes(header);
+            out.writeBytes(learned.header());
             try {
                 BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
                 writer.write(record, encoder);

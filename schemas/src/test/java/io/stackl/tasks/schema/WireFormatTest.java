@@ -115,6 +115,25 @@ class WireFormatTest {
             apicurioAlone.close();
         }
         assertThat(askedApicurio).as("records Apicurio wrote: the first of each topic").hasValue(2);
+
+        // Once a learned header is due to be asked for again, Apicurio writes the next record of the topic.
+        AtomicInteger askedAgain = new AtomicInteger();
+        AvroKafkaSerializer<TaskRequest> countedAgain = new AvroKafkaSerializer<>() {
+            @Override
+            public byte[] serialize(String topic, TaskRequest data) {
+                askedAgain.incrementAndGet();
+                return super.serialize(topic, data);
+            }
+        };
+        countedAgain.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
+        try (Serializer<TaskRequest> relearning = new AvroSerdes.HeaderReusingSerializer<>(TaskRequest.class,
+                countedAgain, java.time.Duration.ZERO)) {
+            String topic = "relearn-" + UUID.randomUUID();
+            for (int i = 0; i < 3; i++) {
+                relearning.serialize(topic, full);
+            }
+        }
+        assertThat(askedAgain).as("every record, with the header relearned each time").hasValue(3);
     }
 
     @Test

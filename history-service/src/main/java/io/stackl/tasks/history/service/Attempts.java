@@ -60,15 +60,21 @@ final class Attempts {
                 current.put("nextAttemptAt", event.get("deadline"));
             }
         }
-        for (Map<String, Object> attempt : attempts) {
+        for (int i = 0; i < attempts.size(); i++) {
+            Map<String, Object> attempt = attempts.get(i);
             attempt.put("worker", workerOf(attempt, results));
+            if (i == attempts.size() - 1) {
+                // Undone ahead of a retry that never came (cancelled during the backoff, or past the task's bound).
+                attempt.put("nextAttemptAt", null);
+            }
         }
         return attempts;
     }
 
     /**
-     * The worker whose result for this attempt's token was recorded first, with its own start and end; null when no
-     * result came (the attempt timed out, or its worker died with it).
+     * The worker whose result for this attempt's token was recorded first, with its own start and end, and whether it
+     * came after the attempt had ended (then the broker did not count it); null when no result came (the attempt timed
+     * out, or its worker died with it).
      */
     private static Map<String, Object> workerOf(Map<String, Object> attempt, List<Map<String, Object>> results) {
         Map<String, Object> first = null;
@@ -90,6 +96,9 @@ final class Attempts {
         worker.put("startedAt", first.get("startedAt"));
         worker.put("finishedAt", first.get("finishedAt"));
         worker.put("succeeded", first.get("succeeded"));
+        // A result that came after the attempt had ended (timed out, cancelled) did not count: the broker ignored it.
+        Object ended = attempt.get("endedAt");
+        worker.put("late", ended != null && compare(first.get("finishedAt"), ended) > 0);
         return worker;
     }
 

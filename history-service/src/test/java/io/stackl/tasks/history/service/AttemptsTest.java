@@ -52,7 +52,24 @@ class AttemptsTest {
         Map<String, Object> third = attempts.get(2);
         assertThat(third).containsEntry("outcome", "SUCCEEDED").containsEntry("fencingToken", 3L)
                 .containsEntry("undoneAt", null).containsEntry("nextAttemptAt", null);
-        assertThat(worker(third)).containsEntry("id", "worker-b").containsEntry("finishedAt", at(2_300));
+        assertThat(worker(third)).containsEntry("id", "worker-b").containsEntry("finishedAt", at(2_300))
+                .containsEntry("late", false);
+    }
+
+    @Test
+    void shouldMarkAResultThatCameAfterItsAttemptTimedOutAndShowNoNextAttemptThatNeverCame() {
+        event("DISPATCHED", 1, 1, 10);
+        event("TIMED_OUT", 1, 1, 1_510);
+        event("ROLLING_BACK", 1, 1, 1_511);
+        event("RETRY_WAITING", 1, 1, 1_600).put("deadline", at(2_600));
+        result(1, 1, "worker-slow", 12, 1_700, true, null);
+        event("CANCELLED", 1, 1, 1_900).put("reason", "cancelled during the backoff");
+
+        Map<String, Object> only = Attempts.of(events, results).get(0);
+
+        assertThat(only).containsEntry("outcome", "TIMED_OUT").containsEntry("undoneAt", at(1_600))
+                .containsEntry("nextAttemptAt", null);
+        assertThat(worker(only)).containsEntry("id", "worker-slow").containsEntry("late", true);
     }
 
     @Test

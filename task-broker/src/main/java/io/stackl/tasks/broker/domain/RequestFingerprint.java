@@ -29,9 +29,19 @@ public final class RequestFingerprint {
         append(text, String.join("\u0001", Objects.requireNonNullElse(spec.changedDocumentKeys(), List.of())));
         append(text, String.valueOf(spec.queueTimeoutMs()));
         append(text, String.valueOf(spec.executionTimeoutMs()));
-        if (spec.retryPolicy() != null) {
-            // Only when asked for: the digests of requests without one stay what brokers before ADR 0012 stored.
-            append(text, spec.retryPolicy().toString());
+        RetryPolicy policy = spec.retryPolicy();
+        if (policy != null) {
+            // Only when asked for: the digests of requests without one stay what brokers before ADR 0012 stored. In
+            // the text the record's toString() gave when it had these six fields, so that fields added later (which
+            // change toString()) do not change the digest of a resent request stored by an earlier broker: it would
+            // be refused as a CONFLICT instead of answered as a DUPLICATE.
+            append(text, "RetryPolicy[maxAttempts=" + policy.maxAttempts() + ", initialBackoffMs="
+                    + policy.initialBackoffMs() + ", backoffMultiplier=" + policy.backoffMultiplier() + ", maxBackoffMs="
+                    + policy.maxBackoffMs() + ", jitter=" + policy.jitter() + ", nonRetryableCodes="
+                    + policy.nonRetryableCodes() + "]");
+            if (policy.retryWithinMs() != null) {
+                append(text, "retryWithinMs=" + policy.retryWithinMs());
+            }
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));

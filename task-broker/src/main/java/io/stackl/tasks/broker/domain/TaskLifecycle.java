@@ -280,10 +280,19 @@ public final class TaskLifecycle {
      * Whether a failure of the task's current attempt is tried again (ADR 0012): its policy allows another attempt,
      * and that attempt, after its backoff, would start within the task's overall bound.
      */
-    private static boolean retries(BrokerTask task, boolean retryable, String code, long now) {
+    private boolean retries(BrokerTask task, boolean retryable, String code, long now) {
         RetryPolicy policy = task.spec().retries();
-        return policy.retries(task.attempt(), retryable, code)
-                && policy.startsInTime(task.acceptedAt(), now + policy.backoffMs(task.id(), task.attempt()));
+        return policy.retries(task.attempt(), retryable, code) && policy.startsInTime(task.acceptedAt(),
+                now + policy.backoffMs(task.id(), task.attempt()) + scanMargin());
+    }
+
+    /**
+     * A backoff's end is seen at the next deadline scan: a retry is planned only if it starts within the bound even
+     * then, so that one planned is not dropped at the bound for want of a scan (only a broker stalled past it drops
+     * one).
+     */
+    private long scanMargin() {
+        return settings.deadlineScanInterval().toMillis();
     }
 
     /**
@@ -293,7 +302,7 @@ public final class TaskLifecycle {
     private BrokerTask awaitRetry(BrokerTask task, long now, Outcome.Builder out) {
         RetryPolicy policy = task.spec().retries();
         long backoff = policy.backoffMs(task.id(), task.attempt());
-        if (!policy.startsInTime(task.acceptedAt(), now + backoff)) {
+        if (!policy.startsInTime(task.acceptedAt(), now + backoff + scanMargin())) {
             // The undo took the time that was left: the next attempt would start after the task's overall bound.
             return finish(task.withRetrying(false).withOutcome(null, storable(task.reason() + "; not retried: attempt "
                     + (task.attempt() + 1) + " would start after the task's bound of " + policy.retryWithinMs()

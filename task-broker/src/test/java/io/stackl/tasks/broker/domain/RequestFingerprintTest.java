@@ -53,4 +53,22 @@ class RequestFingerprintTest {
                 .as("a missing subtype is not the text 'null'")
                 .isNotEqualTo(RequestFingerprint.of(spec("t", "null", "{}", List.of(), 1L)));
     }
+
+    /**
+     * Digests stored by a broker before the retry policy gained {@code retryWithinMs} (computed with that build,
+     * a711192): a request resent across the upgrade within the idempotency window must still be a DUPLICATE.
+     */
+    @Test
+    void shouldKeepTheDigestsEarlierBrokersStored() {
+        TaskSpec withPolicy = BASE.withRetryPolicy(new RetryPolicy(3, 1000, 2.0, 10_000, 0.2,
+                List.of("QUOTA", "HTTP_400"), null));
+
+        assertThat(RequestFingerprint.of(BASE))
+                .isEqualTo("c0a0856ac47b9d1fa66643cc111575b27a9835135d28915e6ff8b0e4caf53999");
+        assertThat(RequestFingerprint.of(withPolicy))
+                .isEqualTo("5a0dcefa13a4712f580e9fe1943903c19cac03346642e072c8b5986c8a766332");
+        assertThat(RequestFingerprint.of(BASE.withRetryPolicy(new RetryPolicy(3, 1000, 2.0, 10_000, 0.2,
+                List.of("QUOTA", "HTTP_400"), 60_000L)))).as("a bound is part of what is asked for")
+                .isNotEqualTo(RequestFingerprint.of(withPolicy));
+    }
 }

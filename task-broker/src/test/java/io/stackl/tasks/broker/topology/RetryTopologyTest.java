@@ -152,10 +152,11 @@ class RetryTopologyTest {
 
     @Test
     void shouldNotDispatchARetryWhoseBackoffEndedOnTheBoundButWasFoundAfterIt() {
-        // Bound 1.6 s; attempt 1 fails at t + 0.6 s, undone at once, backoff 1 s: due exactly at the bound. The
-        // clock then jumps past it before the scan runs (a stalled broker): the retry is not dispatched late.
+        // Bound 1.7 s; attempt 1 fails at t + 0.6 s, undone at once, backoff 1 s: due at t + 1.6 s, within the bound
+        // with a scan interval (0.1 s) to spare. The clock then jumps past the bound before the scan runs (a stalled
+        // broker): the retry is not dispatched late.
         broker.submit(request("on-the-edge")
-                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(1_600L).build()).build());
+                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(1_700L).build()).build());
         WorkItem first = single(broker.work("noop"));
         broker.advanceMs(600);
         broker.fail(first, "HTTP_503", true);
@@ -166,7 +167,7 @@ class RetryTopologyTest {
         assertThat(broker.work("noop")).isEmpty();
         List<TaskEvent> events = broker.events();
         assertThat(events).extracting(TaskEvent::getState).containsExactly(TIMED_OUT, ROLLING_BACK, ROLLED_BACK);
-        assertThat(events.get(0).getReason()).contains("not retried", "1600 ms");
+        assertThat(events.get(0).getReason()).contains("not retried", "1700 ms");
     }
 
     @Test
