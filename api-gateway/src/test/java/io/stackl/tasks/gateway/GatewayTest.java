@@ -195,6 +195,21 @@ class GatewayTest {
                 .body("size()", org.hamcrest.Matchers.lessThanOrEqualTo(5))
                 .body("state", org.hamcrest.Matchers.everyItem(equalTo("SUCCEEDED")));
         given().get("/tasks?from=yesterday").then().statusCode(400).contentType("application/problem+json");
+        // A misspelt state is refused with the states there are, not answered with an empty page.
+        given().get("/tasks?state=SUCCEDED").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", org.hamcrest.Matchers.containsString("ROLLED_BACK"));
+    }
+
+    /** {@code ?wait=} that is not a number of seconds is a 400 naming it, not a 404 as if /tasks did not exist. */
+    @Test
+    void shouldRefuseAWaitThatIsNotANumberOfSecondsNamingIt() {
+        for (String wait : List.of("abc", "-1", "3601", "NaN")) {
+            given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run"))
+                    .post("/tasks?wait=" + wait).then().statusCode(400).contentType("application/problem+json")
+                    .body("field", equalTo("wait")).body("errors[0].field", equalTo("wait"));
+        }
+        given().contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run"))
+                .post("/tasks?wait=1.5").then().statusCode(org.hamcrest.Matchers.oneOf(200, 202));
     }
 
     @Test

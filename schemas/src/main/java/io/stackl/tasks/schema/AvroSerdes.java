@@ -230,7 +230,10 @@ public final class AvroSerdes {
                     throw new SchemaRegistryUnavailableException("the schema registry could not be reached to decode a"
                             + " record on " + topic + ": " + e.getMessage(), e);
                 }
-                throw new UndecodableRecordException(topic, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+                // Apicurio's own message names a class (ProblemDetails) rather than the id it could not find.
+                throw new UndecodableRecordException(topic, "schema id " + schemaId + " cannot be used: the registry"
+                        + " has no such schema, or the bytes after it do not match it (" + e.getClass().getSimpleName()
+                        + ": " + e.getMessage() + ")", e);
             }
             if (!(generic instanceof GenericContainer container)
                     || !container.getSchema().getFullName().equals(readerSchema.getFullName())) {

@@ -156,7 +156,7 @@ class WireFormatTest {
 
         try (Deserializer<TaskRequest> deserializer = AvroSerdes.deserializer(TaskRequest.class, registryUrl)) {
             assertThatThrownBy(() -> deserializer.deserialize("t", unknownId))
-                    .isInstanceOf(UndecodableRecordException.class);
+                    .isInstanceOf(UndecodableRecordException.class).hasMessageContaining("schema id 987654321");
         }
     }
 

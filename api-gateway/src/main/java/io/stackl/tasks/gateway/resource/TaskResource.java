@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.stackl.tasks.gateway.error.GatewayException;
 import io.stackl.tasks.gateway.query.Backends;
 import io.stackl.tasks.gateway.security.ApiKeyFilter;
 import io.stackl.tasks.gateway.security.Permissions;
@@ -14,8 +15,6 @@ import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.TaskStates;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.DecimalMax;
-import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -33,6 +32,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -43,6 +44,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 public class TaskResource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_WAIT_SECONDS = 3600;
 
     private final TaskService tasks;
     private final Permissions permissions;
@@ -58,9 +60,9 @@ public class TaskResource {
     @Operation(summary = "Submit a task", description = "Waits up to `wait` seconds (bounded by the gateway's maximum"
             + " and the task's timeouts) for the task to end: 200 with the outcome, or 202 with its Location.")
     public CompletionStage<Response> submit(@Valid @NotNull SubmitRequest body,
-            @QueryParam("wait") @DefaultValue("0") @DecimalMin("0") @DecimalMax("3600") double waitSeconds,
+            @QueryParam("wait") @DefaultValue("0") String waitSeconds,
             @HeaderParam("Idempotency-Key") String idempotencyKey, @Context ContainerRequestContext request) {
-        Duration wait = Duration.ofMillis((long) (waitSeconds * 1000));
+        Duration wait = Duration.ofMillis((long) (seconds(waitSeconds) * 1000));
         String source = permissions.requireSubmit((String) request.getProperty(ApiKeyFilter.CLIENT), body.topic());
         return tasks.submit(body, idempotencyKey, wait, source).thenApply(submitted -> {
             TaskEvent end = submitted.terminal();
@@ -78,6 +80,24 @@ public class TaskResource {
             return Response.accepted(outcome(submitted.taskId(), null, submitted.lastState() == null ? "ACCEPTED"
                     : submitted.lastState().toString())).header("Location", "/tasks/" + submitted.taskId()).build();
         });
+    }
+
+    /**
+     * {@code ?wait=} in seconds, 0 to 3600. Taken as text: a parameter that JAX-RS cannot convert is answered 404, as
+     * if the resource did not exist, where a client needs a 400 naming the parameter.
+     */
+    static double seconds(String wait) {
+        try {
+            double seconds = Double.parseDouble(wait.strip());
+            if (seconds >= 0 && seconds <= MAX_WAIT_SECONDS) {
+                return seconds;
+            }
+        } catch (NumberFormatException notANumber) {
+            // Refused below, as a value out of range is.
+        }
+        String message = "must be a number of seconds from 0 to " + MAX_WAIT_SECONDS + ", was " + wait;
+        throw GatewayException.invalid("wait " + message,
+                Map.of("field", "wait", "errors", List.of(Map.of("field", "wait", "message", message))));
     }
 
     @GET
