@@ -65,14 +65,7 @@ class RetriesE2ETest {
     @Test
     void shouldRestoreEveryAttemptsWritesWhenAllAttemptsTimeOut() throws Exception {
         String key = prefix + "written-by-every-attempt";
-        Map<String, Object> task = new java.util.HashMap<>();
-        task.put("topic", "document");
-        task.put("subtype", "batch");
-        task.put("changedDocumentKeys", List.of(key));
-        task.put("arguments", Map.of("operations", List.of(Map.of("op", "put", "key", key, "value", Map.of("v", 1)),
-                Map.of("op", "wait", "ms", 10_000))));
-        task.put("timeoutMs", 1_500);
-        task.put("retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", 200, "jitter", 0));
+        Map<String, Object> task = putThenWait(key, 10_000, 1_500, 200);
 
         Suite.Reply reply = submit(task);
 
@@ -113,15 +106,8 @@ class RetriesE2ETest {
     @Test
     void shouldRunTheNextAttemptOnAnotherWorkerWhenTheFirstDiedMidAttempt() throws Exception {
         String key = prefix + "written-before-the-worker-died";
-        Map<String, Object> task = new java.util.HashMap<>();
-        task.put("topic", "document");
-        task.put("subtype", "batch");
-        task.put("changedDocumentKeys", List.of(key));
-        task.put("arguments", Map.of("operations", List.of(Map.of("op", "put", "key", key, "value", Map.of("v", 1)),
-                Map.of("op", "wait", "ms", 2_000))));
-        // Long enough for the second worker to start and take the item of attempt 2 within it.
-        task.put("timeoutMs", 25_000);
-        task.put("retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", 500, "jitter", 0));
+        // A timeout long enough for the second worker to start and take the item of attempt 2 within it.
+        Map<String, Object> task = putThenWait(key, 2_000, 25_000, 500);
         ServiceProcess first = suite.worker;
         ServiceProcess second = null;
         boolean killed = false;
@@ -194,6 +180,18 @@ class RetriesE2ETest {
         Suite.Reply task = suite.get("/tasks/" + taskId);
         assertThat(task.status()).as(task.body().toString()).isEqualTo(200);
         return task.body().path("attempts");
+    }
+
+    /**
+     * A {@code document/batch} task that puts {@code {"v": 1}} at {@code key}, then waits {@code waitMs}; two attempts
+     * with a fixed backoff.
+     */
+    private static Map<String, Object> putThenWait(String key, int waitMs, int timeoutMs, int backoffMs) {
+        return Map.of("topic", "document", "subtype", "batch", "changedDocumentKeys", List.of(key),
+                "arguments", Map.of("operations", List.of(Map.of("op", "put", "key", key, "value", Map.of("v", 1)),
+                        Map.of("op", "wait", "ms", waitMs))),
+                "timeoutMs", timeoutMs,
+                "retryPolicy", Map.of("maxAttempts", 2, "initialBackoffMs", backoffMs, "jitter", 0));
     }
 
     private Suite.Reply submit(Map<String, Object> task) {

@@ -1,7 +1,9 @@
 package io.stackl.tasks.schema;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /** Which lifecycle states end a task: a task reaches exactly one of them, once, and never leaves it. */
@@ -9,6 +11,10 @@ public final class TaskStates {
 
     public static final Set<TaskState> TERMINAL = Collections.unmodifiableSet(
             EnumSet.of(TaskState.SUCCEEDED, TaskState.ROLLED_BACK, TaskState.ROLLBACK_FAILED, TaskState.REJECTED));
+
+    /** Every state a task can be in, by name: all of the schema's but {@code UNKNOWN}, the reader's default. */
+    public static final List<String> NAMES = Arrays.stream(TaskState.values()).filter(s -> s != TaskState.UNKNOWN)
+            .map(Enum::name).toList();
 
     private TaskStates() {}
 

@@ -89,14 +89,7 @@ class WireFormatTest {
     @Test
     void shouldWriteEveryRecordByteForByteAsApicurioDoesWhileAskingItOncePerTopic() {
         AtomicInteger askedApicurio = new AtomicInteger();
-        AvroKafkaSerializer<TaskRequest> counted = new AvroKafkaSerializer<>() {
-            @Override
-            public byte[] serialize(String topic, TaskRequest data) {
-                askedApicurio.incrementAndGet();
-                return super.serialize(topic, data);
-            }
-        };
-        counted.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
+        AvroKafkaSerializer<TaskRequest> counted = countingApicurio(askedApicurio);
         AvroKafkaSerializer<TaskRequest> apicurioAlone = new AvroKafkaSerializer<>();
         apicurioAlone.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
         TaskRequest full = fullTaskRequest();
@@ -118,16 +111,8 @@ class WireFormatTest {
 
         // Once a learned header is due to be asked for again, Apicurio writes the next record of the topic.
         AtomicInteger askedAgain = new AtomicInteger();
-        AvroKafkaSerializer<TaskRequest> countedAgain = new AvroKafkaSerializer<>() {
-            @Override
-            public byte[] serialize(String topic, TaskRequest data) {
-                askedAgain.incrementAndGet();
-                return super.serialize(topic, data);
-            }
-        };
-        countedAgain.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
         try (Serializer<TaskRequest> relearning = new AvroSerdes.HeaderReusingSerializer<>(TaskRequest.class,
-                countedAgain, java.time.Duration.ZERO)) {
+                countingApicurio(askedAgain), java.time.Duration.ZERO)) {
             String topic = "relearn-" + UUID.randomUUID();
             for (int i = 0; i < 3; i++) {
                 relearning.serialize(topic, full);
@@ -243,6 +228,19 @@ class WireFormatTest {
         assertThat(first).isEqualTo(200);
         assertThat(withDefault).isEqualTo(200);
         assertThat(withoutDefault).isEqualTo(409);
+    }
+
+    /** Apicurio's own serializer with the wire-format settings, counting the records it is asked to write. */
+    private static AvroKafkaSerializer<TaskRequest> countingApicurio(AtomicInteger asked) {
+        AvroKafkaSerializer<TaskRequest> serializer = new AvroKafkaSerializer<>() {
+            @Override
+            public byte[] serialize(String topic, TaskRequest data) {
+                asked.incrementAndGet();
+                return super.serialize(topic, data);
+            }
+        };
+        serializer.configure(AvroSerdes.wireFormatConfig(registryUrl), false);
+        return serializer;
     }
 
     private static TaskRequest fullTaskRequest() {

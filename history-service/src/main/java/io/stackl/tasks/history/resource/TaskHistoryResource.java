@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stackl.tasks.history.error.HistoryException;
 import io.stackl.tasks.history.service.DocumentService;
 import io.stackl.tasks.history.service.HistoryQueries;
-import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.TaskStates;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.DefaultValue;
@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -26,10 +25,6 @@ import java.util.Map;
 @Path("/tasks")
 @Produces(MediaType.APPLICATION_JSON)
 public class TaskHistoryResource {
-
-    /** The states a task can be listed by: every state of the schema but the reader's default for unknown ones. */
-    private static final List<String> STATES = Arrays.stream(TaskState.values()).map(Enum::name)
-            .filter(name -> !name.equals(TaskState.UNKNOWN.name())).toList();
 
     private final HistoryQueries queries;
     private final DocumentService documents;
@@ -60,9 +55,9 @@ public class TaskHistoryResource {
     public List<Map<String, Object>> tasks(@QueryParam("state") String state, @QueryParam("topic") String topic,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("before") String before,
             @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(500) int limit) {
-        if (state != null && !STATES.contains(state)) {
+        if (state != null && !TaskStates.NAMES.contains(state)) {
             // A misspelt state would otherwise match no row: an empty page that looks like an answer.
-            throw HistoryException.badRequest("state must be one of " + STATES + ", was " + state);
+            throw HistoryException.badRequest("state must be one of " + TaskStates.NAMES + ", was " + state);
         }
         return queries.tasks(state, topic, instant("from", from), instant("to", to), instant("before", before), limit);
     }

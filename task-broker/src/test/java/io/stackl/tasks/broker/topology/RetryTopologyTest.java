@@ -43,6 +43,13 @@ class RetryTopologyTest {
                 .setMaxBackoffMs(10_000).setJitter(0).setNonRetryableCodes(List.of(nonRetryableCodes)).build();
     }
 
+    /**
+     * {@link #threeAttempts} with an overall bound: no retry starts later than {@code retryWithinMs} after acceptance.
+     */
+    private static RetryPolicy threeAttemptsWithin(long retryWithinMs) {
+        return RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(retryWithinMs).build();
+    }
+
     @Test
     void shouldUndoAFailedAttemptThenRetryAfterItsBackoffNeverEarlyKeepingTheLocks() {
         broker.submit(request("flaky").setChangedDocumentKeys(List.of("doc/a")).setRetryPolicy(threeAttempts()).build());
@@ -112,7 +119,7 @@ class RetryTopologyTest {
     void shouldNotRetryWhenTheNextAttemptWouldStartAfterTheTasksOverallBound() {
         // Accepted at t; bound 1.5 s. Attempt 1 fails at t + 0.6 s: attempt 2 would start at t + 1.6 s, too late.
         broker.submit(request("bounded").setChangedDocumentKeys(List.of("doc/a"))
-                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(1_500L).build()).build());
+                .setRetryPolicy(threeAttemptsWithin(1_500L)).build());
         broker.submit(request("next").setChangedDocumentKeys(List.of("doc/a")).build());
         WorkItem first = single(broker.work("noop"));
         broker.advanceMs(600);
@@ -133,7 +140,7 @@ class RetryTopologyTest {
         // Bound 3 s, backoff 1 s: at the failure (t + 0.5 s) a retry fits; the undo reports at t + 2.5 s, when it no
         // longer does (t + 3.5 s > t + 3 s). No attempt is dispatched after the bound, whatever the undo took.
         broker.submit(request("slow-undo")
-                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(3_000L).build()).build());
+                .setRetryPolicy(threeAttemptsWithin(3_000L)).build());
         WorkItem first = single(broker.work("noop"));
         broker.advanceMs(500);
         broker.fail(first, "HTTP_503", true);
@@ -156,7 +163,7 @@ class RetryTopologyTest {
         // with a scan interval (0.1 s) to spare. The clock then jumps past the bound before the scan runs (a stalled
         // broker): the retry is not dispatched late.
         broker.submit(request("on-the-edge")
-                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(1_700L).build()).build());
+                .setRetryPolicy(threeAttemptsWithin(1_700L)).build());
         WorkItem first = single(broker.work("noop"));
         broker.advanceMs(600);
         broker.fail(first, "HTTP_503", true);
@@ -173,7 +180,7 @@ class RetryTopologyTest {
     @Test
     void shouldRejectAnOverallBoundOutOfRange() {
         broker.submit(request("negative")
-                .setRetryPolicy(RetryPolicy.newBuilder(threeAttempts()).setRetryWithinMs(-1L).build()).build());
+                .setRetryPolicy(threeAttemptsWithin(-1L)).build());
 
         assertThat(broker.events()).singleElement().satisfies(e -> {
             assertThat(e.getState()).isEqualTo(REJECTED);
