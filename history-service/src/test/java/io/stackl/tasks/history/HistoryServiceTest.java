@@ -101,7 +101,8 @@ class HistoryServiceTest {
                 .put("/documents/{key}", key).then().statusCode(503).header("Retry-After", "1")
                 .body("type", equalTo("/problems/task-not-yet-known"));
 
-        given().get("/documents/{key}", key).then().statusCode(200).body("valueJson", equalTo("{\"n\": 1}"));
+        given().get("/documents/{key}", key).then().statusCode(200).body("valueJson", equalTo("{\"n\": 1}"))
+                .body("value.n", equalTo(1));
         List<Map<String, Object>> snapshots = queries.snapshotsOfTask(task);
         assertThat(snapshots).singleElement().satisfies(s -> {
             assertThat(s.get("documentKey")).isEqualTo(key);

@@ -18,6 +18,17 @@ public interface GatewayConfig {
     @WithDefault("60s")
     Duration maxWait();
 
+    /**
+     * The longest {@code queueTimeoutMs} accepted; longer is a 400 naming the field. Keep it equal to the broker's
+     * {@code tasks.broker.timeouts.queue-max}, which refuses longer ones from any producer (as a REJECTED task).
+     */
+    @WithDefault("1h")
+    Duration maxQueueTimeout();
+
+    /** The longest {@code timeoutMs} accepted; keep it equal to the broker's {@code tasks.broker.timeouts.execution-max}. */
+    @WithDefault("24h")
+    Duration maxTimeout();
+
     /** Largest {@code arguments} accepted, serialized. */
     @WithDefault("262144")
     int maxArgumentsBytes();

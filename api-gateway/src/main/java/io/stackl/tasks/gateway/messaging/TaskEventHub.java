@@ -44,6 +44,8 @@ public class TaskEventHub {
     private static final Logger LOG = Logger.getLogger(TaskEventHub.class);
 
     private final Map<String, Set<Consumer<TaskEvent>>> listeners = new ConcurrentHashMap<>();
+    /** Listeners of every task's events ({@code GET /events}); decoding each event is paid only while one is open. */
+    private final Set<Consumer<TaskEvent>> everyTask = new CopyOnWriteArraySet<>();
     private final String bootstrapServers;
     private final String registryUrl;
     private final AtomicBoolean running = new AtomicBoolean();
@@ -68,9 +70,15 @@ public class TaskEventHub {
         });
     }
 
+    /** Listens to the events of every task until the returned handle is closed. */
+    public AutoCloseable listenToAll(Consumer<TaskEvent> listener) {
+        everyTask.add(listener);
+        return () -> everyTask.remove(listener);
+    }
+
     /** Open listeners (waits and streams), for the metrics. */
     public int open() {
-        return listeners.values().stream().mapToInt(Set::size).sum();
+        return listeners.values().stream().mapToInt(Set::size).sum() + everyTask.size();
     }
 
     /** Whether the hub reads events yet (its partitions are assigned). */
@@ -128,12 +136,15 @@ public class TaskEventHub {
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofMillis(200))) {
                     Set<Consumer<TaskEvent>> waiting = listeners.get(record.key());
-                    if (waiting == null) {
+                    if (waiting == null && everyTask.isEmpty()) {
                         continue;
                     }
                     try {
                         TaskEvent event = events.deserialize(record.topic(), record.value());
-                        waiting.forEach(listener -> listener.accept(event));
+                        if (waiting != null) {
+                            waiting.forEach(listener -> listener.accept(event));
+                        }
+                        everyTask.forEach(listener -> listener.accept(event));
                     } catch (SerializationException e) {
                         LOG.warnf("undecodable task event skipped at %s-%d@%d: %s", record.topic(), record.partition(),
                                 record.offset(), e.getMessage());

@@ -141,7 +141,7 @@ public class TaskResource {
     public Multi<String> events(@PathParam("taskId") String taskId) {
         return Multi.createFrom().emitter(emitter -> {
             AutoCloseable listening = tasks.listen(taskId, event -> {
-                emitter.emit(eventJson(event));
+                emitter.emit(EventJson.of(event));
                 if (TaskStates.isTerminal(event.getState())) {
                     emitter.complete();
                 }
@@ -179,14 +179,6 @@ public class TaskResource {
             body.put("reason", end.getReason());
         }
         return body;
-    }
-
-    private static String eventJson(TaskEvent e) {
-        ObjectNode node = JSON.createObjectNode().put("taskId", e.getTaskId()).put("sequence", e.getSequence())
-                .put("state", e.getState().toString()).put("occurredAt", e.getOccurredAt().toString())
-                .put("reason", e.getReason());
-        node.set("output", TaskService.parse(e.getOutputJson()));
-        return node.toString();
     }
 
     static Response passOn(Backends.Answer answer) {

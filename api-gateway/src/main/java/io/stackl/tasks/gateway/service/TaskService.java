@@ -71,6 +71,8 @@ public class TaskService {
             throw GatewayException.invalid("arguments are " + arguments.length() + " bytes; at most "
                     + config.maxArgumentsBytes() + " are accepted", Map.of("field", "arguments"));
         }
+        refuseOverMaximum("queueTimeoutMs", body.queueTimeoutMs(), config.maxQueueTimeout());
+        refuseOverMaximum("timeoutMs", body.timeoutMs(), config.maxTimeout());
         refuseWhatCannotBeStored(body, arguments, idempotencyKey, source);
         RetryPolicy retryPolicy = body.retryPolicy() == null ? null : body.retryPolicy().toRecord();
         if (retryPolicy != null && retryPolicy.getMaxBackoffMs() < retryPolicy.getInitialBackoffMs()) {
@@ -194,6 +196,14 @@ public class TaskService {
                 .setReason(reason).setRequestedBy(requestedBy).setRequestedAt(Instant.now()).build());
     }
 
+    private static void refuseOverMaximum(String field, Long millis, Duration max) {
+        if (millis != null && millis > max.toMillis()) {
+            String message = "must be at most " + max.toMillis() + " ms, was " + millis;
+            throw GatewayException.invalid(field + " " + message,
+                    Map.of("field", field, "errors", List.of(Map.of("field", field, "message", message))));
+        }
+    }
+
     /** Live state from the broker, else the history; a task this instance just accepted is never "not found". */
     public CompletionStage<Backends.Answer> find(String taskId) {
         return backends.broker("/tasks/" + encode(taskId)).thenCompose(live -> {
@@ -237,10 +247,23 @@ public class TaskService {
                         Map.of("taskId", taskId, "state", state), 1);
             }
             ObjectNode result = JSON.createObjectNode().put("taskId", taskId).put("state", state);
-            result.set("output", parse(task.path("outputJson").isMissingNode() ? null
-                    : task.path("outputJson").asText(null)));
-            result.set("failure", task.get("failure"));
-            result.put("reason", task.path("reason").asText(null));
+            if (task.has("output")) {
+                // The broker's live state (see withTimeline).
+                result.set("output", task.get("output"));
+                result.set("failure", task.get("failure"));
+                result.put("reason", task.path("reason").asText(null));
+            } else {
+                // The history's: the terminal event carries the outcome.
+                JsonNode end = terminalEvent(task.path("events"));
+                result.set("output", end.get("output"));
+                if (end.hasNonNull("failureCode")) {
+                    result.putObject("failure").put("code", end.path("failureCode").asText())
+                            .put("message", end.path("failureMessage").asText(null));
+                } else {
+                    result.putNull("failure");
+                }
+                result.put("reason", end.path("reason").asText(null));
+            }
             return new Backends.Answer(200, "application/json", result.toString());
         });
     }
@@ -256,12 +279,27 @@ public class TaskService {
         });
     }
 
+    private static JsonNode terminalEvent(JsonNode events) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            if (TaskStates.isTerminal(events.get(i).path("state").asText(null))) {
+                return events.get(i);
+            }
+        }
+        return JSON.createObjectNode();
+    }
+
+    /**
+     * The broker's live state as clients get it: its output as JSON ({@code output}, not the broker's {@code outputJson}
+     * string), with the events and attempts the history service has recorded so far.
+     */
     private static Backends.Answer withTimeline(Backends.Answer live, Backends.Answer recorded) {
         JsonNode state = parse(live.body());
         JsonNode history = recorded.status() == 200 ? parse(recorded.body()) : null;
         if (!(state instanceof ObjectNode merged)) {
             return live;
         }
+        JsonNode outputJson = merged.remove("outputJson");
+        merged.set("output", outputJson == null || outputJson.isNull() ? null : parse(outputJson.asText()));
         merged.set("events", history == null || history.get("events") == null
                 ? JSON.createArrayNode() : history.get("events"));
         merged.set("attempts", history == null || history.get("attempts") == null

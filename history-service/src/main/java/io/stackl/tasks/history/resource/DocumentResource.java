@@ -2,7 +2,6 @@ package io.stackl.tasks.history.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stackl.tasks.history.error.HistoryException;
-import io.stackl.tasks.history.repository.DocumentRepository.Document;
 import io.stackl.tasks.history.service.DocumentService;
 import io.stackl.tasks.history.service.HistoryQueries;
 import jakarta.validation.constraints.Max;
@@ -43,15 +42,15 @@ public class DocumentResource {
     public record WriteRequest(String taskId, Long fencingToken, String executionId, JsonNode value) {}
 
     @GET
-    public List<Document> list(@QueryParam("prefix") @DefaultValue("") String prefix,
+    public List<DocumentView> list(@QueryParam("prefix") @DefaultValue("") String prefix,
             @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
-        return documents.list(prefix, after, limit);
+        return documents.list(prefix, after, limit).stream().map(DocumentView::of).toList();
     }
 
     @GET
     @Path("/{key: .+}")
-    public Document get(@PathParam("key") String key) {
-        return documents.get(key);
+    public DocumentView get(@PathParam("key") String key) {
+        return DocumentView.of(documents.get(key));
     }
 
     @PUT

@@ -16,11 +16,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /** Read side: a task's timeline and results, tasks by state/topic/time, snapshots by task and by document. */
 @ApplicationScoped
 public class HistoryQueries {
+
+    /** Columns that hold JSON: answered as JSON values, not as strings of JSON. */
+    private static final Set<String> JSON_COLUMNS = Set.of("output", "pre_value", "undo");
 
     private final DataSource dataSource;
 
@@ -133,7 +137,11 @@ public class HistoryQueries {
             Map<String, Object> row = new LinkedHashMap<>();
             for (int i = 1; i <= meta.getColumnCount(); i++) {
                 Object value = rs.getObject(i);
-                row.put(camel(meta.getColumnLabel(i)), value instanceof Timestamp t ? t.toInstant() : value);
+                String column = meta.getColumnLabel(i);
+                if (JSON_COLUMNS.contains(column) && value instanceof String text) {
+                    value = StoredJson.of(text);
+                }
+                row.put(camel(column), value instanceof Timestamp t ? t.toInstant() : value);
             }
             rows.add(row);
         }

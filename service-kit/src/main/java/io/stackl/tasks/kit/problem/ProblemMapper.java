@@ -1,8 +1,16 @@
 package io.stackl.tasks.kit.problem;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -25,6 +33,13 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
+        if (e.getCause() instanceof JsonParseException unparsable) {
+            // Quarkus wraps a body that is not JSON at all in a plain 400.
+            return unparsable(unparsable, uri);
+        }
+        if (e.getCause() instanceof MismatchedInputException mismatched) {
+            return mismatchedInput(mismatched, uri);
+        }
         if (status >= 500) {
             return internalError(e, uri);
         }
@@ -38,6 +53,76 @@ public class ProblemMapper {
         String detail = status == 400 ? "The request body is not valid JSON for this endpoint" : e.getMessage();
         return Problem.response(status, type, e.getResponse().getStatusInfo().getReasonPhrase(), detail,
                 uri.getPath(), Map.of()).build();
+    }
+
+    /**
+     * A body that is JSON of the wrong shape: an array where an object belongs, a string for a number. Quarkus' own
+     * mapper answers it with an empty 400 outside dev mode; this names the field and what it must be, in the words
+     * of JSON rather than Java types.
+     */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
+        String field = field(e);
+        String expected = "must be " + jsonKind(e.getTargetType());
+        String detail = field.isEmpty() ? "The body " + expected
+                : field + " " + expected + (e instanceof InvalidFormatException bad && bad.getValue() != null
+                        ? ", was " + quoted(bad.getValue()) : "");
+        String named = field.isEmpty() ? "body" : field;
+        return Problem.response(400, "/problems/invalid-request", "Invalid request", detail, uri.getPath(),
+                Map.of("field", named, "errors", List.of(Map.of("field", named, "message", expected)))).build();
+    }
+
+    /** A body that is not JSON at all: where the parser stopped, and why. */
+    @ServerExceptionMapper
+    public Response unparsable(JsonParseException e, UriInfo uri) {
+        String where = e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        return Problem.response(400, "/problems/invalid-request", "Invalid request",
+                "The body is not valid JSON: " + e.getOriginalMessage() + where, uri.getPath(), Map.of()).build();
+    }
+
+    /** Any other body Jackson could not bind. */
+    @ServerExceptionMapper
+    public Response unreadable(JsonProcessingException e, UriInfo uri) {
+        LOG.debugf(e, "unreadable body for %s", uri.getPath());
+        return Problem.response(400, "/problems/invalid-request", "Invalid request",
+                "The request body is not valid JSON for this endpoint", uri.getPath(), Map.of()).build();
+    }
+
+    /** The path of the offending value, as a client writes it: {@code retryPolicy.maxAttempts}, {@code keys[2]}. */
+    static String field(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference step : e.getPath()) {
+            if (step.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(step.getFieldName());
+            } else if (step.getIndex() >= 0) {
+                path.append('[').append(step.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    static String jsonKind(Class<?> type) {
+        if (type == null || JsonNode.class.isAssignableFrom(type)) {
+            return "another kind of JSON value";
+        }
+        if (type == String.class || type == Character.class || type == char.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != void.class)) {
+            return "a number";
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String quoted(Object value) {
+        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
     }
 
     @ServerExceptionMapper

@@ -61,7 +61,9 @@ public final class HistoryClient {
             return null;
         }
         JsonNode document = parse(response);
-        return parseValue(document.path("valueJson").asText());
+        // `value` is the stored JSON itself (ADR 0013); a history service of the previous release sends only the string.
+        JsonNode value = document.get("value");
+        return value != null ? value : parseValue(document.path("valueJson").asText());
     }
 
     /**
