@@ -1,0 +1,24 @@
+package io.stackl.tasks.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+
+/**
+ * One step of a task's lifecycle, as {@code GET /tasks/{id}/events} and {@code GET /events} stream them.
+ *
+ * @param sequence 1 for a task's first event, one more for each next; 0 when the server did not say (the single
+ *     event sent for a task that had already ended when the stream opened)
+ * @param json the event as the server sent it, with any fields this version does not model
+ */
+public record TaskEvent(String taskId, int sequence, TaskState state, Instant occurredAt, String topic,
+        String subtype, String source, int attempt, String reason, JsonNode output, Failure failure, JsonNode json) {
+
+    static TaskEvent of(JsonNode node) {
+        JsonNode output = node.get("output");
+        return new TaskEvent(Json.text(node, "taskId"), node.path("sequence").asInt(0),
+                TaskState.of(Json.text(node, "state")), Json.instant(node, "occurredAt"), Json.text(node, "topic"),
+                Json.text(node, "subtype"), Json.text(node, "source"), node.path("attempt").asInt(0),
+                Json.text(node, "reason"), output == null || output.isNull() ? null : output,
+                Failure.of(node.get("failure")), node);
+    }
+}

@@ -1,0 +1,193 @@
+package io.stackl.tasks.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stackl.tasks.client.AwaitTimeoutException;
+import io.stackl.tasks.client.Document;
+import io.stackl.tasks.client.DocumentChange;
+import io.stackl.tasks.client.InvalidRequestException;
+import io.stackl.tasks.client.NotFoundException;
+import io.stackl.tasks.client.StacklClient;
+import io.stackl.tasks.client.Submission;
+import io.stackl.tasks.client.Task;
+import io.stackl.tasks.client.TaskEvent;
+import io.stackl.tasks.client.TaskHandle;
+import io.stackl.tasks.client.TaskOutcome;
+import io.stackl.tasks.client.TaskQuery;
+import io.stackl.tasks.client.TaskState;
+import io.stackl.tasks.client.UnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Java client against the real suite: every call a user makes, each terminal state, and the refusals. */
+class ClientE2ETest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static Suite suite;
+    private static StacklClient stackl;
+
+    @BeforeAll
+    static void start() {
+        suite = Suite.get();
+        stackl = StacklClient.builder().baseUrl(suite.gateway.url()).build();
+        Awaitility.await().atMost(WAIT).ignoreExceptions().until(() -> stackl.run(Submission.of("noop", "run"),
+                Duration.ofSeconds(5)).succeeded());
+    }
+
+    @AfterAll
+    static void close() {
+        stackl.close();
+    }
+
+    @Test
+    void shouldWriteADocumentAndReadItAndItsHistoryBack() {
+        String key = "client-e2e/" + UUID.randomUUID();
+        for (int replicas = 1; replicas <= 2; replicas++) {
+            TaskOutcome outcome = stackl.submit(Submission.of("document", "put").argument("key", key)
+                    .argument("value", Map.of("replicas", replicas, "ratio", new java.math.BigDecimal("0.1")))
+                    .changes(key)).await(WAIT);
+            assertThat(outcome.state()).isEqualTo(TaskState.SUCCEEDED);
+            assertThat(outcome.output().path("version").asLong()).isEqualTo(replicas);
+        }
+
+        Document document = stackl.document(key).orElseThrow();
+        assertThat(document.version()).isEqualTo(2);
+        assertThat(document.value().path("replicas").asInt()).isEqualTo(2);
+        assertThat(document.value().path("ratio").decimalValue()).isEqualByComparingTo("0.1");
+        assertThat(stackl.documents(key, null, 10)).extracting(Document::key).containsExactly(key);
+        List<DocumentChange> history = stackl.documentHistory(key, 10);
+        assertThat(history).hasSize(2);
+        assertThat(history.get(0).previousVersion()).isEqualTo(1);
+        assertThat(history.get(0).previousValue().path("replicas").asInt()).isEqualTo(1);
+        assertThat(history.get(1).previousValue()).as("the first write created it").isNull();
+        assertThat(stackl.document(key + "/absent")).isEmpty();
+    }
+
+    @Test
+    void shouldWatchATaskThatRollsBackEventByEventInOrder() {
+        TaskHandle handle = stackl.submit(Submission.of("noop", "fail"));
+        List<TaskEvent> seen = new CopyOnWriteArrayList<>();
+
+        TaskEvent end = handle.watch(seen::add, WAIT);
+
+        assertThat(end.state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(seen).extracting(TaskEvent::state)
+                .containsSubsequence(TaskState.SUBMITTED, TaskState.FAILED, TaskState.ROLLED_BACK);
+        assertThat(seen).extracting(TaskEvent::sequence).as("each event once, in order").isSorted().doesNotHaveDuplicates();
+        TaskOutcome outcome = handle.await(WAIT);
+        assertThat(outcome.state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(outcome.reason()).startsWith("REQUESTED_FAILURE");
+        // Watching it again after its end replays the recorded timeline.
+        List<TaskEvent> again = new CopyOnWriteArrayList<>();
+        assertThat(stackl.watch(handle.taskId(), again::add, WAIT).state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(again).extracting(TaskEvent::state).contains(TaskState.FAILED, TaskState.ROLLED_BACK);
+    }
+
+    @Test
+    void shouldCancelARunningTaskWhichThenRollsBack() {
+        TaskHandle handle = stackl.submit(Submission.of("noop", "sleep").argument("ms", 20_000));
+        Awaitility.await().atMost(WAIT).until(() -> handle.get().state() == TaskState.DISPATCHED);
+
+        handle.cancel("client e2e");
+
+        TaskOutcome outcome = handle.await(WAIT);
+        assertThat(outcome.state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(outcome.reason()).contains("client e2e");
+    }
+
+    @Test
+    void shouldReportEachWayATaskEnds() {
+        assertThat(stackl.run(Submission.of("noop", "run").argument("x", 1), WAIT).output().path("x").asInt())
+                .isEqualTo(1);
+        TaskOutcome rejected = stackl.run(Submission.of("payments", "run"), WAIT);
+        assertThat(rejected.state()).isEqualTo(TaskState.REJECTED);
+        assertThat(rejected.reason()).startsWith("UNKNOWN_TOPIC");
+        TaskHandle slow = stackl.submit(Submission.of("noop", "sleep").argument("ms", 4_000));
+        assertThatThrownBy(() -> slow.await(Duration.ofMillis(500))).isInstanceOf(AwaitTimeoutException.class)
+                .satisfies(e -> assertThat(((AwaitTimeoutException) e).lastState().isTerminal()).isFalse());
+        assertThat(slow.await(WAIT).succeeded()).isTrue();
+    }
+
+    @Test
+    void shouldReturnTheFirstTaskForARepeatedIdempotencyKey() {
+        String key = "client-e2e-" + UUID.randomUUID();
+        TaskHandle first = stackl.submit(Submission.of("noop", "run").idempotencyKey(key), WAIT);
+        TaskHandle second = stackl.submit(Submission.of("noop", "run").idempotencyKey(key), WAIT);
+
+        assertThat(first.duplicate()).isFalse();
+        assertThat(second.duplicate()).isTrue();
+        assertThat(second.taskId()).isEqualTo(first.taskId());
+    }
+
+    @Test
+    void shouldRaiseTypedProblemsNamingTheField() {
+        assertThatThrownBy(() -> stackl.submit(Submission.of("noop", "run").timeout(Duration.ofDays(3000))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.type()).isEqualTo("/problems/invalid-task");
+                    assertThat(e.field()).isEqualTo("timeoutMs");
+                });
+        assertThatThrownBy(() -> stackl.get("no-such-task-" + UUID.randomUUID()))
+                .isInstanceOfSatisfying(NotFoundException.class,
+                        e -> assertThat(e.type()).isEqualTo("/problems/task-not-found"));
+        assertThatThrownBy(() -> stackl.list(TaskQuery.all().limit(100_000)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.detail()).contains("limit"));
+    }
+
+    @Test
+    void shouldListTasksAndTailEveryTasksEventsLive() throws Exception {
+        String topicOfNoop = "noop";
+        List<TaskEvent> tailed = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> tail = CompletableFuture.runAsync(
+                () -> stackl.tail(topicOfNoop, null, tailed::add, Duration.ofSeconds(8)));
+        Thread.sleep(1_500); // The stream is live from its start on.
+
+        TaskHandle handle = stackl.submit(Submission.of("noop", "run"));
+        assertThat(handle.await(WAIT).succeeded()).isTrue();
+        tail.get();
+
+        assertThat(tailed).filteredOn(e -> e.taskId().equals(handle.taskId())).extracting(TaskEvent::state)
+                .contains(TaskState.SUBMITTED, TaskState.SUCCEEDED);
+        assertThat(tailed).extracting(TaskEvent::topic).containsOnly(topicOfNoop);
+        Awaitility.await().atMost(WAIT).until(() -> stackl.list(TaskQuery.all().topic("noop").limit(50)).stream()
+                .map(Task::taskId).anyMatch(handle.taskId()::equals));
+    }
+
+    /**
+     * Kafka frozen for longer than the gateway's send timeout: a client that may not retry gets the typed 503 with its
+     * Retry-After; one that may retries after it, with the same idempotency key, and its task runs once Kafka is back.
+     */
+    @Test
+    void shouldRetryA503AfterItsRetryAfterWhileKafkaIsFrozen() throws Exception {
+        StacklClient noRetries = StacklClient.builder().baseUrl(suite.gateway.url()).maxRetries(0).build();
+        StacklClient retrying = StacklClient.builder().baseUrl(suite.gateway.url()).maxRetries(10).build();
+        CompletableFuture<Void> frozen = CompletableFuture.runAsync(
+                () -> Suite.stall(suite.infra.kafka().pid(), Duration.ofSeconds(9)));
+        try {
+            Thread.sleep(500);
+            CompletableFuture<TaskHandle> patient = CompletableFuture.supplyAsync(
+                    () -> retrying.submit(Submission.of("noop", "run").argument("patient", true)));
+            assertThatThrownBy(() -> noRetries.submit(Submission.of("noop", "run")))
+                    .isInstanceOfSatisfying(UnavailableException.class, e -> {
+                        assertThat(e.status()).isEqualTo(503);
+                        assertThat(e.type()).isEqualTo("/problems/temporarily-unavailable");
+                        assertThat(e.retryAfter()).isNotNull();
+                    });
+            TaskHandle handle = patient.get();
+            assertThat(retrying.await(handle.taskId(), WAIT).output().path("patient").asBoolean()).isTrue();
+        } finally {
+            frozen.get();
+            noRetries.close();
+            retrying.close();
+        }
+    }
+}
