@@ -238,6 +238,35 @@ class GatewayTest {
                 .body("detail", org.hamcrest.Matchers.containsString("ROLLED_BACK"));
     }
 
+    /**
+     * The OpenAPI document describes the bodies of the answers and the errors with their problem types, so that a
+     * client generated from it gets types rather than {@code application/json: {}}.
+     */
+    @Test
+    void shouldDescribeEveryAnswerAndErrorInTheOpenApiDocument() {
+        io.restassured.path.json.JsonPath api = given().get("/q/openapi?format=json").then().statusCode(200)
+                .extract().jsonPath();
+        Map<String, Object> submit = api.getMap("paths.'/tasks'.post.responses");
+        assertThat(submit).containsKeys("200", "202", "303", "400", "401", "403", "413", "503");
+        assertThat(api.getString("paths.'/tasks'.post.responses.'200'.content.'application/json'.schema.'$ref'"))
+                .isEqualTo("#/components/schemas/TaskOutcome");
+        assertThat(api.getString(
+                "paths.'/tasks'.post.responses.'400'.content.'application/problem+json'.schema.'$ref'"))
+                .isEqualTo("#/components/schemas/Problem");
+        assertThat(api.getMap("paths.'/tasks'.post.responses.'400'.content.'application/problem+json'.examples"))
+                .isNotEmpty();
+        assertThat(api.getString("paths.'/tasks/{taskId}'.get.responses.'200'.content.'application/json'.schema.'$ref'"))
+                .isEqualTo("#/components/schemas/Task");
+        assertThat(api.getMap("paths.'/tasks/{taskId}/result'.get.responses")).containsKeys("200", "404", "409");
+        assertThat(api.getString("paths.'/tasks'.get.responses.'200'.content.'application/json'.schema.items.'$ref'"))
+                .isEqualTo("#/components/schemas/TaskSummary");
+        assertThat(api.getList("paths.'/tasks'.get.parameters.name")).contains("state", "topic", "before", "limit");
+        assertThat(api.getMap("components.schemas.Document.properties")).containsKeys("key", "value", "version");
+        assertThat(api.getMap("components.schemas.Problem.properties")).containsKeys("type", "title", "status",
+                "detail", "errors");
+        assertThat(api.getMap("paths.'/events'.get.responses.'200'.content")).containsKey("text/event-stream");
+    }
+
     /** {@code ?wait=} that is not a number of seconds is a 400 naming it, not a 404 as if /tasks did not exist. */
     @Test
     void shouldRefuseAWaitThatIsNotANumberOfSecondsNamingIt() {

@@ -82,7 +82,8 @@ class ClientE2ETest {
         assertThat(end.state()).isEqualTo(TaskState.ROLLED_BACK);
         assertThat(seen).extracting(TaskEvent::state)
                 .containsSubsequence(TaskState.SUBMITTED, TaskState.FAILED, TaskState.ROLLED_BACK);
-        assertThat(seen).extracting(TaskEvent::sequence).as("each event once, in order").isSorted().doesNotHaveDuplicates();
+        assertThat(seen).extracting(TaskEvent::sequence)
+                .as("each event once, in order").isSorted().doesNotHaveDuplicates();
         TaskOutcome outcome = handle.await(WAIT);
         assertThat(outcome.state()).isEqualTo(TaskState.ROLLED_BACK);
         assertThat(outcome.reason()).startsWith("REQUESTED_FAILURE");

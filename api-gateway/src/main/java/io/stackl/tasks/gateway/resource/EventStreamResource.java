@@ -12,7 +12,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import io.stackl.tasks.gateway.resource.api.ApiSchemas;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
@@ -37,6 +41,8 @@ public class EventStreamResource {
     @Operation(summary = "Every task's lifecycle events as Server-Sent Events, from now on",
             description = "Optionally only those of one task topic or source. Events are not replayed: the stream"
                     + " starts with the next event. A reader more than 10,000 events behind is disconnected.")
+    @APIResponse(responseCode = "200", description = "One event per state change of any task", content = @Content(
+            mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = ApiSchemas.Event.class)))
     public Multi<String> events(
             @Parameter(description = "only tasks of this topic") @QueryParam("topic") String topic,
             @Parameter(description = "only tasks of this source") @QueryParam("source") String source,

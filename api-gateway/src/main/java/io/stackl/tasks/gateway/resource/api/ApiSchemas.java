@@ -1,0 +1,105 @@
+package io.stackl.tasks.gateway.resource.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/**
+ * The shapes of the gateway's answers, for the OpenAPI document only: the resources build their bodies as JSON (many
+ * are passed on from the broker and the history service), so these records say what clients receive. A client
+ * generated from {@code /q/openapi} gets these types. Keep them in step with the module README.
+ */
+public final class ApiSchemas {
+
+    private ApiSchemas() {}
+
+    @Schema(name = "TaskOutcome", description = "How a task ended, or that it is still running (202)")
+    public record Outcome(
+            @Schema(required = true) String taskId,
+            @Schema(required = true, description = "SUCCEEDED, ROLLED_BACK, ROLLBACK_FAILED, REJECTED when ended;"
+                    + " ACCEPTED or the current state on 202; DUPLICATE on 303",
+                    examples = "SUCCEEDED") String state,
+            @Schema(description = "Where to read the task", examples = "/tasks/5b0c3f0e-2a1d-4c55-9a43-0d6f1c1e2b7a")
+            String location,
+            @Schema(type = SchemaType.OBJECT, nullable = true, description = "What the task returned (SUCCEEDED)")
+            JsonNode output,
+            @Schema(nullable = true) Failure failure,
+            @Schema(nullable = true, description = "Why it ended so, in words",
+                    examples = "REQUESTED_FAILURE: the task asked to fail") String reason) {}
+
+    @Schema(name = "TaskFailure", description = "Why an attempt failed")
+    public record Failure(
+            @Schema(examples = "HTTP_503") String code,
+            String message,
+            @Schema(nullable = true) Boolean retryable) {}
+
+    @Schema(name = "Task", description = "A task's state and timeline. Live tasks come from the broker (with lockKeys,"
+            + " locksHeld, deadline, attempt); ended ones from the history (with updatedAt and rollback).")
+    public record Task(
+            @Schema(required = true) String taskId,
+            @Schema(required = true, examples = "DISPATCHED") String state,
+            String topic,
+            String subtype,
+            String source,
+            int attempt,
+            long fencingToken,
+            List<String> lockKeys,
+            int locksHeld,
+            Instant acceptedAt,
+            Instant dispatchedAt,
+            @Schema(nullable = true) Instant deadline,
+            @Schema(nullable = true) String reason,
+            @Schema(type = SchemaType.OBJECT, nullable = true) JsonNode output,
+            @Schema(nullable = true) Failure failure,
+            @Schema(description = "The lifecycle events the history service has recorded, in order") List<Event> events,
+            @Schema(description = "One entry per dispatch: when, by which worker, how it ended (ADR 0012)")
+            List<JsonNode> attempts) {}
+
+    @Schema(name = "TaskSummary", description = "A row of GET /tasks, newest change first")
+    public record Summary(String taskId, String topic, String subtype, String source, String state, int lastSequence,
+            Instant firstSeenAt, @Schema(description = "Pass the last row's as `before` for the next page")
+            Instant updatedAt, boolean terminal) {}
+
+    @Schema(name = "TaskEvent", description = "One step of a task's lifecycle (also each Server-Sent Event's data)")
+    public record Event(String taskId, int sequence, @Schema(examples = "FAILED") String state, Instant occurredAt,
+            String topic, String subtype, String source, int attempt, @Schema(nullable = true) String reason,
+            @Schema(type = SchemaType.OBJECT, nullable = true) JsonNode output, @Schema(nullable = true) Failure failure) {}
+
+    @Schema(name = "Document", description = "A document's current value")
+    public record Document(
+            @Schema(examples = "stacks/web") String key,
+            @Schema(type = SchemaType.OBJECT, description = "The stored JSON itself", examples = "{\"replicas\": 3}")
+            JsonNode value,
+            @Schema(description = "One more with every task that changed it") long version,
+            Instant updatedAt,
+            @Schema(description = "The task that wrote this version") String updatedBy,
+            @Schema(deprecated = true, description = "The value as a string of JSON; goes in the next release")
+            String valueJson) {}
+
+    @Schema(name = "DocumentSnapshot", description = "A document as it was before a task wrote it")
+    public record Snapshot(String taskId, int seq, @Schema(examples = "DOCUMENT") String kind, String documentKey,
+            @Schema(type = SchemaType.OBJECT, nullable = true, description = "Null if it did not exist")
+            JsonNode preValue,
+            @Schema(nullable = true) Long preVersion, long fencingToken, Instant takenAt,
+            @Schema(nullable = true, description = "When a rollback put preValue back") Instant restoredAt) {}
+
+    @Schema(name = "CancelRequested")
+    public record CancelRequested(String taskId, @Schema(examples = "requested") String cancel) {}
+
+    @Schema(name = "Problem", description = "RFC 9457 problem details: every error of every endpoint")
+    public record Problem(
+            @Schema(required = true, description = "Stable name to branch on", examples = "/problems/invalid-task")
+            String type,
+            @Schema(required = true, examples = "Invalid task") String title,
+            @Schema(required = true, examples = "400") int status,
+            @Schema(examples = "timeoutMs must be at most 86400000 ms, was 99999999999999999") String detail,
+            @Schema(examples = "/tasks") String instance,
+            @Schema(nullable = true, description = "The request field at fault", examples = "timeoutMs") String field,
+            @Schema(nullable = true, description = "One entry per invalid field") List<FieldError> errors) {}
+
+    @Schema(name = "FieldError")
+    public record FieldError(@Schema(examples = "timeoutMs") String field,
+            @Schema(examples = "must be a number") String message) {}
+}
