@@ -141,11 +141,19 @@ public final class StacklClient implements AutoCloseable {
 
     /**
      * Waits until the task ends and says how: follows its events as they happen (Server-Sent Events), without polling.
+     * A task that turns out to repeat an idempotency key (a retry of a submission whose first answer was lost, decided by
+     * the broker after the gateway had answered 202) is followed to the first task with that key: the outcome is that
+     * task's.
      *
      * @throws AwaitTimeoutException if it has not ended within {@code timeout}
      */
     public TaskOutcome await(String taskId, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
+        TaskOutcome outcome = awaitOne(taskId, deadline, timeout);
+        return outcome.duplicate() ? awaitOne(outcome.relatedTaskId(), deadline, timeout) : outcome;
+    }
+
+    private TaskOutcome awaitOne(String taskId, Instant deadline, Duration timeout) {
         TaskState last = TaskState.UNKNOWN;
         while (true) {
             try {

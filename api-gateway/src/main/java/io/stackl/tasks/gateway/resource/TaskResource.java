@@ -226,6 +226,8 @@ public class TaskResource {
                         .put("message", end.getFailure().getMessage()).put("retryable", end.getFailure().getRetryable());
             }
             body.put("reason", end.getReason());
+            body.put("rejectionCode", end.getRejectionCode() == null ? null : end.getRejectionCode().name());
+            body.put("relatedTaskId", end.getRelatedTaskId());
         }
         return body;
     }

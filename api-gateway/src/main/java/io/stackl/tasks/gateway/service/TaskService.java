@@ -252,6 +252,8 @@ public class TaskService {
                 result.set("output", task.get("output"));
                 result.set("failure", task.get("failure"));
                 result.put("reason", task.path("reason").asText(null));
+                result.put("rejectionCode", task.path("rejectionCode").asText(null));
+                result.put("relatedTaskId", task.path("relatedTaskId").asText(null));
             } else {
                 // The history's: the terminal event carries the outcome.
                 JsonNode end = terminalEvent(task.path("events"));
@@ -263,6 +265,9 @@ public class TaskService {
                     result.putNull("failure");
                 }
                 result.put("reason", end.path("reason").asText(null));
+                // The history keeps no code; the task a repeated idempotency key was answered with is kept.
+                result.putNull("rejectionCode");
+                result.put("relatedTaskId", end.path("relatedTaskId").asText(null));
             }
             return new Backends.Answer(200, "application/json", result.toString());
         });

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The Avro records the lifecycle sends, built from the broker's record of a task. */
-final class TaskRecords {
+public final class TaskRecords {
 
     private TaskRecords() {}
 
@@ -51,7 +51,7 @@ final class TaskRecords {
      * The code at the head of a rejection reason: {@link RequestValidation} and {@link #admit} write every reason as
      * {@code "CODE: sentence"}. Consumers read the code from the event and never parse the sentence.
      */
-    static RejectionCode rejectionCode(String reason) {
+    public static RejectionCode rejectionCode(String reason) {
         int colon = reason == null ? -1 : reason.indexOf(':');
         if (colon > 0) {
             try {

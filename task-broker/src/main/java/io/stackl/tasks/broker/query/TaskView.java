@@ -2,10 +2,16 @@ package io.stackl.tasks.broker.query;
 
 import io.stackl.tasks.broker.domain.BrokerTask;
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.broker.domain.TaskRecords;
+import io.stackl.tasks.schema.TaskState;
 import java.time.Instant;
 import java.util.List;
 
-/** A task's live state as the broker answers it over HTTP. */
+/**
+ * A task's live state as the broker answers it over HTTP.
+ *
+ * @param rejectionCode on REJECTED, the code of its event ({@code DUPLICATE}: {@code relatedTaskId} is the first task)
+ */
 public record TaskView(
         String taskId,
         String state,
@@ -23,6 +29,7 @@ public record TaskView(
         Instant deadline,
         String reason,
         String relatedTaskId,
+        String rejectionCode,
         String outputJson,
         BrokerTask.Failure failure,
         Instant finishedAt,
@@ -35,7 +42,9 @@ public record TaskView(
                 task.dispatchedAt() == 0 ? null : Instant.ofEpochMilli(task.dispatchedAt()),
                 task.deadlinePhase().toString(),
                 task.deadlinePhase() == Phase.NONE ? null : Instant.ofEpochMilli(task.deadline()), task.reason(),
-                task.relatedTaskId(), task.outputJson(), task.failure(),
+                task.relatedTaskId(),
+                task.state() == TaskState.REJECTED ? TaskRecords.rejectionCode(task.reason()).name() : null,
+                task.outputJson(), task.failure(),
                 task.finishedAt() == 0 ? null : Instant.ofEpochMilli(task.finishedAt()), servedBy);
     }
 }

@@ -27,7 +27,12 @@ public final class ApiSchemas {
             JsonNode output,
             @Schema(nullable = true) Failure failure,
             @Schema(nullable = true, description = "Why it ended so, in words",
-                    examples = "REQUESTED_FAILURE: the task asked to fail") String reason) {}
+                    examples = "REQUESTED_FAILURE: the task asked to fail") String reason,
+            @Schema(nullable = true, description = "On REJECTED (GET /tasks/{id}/result of a live task): INVALID,"
+                    + " INVALID_DOCUMENT_KEY, UNKNOWN_TOPIC, DUPLICATE or CONFLICT", examples = "DUPLICATE")
+            String rejectionCode,
+            @Schema(nullable = true, description = "On a DUPLICATE: the first task with that Idempotency-Key")
+            String relatedTaskId) {}
 
     @Schema(name = "TaskFailure", description = "Why an attempt failed")
     public record Failure(
