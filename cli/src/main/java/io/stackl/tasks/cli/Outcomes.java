@@ -18,6 +18,8 @@ final class Outcomes {
             node.set("output", outcome.output());
             node.set("failure", outcome.failure() == null ? null : Output.tree(outcome.failure()));
             node.put("reason", outcome.reason());
+            node.put("rejectionCode", outcome.rejectionCode());
+            node.put("relatedTaskId", outcome.relatedTaskId());
             Output.document(out, format, node);
             return;
         }

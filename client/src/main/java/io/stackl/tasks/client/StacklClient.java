@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,10 @@ public final class StacklClient implements AutoCloseable {
 
     /** The longest wait the gateway grants a single request by default ({@code tasks.gateway.max-wait}). */
     private static final Duration SERVER_WAIT = Duration.ofSeconds(60);
+    /** The least time a request is given, even when the caller's deadline is closer. */
+    private static final Duration MIN_REQUEST_TIME = Duration.ofMillis(250);
+    /** How long a task just submitted may be unknown to the gateway asked (another replica accepted it). */
+    private static final Duration NOT_YET_KNOWN = Duration.ofSeconds(10);
 
     private final URI base;
     private final String authorization;
@@ -155,16 +160,30 @@ public final class StacklClient implements AutoCloseable {
 
     private TaskOutcome awaitOne(String taskId, Instant deadline, Duration timeout) {
         TaskState last = TaskState.UNKNOWN;
+        Instant unknownUntil = min(Instant.now().plus(NOT_YET_KNOWN), deadline);
         while (true) {
             try {
-                return result(taskId);
+                return TaskOutcome.of(read("/tasks/" + segment(taskId) + "/result", deadline).body());
             } catch (UnavailableException stillUnavailable) {
                 // The broker rebalancing, say: the task is safe in Kafka; wait on until the deadline.
+            } catch (NotFoundException notFound) {
+                // Only the gateway instance that accepted a task knows it before the broker takes it up; behind a load
+                // balancer another one may be asked first.
+                if (!Instant.now().isBefore(unknownUntil)) {
+                    throw notFound;
+                }
             } catch (ProblemException notYet) {
                 if (notYet.status() != 409) {
                     throw notYet;
                 }
                 last = TaskState.of(notYet.body() == null ? null : Json.text(notYet.body(), "state"));
+            } catch (StacklException timedOutOrBroken) {
+                // A read cut short by the deadline, or a connection reset by a gateway restarting: the task goes on.
+                if (!Instant.now().isBefore(deadline)) {
+                    throw new AwaitTimeoutException(taskId, last, timeout);
+                }
+                sleep(Duration.ofMillis(Math.min(200, remaining(deadline).toMillis())));
+                continue;
             }
             if (!Instant.now().isBefore(deadline)) {
                 throw new AwaitTimeoutException(taskId, last, timeout);
@@ -187,6 +206,22 @@ public final class StacklClient implements AutoCloseable {
      */
     public TaskEvent watch(String taskId, Consumer<TaskEvent> listener, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
+        TaskEvent end = watchOne(taskId, listener, deadline, timeout);
+        // A repeat of an idempotency key (see await): follow the first task with that key. An event from the recorded
+        // timeline carries no rejection code; the task's result does.
+        String first = end.duplicate() ? end.relatedTaskId() : null;
+        if (first == null && end.state() == TaskState.REJECTED) {
+            try {
+                TaskOutcome outcome = TaskOutcome.of(read("/tasks/" + segment(taskId) + "/result", deadline).body());
+                first = outcome.duplicate() ? outcome.relatedTaskId() : null;
+            } catch (StacklException unreadable) {
+                first = null;
+            }
+        }
+        return first != null ? watchOne(first, listener, deadline, timeout) : end;
+    }
+
+    private TaskEvent watchOne(String taskId, Consumer<TaskEvent> listener, Instant deadline, Duration timeout) {
         // Each event once, in order: those recorded before the stream opened come from the task's timeline, the rest
         // from the stream; the two overlap by a few, told apart by sequence.
         int[] seen = {0};
@@ -203,10 +238,14 @@ public final class StacklClient implements AutoCloseable {
             TaskEvent end = streamOrNull("/tasks/" + segment(taskId) + "/events", once, deadline,
                     event -> event.state().isTerminal(), () -> {
                         try {
-                            List<TaskEvent> recorded = get(taskId).events();
+                            List<TaskEvent> recorded = Task.of(read("/tasks/" + segment(taskId), deadline).body())
+                                    .events();
                             recorded.forEach(once);
                             return recorded.isEmpty() ? null : recorded.get(recorded.size() - 1);
                         } catch (NotFoundException | UnavailableException notYetRecorded) {
+                            return null;
+                        } catch (StacklException timedOutOrBroken) {
+                            // The stream itself carries what happens from now on.
                             return null;
                         }
                     });
@@ -290,9 +329,13 @@ public final class StacklClient implements AutoCloseable {
         return changes;
     }
 
+    /**
+     * Releases the client's timer thread. Streams already open still end at their deadlines (their closers run); new
+     * calls that stream fail.
+     */
     @Override
     public void close() {
-        timers.shutdownNow();
+        timers.shutdown();
     }
 
     // ---- HTTP ----
@@ -300,10 +343,23 @@ public final class StacklClient implements AutoCloseable {
     private record Reply(int status, HttpHeaders headers, JsonNode body) {}
 
     private Reply read(String pathAndQuery) {
-        return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET(), requestTimeout);
+        return read(pathAndQuery, null);
+    }
+
+    /** A GET whose retries and timeout end at {@code deadline} (null: no deadline but the client's own). */
+    private Reply read(String pathAndQuery, Instant deadline) {
+        return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET(), requestTimeout, deadline);
     }
 
     private Reply send(HttpRequest.Builder request, Duration timeout) {
+        return send(request, timeout, null);
+    }
+
+    private Reply send(HttpRequest.Builder request, Duration timeout, Instant deadline) {
+        if (deadline != null) {
+            // No longer than the caller's deadline, but long enough for a quick answer: it overruns by 250 ms at most.
+            timeout = min(timeout, remaining(deadline).plus(MIN_REQUEST_TIME));
+        }
         request.header("Accept", "application/json, application/problem+json").timeout(timeout);
         if (authorization != null) {
             request.header("Authorization", authorization);
@@ -314,7 +370,7 @@ public final class StacklClient implements AutoCloseable {
             try {
                 response = http.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             } catch (ConnectException refused) {
-                if (attempt >= maxRetries) {
+                if (attempt >= maxRetries || !fitsBefore(backoff(attempt), deadline)) {
                     throw new StacklException("cannot reach the gateway at " + base + ": " + refused, refused);
                 }
                 sleep(backoff(attempt));
@@ -327,8 +383,9 @@ public final class StacklClient implements AutoCloseable {
             }
             JsonNode body = response.body() == null || response.body().isBlank() ? null : parseOrText(response.body());
             Duration retryAfter = retryAfter(response.headers());
-            if (response.statusCode() == 503 && attempt < maxRetries) {
-                sleep(retryAfter != null ? min(retryAfter, maxRetryDelay) : backoff(attempt));
+            Duration pause = retryAfter != null ? min(retryAfter, maxRetryDelay) : backoff(attempt);
+            if (response.statusCode() == 503 && attempt < maxRetries && fitsBefore(pause, deadline)) {
+                sleep(pause);
                 continue;
             }
             if (response.statusCode() >= 400) {
@@ -356,18 +413,21 @@ public final class StacklClient implements AutoCloseable {
      */
     private TaskEvent stream(String pathAndQuery, Consumer<TaskEvent> listener, Instant deadline,
             Predicate<TaskEvent> stop, Supplier<TaskEvent> onOpen) {
+        Duration left = remaining(deadline);
+        if (left.isZero()) {
+            return null;
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(pathAndQuery)).GET()
-                .header("Accept", "text/event-stream").timeout(requestTimeout);
+                .header("Accept", "text/event-stream").timeout(min(requestTimeout, left));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
         HttpResponse<InputStream> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (ConnectException refused) {
+        } catch (IOException refusedResetOrTimedOut) {
+            // A gateway restarting, a connection reset, no headers in time: the caller looks again until its deadline.
             return null;
-        } catch (IOException e) {
-            throw new StacklException("GET " + pathAndQuery + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StacklException("interrupted", e);
@@ -383,15 +443,15 @@ public final class StacklClient implements AutoCloseable {
                     retryAfter(response.headers()));
         }
         InputStream body = response.body();
-        TaskEvent before = onOpen.get();
-        if (before != null && stop.test(before)) {
-            quietlyClose(body);
-            return before;
-        }
-        // A blocked read has no timeout of its own: closing the stream at the deadline ends it.
-        ScheduledFuture<?> closer = timers.schedule(() -> quietlyClose(body),
-                Math.max(1, remaining(deadline).toMillis()), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> closer = null;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            TaskEvent before = onOpen.get();
+            if (before != null && stop.test(before)) {
+                return before;
+            }
+            // A blocked read has no timeout of its own: closing the stream at the deadline ends it.
+            closer = timers.schedule(() -> quietlyClose(body), Math.max(1, remaining(deadline).toMillis()),
+                    TimeUnit.MILLISECONDS);
             StringBuilder data = new StringBuilder();
             String line;
             while ((line = lines.readLine()) != null) {
@@ -409,8 +469,12 @@ public final class StacklClient implements AutoCloseable {
             return null;
         } catch (IOException closedOrBroken) {
             return null;
+        } catch (RejectedExecutionException clientClosed) {
+            throw new StacklException("the client is closed", clientClosed);
         } finally {
-            closer.cancel(false);
+            if (closer != null) {
+                closer.cancel(false);
+            }
             quietlyClose(body);
         }
     }
@@ -457,12 +521,20 @@ public final class StacklClient implements AutoCloseable {
         }
     }
 
+    private static boolean fitsBefore(Duration pause, Instant deadline) {
+        return deadline == null || Instant.now().plus(pause).isBefore(deadline);
+    }
+
     private Duration backoff(int attempt) {
         return min(Duration.ofMillis(250L << Math.min(attempt, 6)), maxRetryDelay);
     }
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     private static Duration remaining(Instant deadline) {

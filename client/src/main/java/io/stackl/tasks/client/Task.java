@@ -16,12 +16,13 @@ public record Task(String taskId, TaskState state, String topic, String subtype,
         List<TaskEvent> events, JsonNode json) {
 
     static Task of(JsonNode node) {
+        String taskId = Json.text(node, "taskId");
         List<TaskEvent> events = new ArrayList<>();
         for (JsonNode event : node.path("events")) {
-            events.add(TaskEvent.of(event));
+            events.add(TaskEvent.of(event).withTaskId(taskId));
         }
         Instant updated = Json.instant(node, "updatedAt");
-        return new Task(Json.text(node, "taskId"), TaskState.of(Json.text(node, "state")), Json.text(node, "topic"),
+        return new Task(taskId, TaskState.of(Json.text(node, "state")), Json.text(node, "topic"),
                 Json.text(node, "subtype"), Json.text(node, "source"),
                 updated != null ? updated : Json.instant(node, "finishedAt"), List.copyOf(events), node);
     }

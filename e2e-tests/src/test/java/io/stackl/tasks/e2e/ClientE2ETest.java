@@ -129,6 +129,32 @@ class ClientE2ETest {
         assertThat(second.taskId()).isEqualTo(first.taskId());
     }
 
+    /**
+     * A repeat of an idempotency key sent without waiting is answered 202 with a task of its own, which the broker then
+     * rejects as a DUPLICATE of the first (what a client's retry after a 503 whose first try landed after all gets):
+     * await and watch follow it to the first task.
+     */
+    @Test
+    void shouldFollowARepeatThatTheBrokerRejectedAsADuplicateToTheFirstTask() {
+        String key = "client-e2e-repeat-" + UUID.randomUUID();
+        TaskHandle first = stackl.submit(Submission.of("noop", "sleep").argument("ms", 1_500).idempotencyKey(key));
+        TaskHandle repeat = stackl.submit(Submission.of("noop", "sleep").argument("ms", 1_500).idempotencyKey(key));
+        assertThat(repeat.taskId()).isNotEqualTo(first.taskId());
+
+        TaskOutcome outcome = repeat.await(WAIT);
+        assertThat(outcome.taskId()).isEqualTo(first.taskId());
+        assertThat(outcome.state()).isEqualTo(TaskState.SUCCEEDED);
+        TaskOutcome rejected = stackl.result(repeat.taskId());
+        assertThat(rejected.duplicate()).isTrue();
+        assertThat(rejected.rejectionCode()).isEqualTo("DUPLICATE");
+        assertThat(rejected.relatedTaskId()).isEqualTo(first.taskId());
+        List<TaskEvent> watched = new CopyOnWriteArrayList<>();
+        TaskEvent end = stackl.watch(repeat.taskId(), watched::add, WAIT);
+        assertThat(end.taskId()).isEqualTo(first.taskId());
+        assertThat(end.state()).isEqualTo(TaskState.SUCCEEDED);
+        assertThat(watched).extracting(TaskEvent::state).contains(TaskState.REJECTED, TaskState.SUCCEEDED);
+    }
+
     @Test
     void shouldRaiseTypedProblemsNamingTheField() {
         assertThatThrownBy(() -> stackl.submit(Submission.of("noop", "run").timeout(Duration.ofDays(3000))))

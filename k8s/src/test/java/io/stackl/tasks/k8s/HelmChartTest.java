@@ -131,6 +131,11 @@ class HelmChartTest {
                 .containsEntry("HISTORY_URL", "http://release-history-service:8080");
         assertThat(env(container(manifests, "worker-service"))).containsEntry("HISTORY_URL",
                 "http://release-history-service:8080");
+        // One value for the longest timeouts, so that the gateway refuses exactly what the broker would reject.
+        assertThat(gateway).containsEntry("TASKS_GATEWAY_MAX_QUEUE_TIMEOUT", "1h")
+                .containsEntry("TASKS_GATEWAY_MAX_TIMEOUT", "24h");
+        assertThat(env(container(manifests, "task-broker"))).containsEntry("TASKS_BROKER_TIMEOUTS_QUEUE_MAX", "1h")
+                .containsEntry("TASKS_BROKER_TIMEOUTS_EXECUTION_MAX", "24h");
         for (String url : List.of(gateway.get("TASK_BROKER_URL"), gateway.get("HISTORY_URL"))) {
             String name = url.substring("http://".length(), url.lastIndexOf(':'));
             JsonNode service = kind(manifests, "Service", name);

@@ -55,6 +55,8 @@ public final class KafkaTaskProducer implements AutoCloseable {
     private final Deserializer<TaskEvent> eventReader;
     private final Map<String, CompletableFuture<TaskEvent>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Why the listener stopped, if it stopped on its own: every later send fails with it rather than wait forever. */
+    private volatile Throwable broken;
     private final Thread listener;
 
     private KafkaTaskProducer(String bootstrapServers, String registryUrl, String source, Map<String, Object> extra) {
@@ -66,24 +68,47 @@ public final class KafkaTaskProducer implements AutoCloseable {
         producerConfig.putAll(extra);
         producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
                 AvroSerdes.serializer(TaskRequest.class, registryUrl));
+        try {
+            events = listening(bootstrapServers, extra);
+        } catch (RuntimeException e) {
+            producer.close(Duration.ofSeconds(5));
+            throw e;
+        }
+        eventReader = AvroSerdes.deserializer(TaskEvent.class, registryUrl);
+        listener = new Thread(this::listen, "stackl-task-events");
+        listener.setDaemon(true);
+        listener.start();
+    }
+
+    /**
+     * A consumer of every partition of {@code task-events}, positioned at their ends before the first send: what
+     * happens from now on is heard.
+     */
+    private static KafkaConsumer<String, byte[]> listening(String bootstrapServers, Map<String, Object> extra) {
         Properties consumerConfig = new Properties();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.putAll(extra);
-        events = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
-        eventReader = AvroSerdes.deserializer(TaskEvent.class, registryUrl);
-        // From the end of every partition, positioned before the first send: what happens from now on is heard.
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo partition : events.partitionsFor(Topics.TASK_EVENTS.name(), Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(partition.topic(), partition.partition()));
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo partition : consumer.partitionsFor(Topics.TASK_EVENTS.name(), Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(partition.topic(), partition.partition()));
+            }
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException(Topics.TASK_EVENTS.name() + " does not exist yet: start the task"
+                        + " broker first (it creates the topics)");
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ofSeconds(5));
+            throw e;
         }
-        events.assign(partitions);
-        events.seekToEnd(partitions);
-        partitions.forEach(events::position);
-        listener = new Thread(this::listen, "stackl-task-events");
-        listener.setDaemon(true);
-        listener.start();
     }
 
     /**
@@ -101,6 +126,9 @@ public final class KafkaTaskProducer implements AutoCloseable {
      * REJECTED.
      */
     public CompletableFuture<TaskEvent> send(TaskRequest.Builder request) {
+        if (broken != null) {
+            throw new IllegalStateException("task-events can no longer be read: " + broken, broken);
+        }
         if (!request.hasId()) {
             request.setId(UUID.randomUUID().toString());
         }
@@ -113,16 +141,26 @@ public final class KafkaTaskProducer implements AutoCloseable {
         TaskRequest task = request.build();
         CompletableFuture<TaskEvent> end = new CompletableFuture<>();
         waiting.put(task.getId(), end);
+        if (broken != null) {
+            // The listener stopped between the check above and the registration: it will not complete this one.
+            waiting.remove(task.getId());
+            throw new IllegalStateException("task-events can no longer be read: " + broken, broken);
+        }
+        boolean sent = false;
         try {
             producer.send(new ProducerRecord<>(Topics.TASK_REQUESTS.name(), task.getId(), task)).get(30,
                     TimeUnit.SECONDS);
+            sent = true;
         } catch (ExecutionException | TimeoutException e) {
-            waiting.remove(task.getId());
-            throw new IllegalStateException("task " + task.getId() + " was not acknowledged by Kafka: " + e, e);
+            throw new IllegalStateException("task " + task.getId() + " was not acknowledged by Kafka (send it again"
+                    + " with the same idempotency key): " + e, e);
         } catch (InterruptedException e) {
-            waiting.remove(task.getId());
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        } finally {
+            if (!sent) {
+                waiting.remove(task.getId());
+            }
         }
         end.whenComplete((event, error) -> waiting.remove(task.getId()));
         return end;
@@ -148,6 +186,11 @@ public final class KafkaTaskProducer implements AutoCloseable {
             }
         } catch (WakeupException closing) {
             // close() below.
+        } catch (Throwable e) {
+            // Whatever stopped the listener, no waiting task's end can be heard any more: say so, now and to later sends.
+            broken = e;
+            waiting.values().forEach(end -> end.completeExceptionally(
+                    new IllegalStateException("task-events can no longer be read: " + e, e)));
         } finally {
             events.close();
         }

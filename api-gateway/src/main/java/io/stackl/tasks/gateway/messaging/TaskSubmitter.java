@@ -24,8 +24,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Hands tasks and commands to Kafka. A send completes only when Kafka acknowledged it (acks=all): the gateway
- * answers 202 only for a task Kafka holds. If Kafka cannot take it within {@code send-timeout} (broker down, buffer
- * full), the answer is 503 with Retry-After and nothing was accepted.
+ * answers 202 only for a task Kafka holds. If Kafka does not acknowledge it within {@code send-timeout} (broker down
+ * or stalled, buffer full), the answer is 503 with Retry-After. The task may still have been written (a request in
+ * flight to a stalled broker is not taken back), so a client retries with the same Idempotency-Key: if the first try
+ * did land, the retry is answered with that task.
  */
 @ApplicationScoped
 public class TaskSubmitter {
@@ -63,12 +65,13 @@ public class TaskSubmitter {
                     acknowledged.complete(null);
                 } else {
                     acknowledged.completeExceptionally(Problem.unavailable(
-                            "Kafka did not take the task: " + error.getMessage() + "; nothing was accepted, retry"));
+                            "Kafka did not acknowledge the task in time: " + error.getMessage()
+                                    + "; retry with the same Idempotency-Key"));
                 }
             });
         } catch (RuntimeException e) {
             acknowledged.completeExceptionally(Problem.unavailable(
-                    "Kafka cannot take tasks now: " + e.getMessage() + "; nothing was accepted, retry"));
+                    "Kafka cannot take tasks now: " + e.getMessage() + "; retry with the same Idempotency-Key"));
         }
         return acknowledged;
     }

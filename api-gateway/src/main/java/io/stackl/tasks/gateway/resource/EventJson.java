@@ -13,11 +13,20 @@ final class EventJson {
     private EventJson() {}
 
     static String of(TaskEvent e) {
+        return of(e, true);
+    }
+
+    /** @param withOutput false for the all-tasks stream, whose readers follow states, not results */
+    static String of(TaskEvent e, boolean withOutput) {
         ObjectNode node = JSON.createObjectNode().put("taskId", e.getTaskId()).put("sequence", e.getSequence())
                 .put("state", e.getState().toString()).put("occurredAt", e.getOccurredAt().toString())
                 .put("topic", e.getTopic()).put("subtype", e.getSubtype()).put("source", e.getSource())
                 .put("attempt", e.getAttempt()).put("reason", e.getReason());
-        node.set("output", TaskService.parse(e.getOutputJson()));
+        if (withOutput) {
+            node.set("output", TaskService.parse(e.getOutputJson()));
+        }
+        node.put("rejectionCode", e.getRejectionCode() == null ? null : e.getRejectionCode().name());
+        node.put("relatedTaskId", e.getRelatedTaskId());
         if (e.getFailure() != null) {
             node.putObject("failure").put("code", e.getFailure().getCode()).put("message", e.getFailure().getMessage())
                     .put("retryable", e.getFailure().getRetryable());

@@ -24,8 +24,11 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Path("/events")
 public class EventStreamResource {
 
-    /** Events a slow reader may fall behind by before its stream is ended (it reconnects and goes on from now). */
-    static final int BUFFERED_EVENTS = 10_000;
+    /**
+     * Events a slow reader may fall behind by before its stream is ended (it reconnects and goes on from now). Events
+     * here carry no {@code output}, so each is a few hundred bytes: a stalled reader holds at most about a megabyte.
+     */
+    static final int BUFFERED_EVENTS = 2_000;
 
     private final TaskEventHub hub;
     private final Permissions permissions;
@@ -40,7 +43,8 @@ public class EventStreamResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(summary = "Every task's lifecycle events as Server-Sent Events, from now on",
             description = "Optionally only those of one task topic or source. Events are not replayed: the stream"
-                    + " starts with the next event. A reader more than 10,000 events behind is disconnected.")
+                    + " starts with the next event. Events carry no output (read it from GET /tasks/{id}/result). A reader"
+                    + " more than 2,000 events behind is disconnected.")
     @APIResponse(responseCode = "200", description = "One event per state change of any task", content = @Content(
             mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = ApiSchemas.Event.class)))
     public Multi<String> events(
@@ -51,7 +55,7 @@ public class EventStreamResource {
         return Multi.createFrom().<String>emitter(emitter -> {
             AutoCloseable listening = hub.listenToAll(event -> {
                 if (matches(event, topic, source)) {
-                    emitter.emit(EventJson.of(event));
+                    emitter.emit(EventJson.of(event, false));
                 }
             });
             emitter.onTermination(() -> {

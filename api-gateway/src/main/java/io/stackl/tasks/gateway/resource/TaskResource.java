@@ -82,8 +82,9 @@ public class TaskResource {
     @APIResponse(responseCode = "401", description = "/problems/unauthorized: no or a wrong API key", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "403", description = "/problems/forbidden: the client may not submit to this topic", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "413", description = "/problems/body-too-large", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "503", description = "/problems/temporarily-unavailable: Kafka could not take the task"
-            + " (nothing was accepted); retry after Retry-After with the same Idempotency-Key", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "503", description = "/problems/temporarily-unavailable: Kafka did not acknowledge the"
+            + " task in time; retry after Retry-After with the same Idempotency-Key (a first try that did land answers"
+            + " the retry)", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> submit(@Valid @NotNull SubmitRequest body,
             @QueryParam("wait") @DefaultValue("0") String waitSeconds,
             @HeaderParam("Idempotency-Key") String idempotencyKey, @Context ContainerRequestContext request) {

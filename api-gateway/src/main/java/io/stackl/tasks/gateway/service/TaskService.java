@@ -1,6 +1,5 @@
 package io.stackl.tasks.gateway.service;
 
-import io.stackl.tasks.schema.TaskStates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,12 +12,14 @@ import io.stackl.tasks.gateway.messaging.TaskSubmitter;
 import io.stackl.tasks.gateway.query.Backends;
 import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.IncludedDocument;
+import io.stackl.tasks.schema.RejectionCode;
+import io.stackl.tasks.schema.RetryPolicy;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
 import io.stackl.tasks.schema.TaskEvent;
-import io.stackl.tasks.schema.RetryPolicy;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.TaskStates;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -265,8 +266,8 @@ public class TaskService {
                     result.putNull("failure");
                 }
                 result.put("reason", end.path("reason").asText(null));
-                // The history keeps no code; the task a repeated idempotency key was answered with is kept.
-                result.putNull("rejectionCode");
+                // The history keeps no code: the broker writes every rejection reason as "CODE: sentence" (ADR 0010).
+                result.put("rejectionCode", "REJECTED".equals(state) ? rejectionCode(end.path("reason").asText(null)) : null);
                 result.put("relatedTaskId", end.path("relatedTaskId").asText(null));
             }
             return new Backends.Answer(200, "application/json", result.toString());
@@ -282,6 +283,19 @@ public class TaskService {
             String state = parse(answer.body()).path("state").asText();
             return TaskStates.isTerminal(state) ? state : null;
         });
+    }
+
+    /** The code at the head of a rejection reason; null if there is none this version knows. */
+    static String rejectionCode(String reason) {
+        int colon = reason == null ? -1 : reason.indexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        try {
+            return RejectionCode.valueOf(reason.substring(0, colon)).name();
+        } catch (IllegalArgumentException notACode) {
+            return null;
+        }
     }
 
     private static JsonNode terminalEvent(JsonNode events) {

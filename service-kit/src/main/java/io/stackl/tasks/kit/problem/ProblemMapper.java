@@ -72,13 +72,16 @@ public class ProblemMapper {
                 Map.of("field", named, "errors", List.of(Map.of("field", named, "message", expected)))).build();
     }
 
-    /** A body that is not JSON at all: where the parser stopped, and why. */
+    /**
+     * A body that is not JSON at all: where the parser stopped. Only the place: Jackson's own message can name its
+     * input source and quote the body.
+     */
     @ServerExceptionMapper
     public Response unparsable(JsonParseException e, UriInfo uri) {
         String where = e.getLocation() == null ? ""
-                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
         return Problem.response(400, "/problems/invalid-request", "Invalid request",
-                "The body is not valid JSON: " + e.getOriginalMessage() + where, uri.getPath(), Map.of()).build();
+                "The body is not valid JSON" + where, uri.getPath(), Map.of()).build();
     }
 
     /** Any other body Jackson could not bind. */
@@ -121,8 +124,11 @@ public class ProblemMapper {
         return "an object";
     }
 
+    /** The refused value as the client sent it, cut to 64 characters: enough to recognise, not an echo of a body. */
     private static String quoted(Object value) {
-        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
+        String text = String.valueOf(value);
+        text = text.length() > 64 ? text.substring(0, 64) + "…" : text;
+        return value instanceof String ? "\"" + text + "\"" : text;
     }
 
     @ServerExceptionMapper

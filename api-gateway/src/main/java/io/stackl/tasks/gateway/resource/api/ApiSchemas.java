@@ -3,7 +3,6 @@ package io.stackl.tasks.gateway.resource.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -23,7 +22,7 @@ public final class ApiSchemas {
                     examples = "SUCCEEDED") String state,
             @Schema(description = "Where to read the task", examples = "/tasks/5b0c3f0e-2a1d-4c55-9a43-0d6f1c1e2b7a")
             String location,
-            @Schema(type = SchemaType.OBJECT, nullable = true, description = "What the task returned (SUCCEEDED)")
+            @Schema(nullable = true, description = "What the task returned (SUCCEEDED): any JSON value")
             JsonNode output,
             @Schema(nullable = true) Failure failure,
             @Schema(nullable = true, description = "Why it ended so, in words",
@@ -56,9 +55,10 @@ public final class ApiSchemas {
             Instant dispatchedAt,
             @Schema(nullable = true) Instant deadline,
             @Schema(nullable = true) String reason,
-            @Schema(type = SchemaType.OBJECT, nullable = true) JsonNode output,
+            @Schema(nullable = true, description = "Any JSON value") JsonNode output,
             @Schema(nullable = true) Failure failure,
-            @Schema(description = "The lifecycle events the history service has recorded, in order") List<Event> events,
+            @Schema(description = "The lifecycle events the history service has recorded, in order")
+            List<RecordedEvent> events,
             @Schema(description = "One entry per dispatch: when, by which worker, how it ended (ADR 0012)")
             List<JsonNode> attempts) {}
 
@@ -70,12 +70,22 @@ public final class ApiSchemas {
     @Schema(name = "TaskEvent", description = "One step of a task's lifecycle (also each Server-Sent Event's data)")
     public record Event(String taskId, int sequence, @Schema(examples = "FAILED") String state, Instant occurredAt,
             String topic, String subtype, String source, int attempt, @Schema(nullable = true) String reason,
-            @Schema(type = SchemaType.OBJECT, nullable = true) JsonNode output, @Schema(nullable = true) Failure failure) {}
+            @Schema(nullable = true, description = "Any JSON value; not sent on GET /events") JsonNode output,
+            @Schema(nullable = true) Failure failure,
+            @Schema(nullable = true, description = "On REJECTED: the code") String rejectionCode,
+            @Schema(nullable = true, description = "On a DUPLICATE: the first task") String relatedTaskId) {}
+
+    @Schema(name = "RecordedEvent", description = "An event of a task's timeline as the history service recorded it")
+    public record RecordedEvent(int sequence, @Schema(examples = "DISPATCHED") String state, Instant occurredAt,
+            int attempt, long fencingToken, @Schema(nullable = true) Instant deadline,
+            @Schema(nullable = true) String reason, @Schema(nullable = true, description = "Any JSON value")
+            JsonNode output, @Schema(nullable = true) String failureCode, @Schema(nullable = true) String failureMessage,
+            @Schema(nullable = true) String relatedTaskId) {}
 
     @Schema(name = "Document", description = "A document's current value")
     public record Document(
             @Schema(examples = "stacks/web") String key,
-            @Schema(type = SchemaType.OBJECT, description = "The stored JSON itself", examples = "{\"replicas\": 3}")
+            @Schema(description = "The stored JSON itself: any JSON value", examples = "{\"replicas\": 3}")
             JsonNode value,
             @Schema(description = "One more with every task that changed it") long version,
             Instant updatedAt,
@@ -85,7 +95,7 @@ public final class ApiSchemas {
 
     @Schema(name = "DocumentSnapshot", description = "A document as it was before a task wrote it")
     public record Snapshot(String taskId, int seq, @Schema(examples = "DOCUMENT") String kind, String documentKey,
-            @Schema(type = SchemaType.OBJECT, nullable = true, description = "Null if it did not exist")
+            @Schema(nullable = true, description = "Any JSON value; null if it did not exist")
             JsonNode preValue,
             @Schema(nullable = true) Long preVersion, long fencingToken, Instant takenAt,
             @Schema(nullable = true, description = "When a rollback put preValue back") Instant restoredAt) {}
