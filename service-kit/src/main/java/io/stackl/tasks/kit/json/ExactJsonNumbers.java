@@ -21,7 +21,21 @@ public class ExactJsonNumbers implements ObjectMapperCustomizer {
 
     @Override
     public void customize(ObjectMapper mapper) {
+        exact(mapper);
+    }
+
+    /**
+     * A mapper of its own that reads numbers exactly, for code that passes users' JSON on (the worker hands a task's
+     * arguments to its handlers and their values to the history service): read as doubles, a document value of
+     * 1.000000000000000000001 would be stored as 1.0.
+     */
+    public static ObjectMapper newMapper() {
+        return exact(new ObjectMapper());
+    }
+
+    private static ObjectMapper exact(ObjectMapper mapper) {
         mapper.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         mapper.setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+        return mapper;
     }
 }

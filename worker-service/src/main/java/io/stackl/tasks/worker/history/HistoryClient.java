@@ -2,6 +2,7 @@ package io.stackl.tasks.worker.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stackl.tasks.kit.json.ExactJsonNumbers;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stackl.tasks.worker.handler.TaskContext;
@@ -24,7 +25,8 @@ import java.util.List;
  */
 public final class HistoryClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Numbers exactly as the user wrote them, through to the history service.
+    private static final ObjectMapper JSON = ExactJsonNumbers.newMapper();
     /** The first wait after a 503; it doubles with each one after it. */
     private static final long FIRST_RETRY_MS = 5;
     /** The longest wait, per second of the answer's Retry-After. */

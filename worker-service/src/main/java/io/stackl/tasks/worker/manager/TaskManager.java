@@ -3,6 +3,7 @@ package io.stackl.tasks.worker.manager;
 import static io.stackl.tasks.schema.ContentRules.storable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stackl.tasks.kit.json.ExactJsonNumbers;
 import io.stackl.tasks.schema.CompensationOutcome;
 import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.TaskFailure;
@@ -34,7 +35,8 @@ import org.jboss.logging.Logger;
 public class TaskManager {
 
     private static final Logger LOG = Logger.getLogger(TaskManager.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Numbers exactly as the user wrote them, through to the history service.
+    private static final ObjectMapper JSON = ExactJsonNumbers.newMapper();
 
     private final HandlerRegistry handlers;
     private final HistoryClient history;

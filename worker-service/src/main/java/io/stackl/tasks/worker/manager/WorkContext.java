@@ -2,6 +2,7 @@ package io.stackl.tasks.worker.manager;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stackl.tasks.kit.json.ExactJsonNumbers;
 import io.stackl.tasks.schema.IncludedDocument;
 import io.stackl.tasks.schema.WorkItem;
 import io.stackl.tasks.worker.handler.TaskContext;
@@ -16,7 +17,8 @@ import java.util.UUID;
 /** The {@link TaskContext} of one work item; document writes and undo records go to the history service, fenced. */
 final class WorkContext implements TaskContext {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Numbers exactly as the user wrote them, through to the history service.
+    private static final ObjectMapper JSON = ExactJsonNumbers.newMapper();
 
     private final WorkItem item;
     private final HistoryClient history;

@@ -2,6 +2,7 @@ package io.stackl.tasks.worker.handler.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stackl.tasks.kit.json.ExactJsonNumbers;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stackl.tasks.worker.handler.HandlerOutcome;
 import io.stackl.tasks.worker.handler.TaskContext;
@@ -27,7 +28,8 @@ import io.stackl.tasks.worker.config.WorkerConfig;
 @ApplicationScoped
 public class HttpHandler implements TaskHandler {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Numbers exactly as the user wrote them, through to the history service.
+    private static final ObjectMapper JSON = ExactJsonNumbers.newMapper();
 
     private final Optional<String> url;
     private final Optional<String> undoUrl;
