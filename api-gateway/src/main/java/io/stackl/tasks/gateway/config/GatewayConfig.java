@@ -25,7 +25,10 @@ public interface GatewayConfig {
     @WithDefault("1h")
     Duration maxQueueTimeout();
 
-    /** The longest {@code timeoutMs} accepted; keep it equal to the broker's {@code tasks.broker.timeouts.execution-max}. */
+    /**
+     * The longest {@code timeoutMs} accepted; keep it equal to the broker's
+     * {@code tasks.broker.timeouts.execution-max}.
+     */
     @WithDefault("24h")
     Duration maxTimeout();
 

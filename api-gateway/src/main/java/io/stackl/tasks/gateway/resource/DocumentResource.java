@@ -33,7 +33,9 @@ public class DocumentResource {
     @Operation(summary = "Documents by key prefix, in key order; page with `after`")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Document.class)))
-    @APIResponse(responseCode = "400", description = "/problems/invalid-request: limit out of 1 to 1000", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "400", description = "/problems/invalid-request: limit out of 1 to 1000",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     // The parameters are declared for the OpenAPI document; the query is passed on to the history service as it is.
     public CompletionStage<Response> list(@Context UriInfo uri,
             @Parameter(description = "key prefix; empty for all") @QueryParam("prefix") String prefix,
@@ -49,7 +51,9 @@ public class DocumentResource {
     @APIResponse(responseCode = "200", description = "A Document; for /-/snapshots an array of DocumentSnapshot",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {
                     ApiSchemas.Document.class, ApiSchemas.Snapshot[].class})))
-    @APIResponse(responseCode = "404", description = "/problems/document-not-found: no such document", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "/problems/document-not-found: no such document",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> get(@Context UriInfo uri) {
         return forward(uri);
     }

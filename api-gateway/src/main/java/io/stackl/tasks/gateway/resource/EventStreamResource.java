@@ -43,7 +43,8 @@ public class EventStreamResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(summary = "Every task's lifecycle events as Server-Sent Events, from now on",
             description = "Optionally only those of one task topic or source. Events are not replayed: the stream"
-                    + " starts with the next event. Events carry no output (read it from GET /tasks/{id}/result). A reader"
+                    + " starts with the next event. Events carry no output (read it from GET /tasks/{id}/result)."
+                    + " A reader"
                     + " more than 2,000 events behind is disconnected.")
     @APIResponse(responseCode = "200", description = "One event per state change of any task", content = @Content(
             mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = ApiSchemas.Event.class)))
@@ -69,6 +70,7 @@ public class EventStreamResource {
     }
 
     private static boolean matches(TaskEvent event, String topic, String source) {
-        return (topic == null || topic.equals(event.getTopic())) && (source == null || source.equals(event.getSource()));
+        return (topic == null || topic.equals(event.getTopic()))
+                && (source == null || source.equals(event.getSource()));
     }
 }

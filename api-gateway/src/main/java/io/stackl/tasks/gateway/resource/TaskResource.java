@@ -66,25 +66,38 @@ public class TaskResource {
     @Blocking
     @Operation(summary = "Submit a task", description = "Waits up to `wait` seconds (bounded by the gateway's maximum"
             + " and the task's timeouts) for the task to end: 200 with the outcome, or 202 with its Location.")
-    @APIResponse(responseCode = "200", description = "The task ended within the wait", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Outcome.class)))
+    @APIResponse(responseCode = "200", description = "The task ended within the wait",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ApiSchemas.Outcome.class)))
     @APIResponse(responseCode = "202", description = "Accepted; still running when the wait ended (Location: the task)",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Outcome.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ApiSchemas.Outcome.class)))
     @APIResponse(responseCode = "303", description = "The Idempotency-Key was used before: the first task (Location)",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Outcome.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ApiSchemas.Outcome.class)))
     @APIResponse(responseCode = "400", description = "/problems/invalid-task (a field, named in `field` and `errors`);"
             + " /problems/invalid-request (not JSON, or JSON of the wrong shape)", content = @Content(
                     mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class),
                     examples = @ExampleObject(name = "timeout over the maximum", value = "{\"type\":"
                             + "\"/problems/invalid-task\",\"title\":\"Invalid task\",\"status\":400,\"detail\":"
-                            + "\"timeoutMs must be at most 86400000 ms, was 99999999999999999\",\"instance\":\"/tasks\","
+                            + "\"timeoutMs must be at most 86400000 ms, was 99999999999999999\","
+                            + "\"instance\":\"/tasks\","
                             + "\"field\":\"timeoutMs\",\"errors\":[{\"field\":\"timeoutMs\",\"message\":"
                             + "\"must be at most 86400000 ms, was 99999999999999999\"}]}")))
-    @APIResponse(responseCode = "401", description = "/problems/unauthorized: no or a wrong API key", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "403", description = "/problems/forbidden: the client may not submit to this topic", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "413", description = "/problems/body-too-large", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "401", description = "/problems/unauthorized: no or a wrong API key",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "403", description = "/problems/forbidden: the client may not submit to this topic",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "413", description = "/problems/body-too-large",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "503", description = "/problems/temporarily-unavailable: Kafka did not acknowledge the"
             + " task in time; retry after Retry-After with the same Idempotency-Key (a first try that did land answers"
-            + " the retry)", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            + " the retry)",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> submit(@Valid @NotNull SubmitRequest body,
             @QueryParam("wait") @DefaultValue("0") String waitSeconds,
             @HeaderParam("Idempotency-Key") String idempotencyKey, @Context ContainerRequestContext request) {
@@ -129,9 +142,15 @@ public class TaskResource {
     @GET
     @Path("/{taskId}")
     @Operation(summary = "A task's state and timeline")
-    @APIResponse(responseCode = "200", description = "Live from the broker, else from the history", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Task.class)))
-    @APIResponse(responseCode = "404", description = "/problems/task-not-found", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "503", description = "/problems/task-state-unavailable: the broker is rebalancing", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "Live from the broker, else from the history",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ApiSchemas.Task.class)))
+    @APIResponse(responseCode = "404", description = "/problems/task-not-found",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "503", description = "/problems/task-state-unavailable: the broker is rebalancing",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> get(@PathParam("taskId") String taskId) {
         return tasks.find(taskId).thenApply(TaskResource::passOn);
     }
@@ -139,10 +158,16 @@ public class TaskResource {
     @GET
     @Path("/{taskId}/result")
     @Operation(summary = "A task's result, once it has ended")
-    @APIResponse(responseCode = "200", description = "It ended", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Outcome.class)))
-    @APIResponse(responseCode = "404", description = "/problems/task-not-found", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "It ended",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ApiSchemas.Outcome.class)))
+    @APIResponse(responseCode = "404", description = "/problems/task-not-found",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "409", description = "/problems/result-not-ready: it is still running (`state` says"
-            + " where)", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            + " where)",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> result(@PathParam("taskId") String taskId, @Context UriInfo uri) {
         return tasks.result(taskId).thenApply(TaskResource::passOn);
     }
@@ -151,8 +176,10 @@ public class TaskResource {
     @Operation(summary = "Tasks by state, topic and time, newest first; page with `before`")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Summary.class)))
-    @APIResponse(responseCode = "400", description = "/problems/invalid-request: a state that is not one, a time that is"
-            + " not ISO-8601, a limit out of 1 to 500", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "400", description = "/problems/invalid-request: a state that is not one, a time"
+            + " that is not ISO-8601, a limit out of 1 to 500",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     // The parameters are declared for the OpenAPI document; the query is passed on to the history service as it is.
     public CompletionStage<Response> list(@Context UriInfo uri,
             @Parameter(description = "a task state, e.g. ROLLED_BACK") @QueryParam("state") String state,
@@ -170,8 +197,12 @@ public class TaskResource {
     @Path("/{taskId}")
     @Blocking
     @Operation(summary = "Cancel a task; it is rolled back")
-    @APIResponse(responseCode = "202", description = "A cancel command is on its way; the task ends ROLLED_BACK", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.CancelRequested.class)))
-    @APIResponse(responseCode = "404", description = "/problems/task-not-found", content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "202", description = "A cancel command is on its way; the task ends ROLLED_BACK",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ApiSchemas.CancelRequested.class)))
+    @APIResponse(responseCode = "404", description = "/problems/task-not-found",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> cancel(@PathParam("taskId") String taskId,
             @QueryParam("reason") String reason, @Context ContainerRequestContext request) {
         String client = permissions.requireAny((String) request.getProperty(ApiKeyFilter.CLIENT));

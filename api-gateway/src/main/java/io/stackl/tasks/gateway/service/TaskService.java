@@ -267,7 +267,8 @@ public class TaskService {
                 }
                 result.put("reason", end.path("reason").asText(null));
                 // The history keeps no code: the broker writes every rejection reason as "CODE: sentence" (ADR 0010).
-                result.put("rejectionCode", "REJECTED".equals(state) ? rejectionCode(end.path("reason").asText(null)) : null);
+                result.put("rejectionCode",
+                        "REJECTED".equals(state) ? rejectionCode(end.path("reason").asText(null)) : null);
                 result.put("relatedTaskId", end.path("relatedTaskId").asText(null));
             }
             return new Backends.Answer(200, "application/json", result.toString());

@@ -53,6 +53,14 @@ public interface BrokerConfig {
     Duration shutdownTimeout();
 
     /**
+     * A stream thread whose consumer has not polled for this long is stuck (a call that never returns): the liveness
+     * check fails, and Kubernetes restarts the broker. At least Kafka's {@code max.poll.interval.ms} (5 minutes), after
+     * which the thread has left its group anyway.
+     */
+    @WithDefault("5m")
+    Duration stuckThreadAfter();
+
+    /**
      * A task declaring several keys first tries them all at once, and queues one by one only for what was taken
      * (ADR 0008). Turn off while a rolling upgrade from a broker before ADR 0008 is under way: safe either way, but
      * tasks caught between versions may otherwise wait until their queue timeout.
