@@ -153,7 +153,8 @@ class CliE2ETest {
     @Test
     void shouldTailEveryTasksEventsAsTheyHappen() throws Exception {
         Process tail = start(null, "tail", "--topic", "noop", "--for", "8s");
-        Thread.sleep(2_500); // the JVM starts and the stream opens; events are not replayed
+        // Events are not replayed: submit once the tail's JVM has started and the gateway is listening for it.
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> suite.gatewayOpenListeners() >= 1);
         String taskId = stackl("-o", "json", "submit", "noop", "run", "--wait").json().path("taskId").asText();
 
         Run tailed = finish(tail);

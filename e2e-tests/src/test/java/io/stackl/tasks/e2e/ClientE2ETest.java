@@ -179,7 +179,8 @@ class ClientE2ETest {
         List<TaskEvent> tailed = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> tail = CompletableFuture.runAsync(
                 () -> stackl.tail(topicOfNoop, null, tailed::add, Duration.ofSeconds(8)));
-        Thread.sleep(1_500); // The stream is live from its start on.
+        // The stream is live from its start on (no replay): submit once the gateway is listening for it.
+        Awaitility.await().atMost(WAIT).until(() -> suite.gatewayOpenListeners() >= 1);
 
         TaskHandle handle = stackl.submit(Submission.of("noop", "run"));
         assertThat(handle.await(WAIT).succeeded()).isTrue();
@@ -203,7 +204,8 @@ class ClientE2ETest {
         CompletableFuture<Void> frozen = CompletableFuture.runAsync(
                 () -> Suite.stall(suite.infra.kafka().pid(), Duration.ofSeconds(9)));
         try {
-            Thread.sleep(500);
+            // Submit only once Kafka is stopped (state T in /proc), so that the submissions meet it frozen.
+            Awaitility.await().atMost(WAIT).until(() -> Suite.stopped(suite.infra.kafka().pid()));
             CompletableFuture<TaskHandle> patient = CompletableFuture.supplyAsync(
                     () -> retrying.submit(Submission.of("noop", "run").argument("patient", true)));
             assertThatThrownBy(() -> noRetries.submit(Submission.of("noop", "run")))

@@ -118,6 +118,12 @@ final class Suite {
         }
     }
 
+    /** Whether the process is stopped by a signal (SIGSTOP): state {@code T} in {@code /proc/<pid>/stat}. */
+    static boolean stopped(long pid) throws IOException {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+    }
+
     private static void signal(long pid, String signal) {
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
@@ -170,6 +176,15 @@ final class Suite {
 
     Reply get(String path) {
         return send(HttpRequest.newBuilder(URI.create(gateway.url() + path)).GET());
+    }
+
+    /**
+     * The gateway's open listeners ({@code tasks_gateway_open_waits}: waiting submissions and event streams), so that a
+     * test can tell when a stream it opened is listening.
+     */
+    double gatewayOpenListeners() {
+        return get("/q/metrics").body().asText().lines().filter(l -> l.startsWith("tasks_gateway_open_waits "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).strip())).findFirst().orElse(0);
     }
 
     Reply delete(String path) {

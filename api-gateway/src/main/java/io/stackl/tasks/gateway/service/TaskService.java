@@ -13,6 +13,7 @@ import io.stackl.tasks.gateway.query.Backends;
 import io.stackl.tasks.schema.ContentRules;
 import io.stackl.tasks.schema.IncludedDocument;
 import io.stackl.tasks.schema.RejectionCode;
+import io.stackl.tasks.schema.RejectionCodes;
 import io.stackl.tasks.schema.RetryPolicy;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
@@ -268,7 +269,7 @@ public class TaskService {
                 result.put("reason", end.path("reason").asText(null));
                 // The history keeps no code: the broker writes every rejection reason as "CODE: sentence" (ADR 0010).
                 result.put("rejectionCode",
-                        "REJECTED".equals(state) ? rejectionCode(end.path("reason").asText(null)) : null);
+                        "REJECTED".equals(state) ? knownCode(end.path("reason").asText(null)) : null);
                 result.put("relatedTaskId", end.path("relatedTaskId").asText(null));
             }
             return new Backends.Answer(200, "application/json", result.toString());
@@ -286,17 +287,9 @@ public class TaskService {
         });
     }
 
-    /** The code at the head of a rejection reason; null if there is none this version knows. */
-    static String rejectionCode(String reason) {
-        int colon = reason == null ? -1 : reason.indexOf(':');
-        if (colon <= 0) {
-            return null;
-        }
-        try {
-            return RejectionCode.valueOf(reason.substring(0, colon)).name();
-        } catch (IllegalArgumentException notACode) {
-            return null;
-        }
+    private static String knownCode(String reason) {
+        RejectionCode code = RejectionCodes.of(reason);
+        return code == RejectionCode.UNKNOWN ? null : code.name();
     }
 
     private static JsonNode terminalEvent(JsonNode events) {

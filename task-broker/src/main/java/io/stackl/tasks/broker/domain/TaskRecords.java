@@ -1,7 +1,7 @@
 package io.stackl.tasks.broker.domain;
 
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
-import io.stackl.tasks.schema.RejectionCode;
+import io.stackl.tasks.schema.RejectionCodes;
 import io.stackl.tasks.schema.RollbackCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskFailure;
@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The Avro records the lifecycle sends, built from the broker's record of a task. */
-public final class TaskRecords {
+final class TaskRecords {
 
     private TaskRecords() {}
 
@@ -43,24 +43,8 @@ public final class TaskRecords {
                 .setLockEpochs(task.state() == TaskState.DISPATCHED && task.hasAllLockEpochs() ? task.lockEpochs()
                         : List.of())
                 .setRelatedTaskId(task.relatedTaskId())
-                .setRejectionCode(task.state() == TaskState.REJECTED ? rejectionCode(task.reason()) : null)
+                .setRejectionCode(task.state() == TaskState.REJECTED ? RejectionCodes.of(task.reason()) : null)
                 .build();
-    }
-
-    /**
-     * The code at the head of a rejection reason: {@link RequestValidation} and {@link #admit} write every reason as
-     * {@code "CODE: sentence"}. Consumers read the code from the event and never parse the sentence.
-     */
-    public static RejectionCode rejectionCode(String reason) {
-        int colon = reason == null ? -1 : reason.indexOf(':');
-        if (colon > 0) {
-            try {
-                return RejectionCode.valueOf(reason.substring(0, colon));
-            } catch (IllegalArgumentException e) {
-                // Not one of the codes: UNKNOWN below.
-            }
-        }
-        return RejectionCode.UNKNOWN;
     }
 
     static WorkItem workItem(BrokerTask task, long now) {

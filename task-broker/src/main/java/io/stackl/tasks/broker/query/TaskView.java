@@ -2,7 +2,7 @@ package io.stackl.tasks.broker.query;
 
 import io.stackl.tasks.broker.domain.BrokerTask;
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
-import io.stackl.tasks.broker.domain.TaskRecords;
+import io.stackl.tasks.schema.RejectionCodes;
 import io.stackl.tasks.schema.TaskState;
 import java.time.Instant;
 import java.util.List;
@@ -43,7 +43,7 @@ public record TaskView(
                 task.deadlinePhase().toString(),
                 task.deadlinePhase() == Phase.NONE ? null : Instant.ofEpochMilli(task.deadline()), task.reason(),
                 task.relatedTaskId(),
-                task.state() == TaskState.REJECTED ? TaskRecords.rejectionCode(task.reason()).name() : null,
+                task.state() == TaskState.REJECTED ? RejectionCodes.of(task.reason()).name() : null,
                 task.outputJson(), task.failure(),
                 task.finishedAt() == 0 ? null : Instant.ofEpochMilli(task.finishedAt()), servedBy);
     }
