@@ -68,3 +68,17 @@ stackl_install_prometheus() { # prometheus and promtool on the PATH, from Debian
   install -m 0755 "$dir/root/usr/bin/prometheus" "$dir/root/usr/bin/promtool" /usr/local/bin/
   rm -rf "$dir"
 }
+
+stackl_install_chromium() { # Debian's headless Chromium and its ChromeDriver, for the console's browser test
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "The console test needs Chromium and ChromeDriver: install Debian's chromium and chromium-driver packages," \
+      "or set STACKL_CHROMIUM and STACKL_CHROMEDRIVER to a Chromium and its matching driver" >&2
+    return 1
+  fi
+  echo "Installing chromium and chromium-driver from Debian's packages ..."
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
+}

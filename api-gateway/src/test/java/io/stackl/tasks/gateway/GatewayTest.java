@@ -97,8 +97,105 @@ class GatewayTest {
                 .post("/tasks?wait=20").then().statusCode(200).body("state", equalTo("SUCCEEDED"))
                 .body("output.version", equalTo(2));
         given().get("/documents/-/snapshots?key=" + key).then().statusCode(200)
-                .body("[0].preValue.replicas", equalTo(3)).body("[1].preValue", org.hamcrest.Matchers.nullValue());
+                .body("[0].preValue.replicas", equalTo(3)).body("[1].preValue", org.hamcrest.Matchers.nullValue())
+                // Each write's after too (ADR 0014): the console's diff is exact.
+                .body("[0].postValue.replicas", equalTo(5)).body("[0].postVersion", equalTo(2))
+                .body("[0].postDeleted", equalTo(false)).body("[1].postValue.replicas", equalTo(3));
         given().get("/documents?prefix=" + key).then().statusCode(200).body("[0].value.replicas", equalTo(5));
+    }
+
+    /** A task's writes, in order, each with its before and after ({@code GET /tasks/{id}/snapshots}). */
+    @Test
+    void shouldListATasksWritesWithTheirBeforeAndAfter() {
+        String key = "gateway-test/" + UUID.randomUUID();
+        List<Map<String, Object>> operations = List.of(
+                Map.of("op", "put", "key", key, "value", Map.of("n", 1)),
+                Map.of("op", "put", "key", key, "value", Map.of("n", 2)),
+                Map.of("op", "delete", "key", key));
+        String id = given().contentType(ContentType.JSON).body(Map.of("topic", "document", "subtype", "batch",
+                        "arguments", Map.of("operations", operations), "changedDocumentKeys", List.of(key)))
+                .post("/tasks?wait=20").then().statusCode(200).body("state", equalTo("SUCCEEDED"))
+                .extract().path("taskId");
+
+        given().get("/tasks/{id}/snapshots", id).then().statusCode(200).body("", hasSize(3))
+                .body("[0].preValue", org.hamcrest.Matchers.nullValue()).body("[0].postValue.n", equalTo(1))
+                .body("[1].preValue.n", equalTo(1)).body("[1].postValue.n", equalTo(2))
+                .body("[2].preValue.n", equalTo(2)).body("[2].postDeleted", equalTo(true))
+                .body("[2].postValue", org.hamcrest.Matchers.nullValue());
+    }
+
+    /**
+     * A key's holder and the queue behind it, live from the broker's lock store, and each task's own view of its keys:
+     * held since when and after how long a wait, or waited for since when.
+     */
+    @Test
+    void shouldShowWhoHoldsAKeyAndWhoWaitsBehindIt() {
+        String key = "gateway-test/locked/" + UUID.randomUUID();
+        String holder = submit(Map.of("topic", "noop", "subtype", "sleep", "arguments", Map.of("ms", 4_000),
+                "changedDocumentKeys", List.of(key)));
+        Awaitility.await().atMost(WAIT).until(() -> "DISPATCHED".equals(given().get("/tasks/{id}", holder).path(
+                "state")));
+        String first = submit(Map.of("topic", "noop", "subtype", "run", "changedDocumentKeys", List.of(key)));
+        String second = submit(Map.of("topic", "noop", "subtype", "run", "changedDocumentKeys", List.of(key)));
+
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> given().get("/locks/" + key).then().statusCode(200)
+                .body("key", equalTo(key)).body("holder.taskId", equalTo(holder))
+                .body("holder.since", notNullValue()).body("waiters.taskId", org.hamcrest.Matchers.contains(first,
+                        second))
+                .body("waiters.position", org.hamcrest.Matchers.contains(1, 2))
+                .body("waiters[0].waitingMs", org.hamcrest.Matchers.greaterThanOrEqualTo(0)));
+        given().get("/locks?limit=500").then().statusCode(200).body("key", org.hamcrest.Matchers.hasItem(key));
+        given().get("/tasks/{id}", holder).then().body("locks[0].key", equalTo(key))
+                .body("locks[0].status", equalTo("HELD")).body("locks[0].grantedAt", notNullValue())
+                .body("locks[0].waitedMs", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("arguments.ms", equalTo(4_000));
+        given().get("/tasks/{id}", second).then().body("locks[0].status", equalTo("WAITING"))
+                .body("locks[0].waitingSince", notNullValue());
+
+        // When all three have ended, nobody holds the key: a free key answers with neither holder nor queue.
+        Awaitility.await().atMost(WAIT).until(() -> "SUCCEEDED".equals(given().get("/tasks/{id}", second).path(
+                "state")));
+        given().get("/locks/" + key).then().statusCode(200).body("holder", org.hamcrest.Matchers.nullValue())
+                .body("waiters", hasSize(0));
+        given().get("/tasks/{id}", holder).then().body("locks[0].status", equalTo("RELEASED"));
+        given().get("/locks?limit=0").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
+    void shouldCountTasksPerStateAndFilterBySource() {
+        submit(Map.of("topic", "noop", "subtype", "run"));
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> given().get("/tasks/-/counts?source=anonymous").then()
+                .statusCode(200).body("SUCCEEDED", org.hamcrest.Matchers.greaterThan(0)));
+        given().get("/tasks?source=anonymous&limit=5").then().statusCode(200).body("source",
+                org.hamcrest.Matchers.everyItem(equalTo("anonymous")));
+        given().get("/tasks?source=nobody-of-that-name").then().statusCode(200).body("", hasSize(0));
+        given().get("/tasks/-/counts?state=NOPE").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
+    void shouldReadTheNewestDeadLettersAndRefuseABadLimit() {
+        given().get("/dead-letters?limit=5").then().statusCode(200).contentType(ContentType.JSON);
+        given().get("/dead-letters?limit=abc").then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("limit"));
+    }
+
+    /** The console is served by the gateway itself, from its own files: no CDN, nothing fetched from elsewhere. */
+    @Test
+    void shouldServeTheConsoleFromItsOwnFilesOnly() {
+        String page = given().get("/console/").then().statusCode(200).contentType(containsString("text/html"))
+                .extract().asString();
+        assertThat(page).contains("console.js").contains("console.css");
+        for (String file : List.of("/console/", "/console/console.js", "/console/console.css")) {
+            String text = given().get(file).then().statusCode(200).extract().asString();
+            assertThat(text).as(file + " loads nothing from elsewhere").doesNotContainPattern(
+                    "(src|href)\\s*=\\s*[\"']?(https?:)?//").doesNotContain("@import").doesNotContainPattern(
+                    "url\\(\\s*['\"]?(https?:)?//");
+        }
+    }
+
+    private static String submit(Map<String, Object> task) {
+        return given().contentType(ContentType.JSON).body(task).post("/tasks").then().statusCode(202).extract()
+                .path("taskId");
     }
 
     @Test

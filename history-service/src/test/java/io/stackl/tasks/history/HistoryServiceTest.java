@@ -73,8 +73,14 @@ class HistoryServiceTest {
 
     @Test
     void shouldMigrateAnEmptyDatabaseToTheCurrentSchema() throws SQLException {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("4");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("5");
         assertThat(flyway.info().pending()).isEmpty();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_name ="
+                        + " 'snapshots' AND column_name IN ('post_value', 'post_version', 'post_deleted')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("the post-images of ADR 0014").isEqualTo(3);
+        }
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_name IN"
                         + " ('task_fences','documents','snapshots','task_events','tasks','task_results','rollbacks')")) {

@@ -173,6 +173,33 @@ public class TaskResource {
     }
 
     @GET
+    @Path("/{taskId}/snapshots")
+    @Operation(summary = "Every write the task made, in order: each document before and after it (a diff), and"
+            + " whether a rollback put the before back; and its undo records")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Snapshot.class)))
+    public CompletionStage<Response> snapshots(@PathParam("taskId") String taskId) {
+        return tasks.history("/tasks/" + TaskService.encode(taskId) + "/snapshots").thenApply(TaskResource::passOn);
+    }
+
+    @GET
+    @Path("/-/counts")
+    @Operation(summary = "How many tasks are in each state, under the filters of the listing")
+    @APIResponse(responseCode = "200", description = "A state → count object; states without tasks are left out",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.OBJECT, additionalProperties = Long.class)))
+    public CompletionStage<Response> counts(@Context UriInfo uri,
+            @Parameter(description = "a task state") @QueryParam("state") String state,
+            @Parameter(description = "a task topic") @QueryParam("topic") String topic,
+            @Parameter(description = "a task source (the client that submitted it)") @QueryParam("source")
+            String source,
+            @Parameter(description = "changed at or after (ISO-8601)") @QueryParam("from") String from,
+            @Parameter(description = "changed before (ISO-8601)") @QueryParam("to") String to) {
+        String query = uri.getRequestUri().getRawQuery();
+        return tasks.history("/tasks/-/counts" + (query == null ? "" : "?" + query)).thenApply(TaskResource::passOn);
+    }
+
+    @GET
     @Operation(summary = "Tasks by state, topic and time, newest first; page with `before`")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Summary.class)))
@@ -184,6 +211,8 @@ public class TaskResource {
     public CompletionStage<Response> list(@Context UriInfo uri,
             @Parameter(description = "a task state, e.g. ROLLED_BACK") @QueryParam("state") String state,
             @Parameter(description = "a task topic") @QueryParam("topic") String topic,
+            @Parameter(description = "a task source (the client that submitted it)") @QueryParam("source")
+            String source,
             @Parameter(description = "changed at or after (ISO-8601)") @QueryParam("from") String from,
             @Parameter(description = "changed before (ISO-8601)") @QueryParam("to") String to,
             @Parameter(description = "the updatedAt of the last row of the previous page") @QueryParam("before")

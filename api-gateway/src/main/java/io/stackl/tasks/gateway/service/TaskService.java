@@ -303,7 +303,7 @@ public class TaskService {
 
     /**
      * The broker's live state as clients get it: its output as JSON ({@code output}, not the broker's {@code outputJson}
-     * string), with the events and attempts the history service has recorded so far.
+     * string), with the events, attempts and rollback the history service has recorded so far.
      */
     private static Backends.Answer withTimeline(Backends.Answer live, Backends.Answer recorded) {
         JsonNode state = parse(live.body());
@@ -313,15 +313,24 @@ public class TaskService {
         }
         JsonNode outputJson = merged.remove("outputJson");
         merged.set("output", outputJson == null || outputJson.isNull() ? null : parse(outputJson.asText()));
+        JsonNode argumentsJson = merged.remove("argumentsJson");
+        merged.set("arguments", argumentsJson == null || argumentsJson.isNull() ? null
+                : parse(argumentsJson.asText()));
         merged.set("events", history == null || history.get("events") == null
                 ? JSON.createArrayNode() : history.get("events"));
         merged.set("attempts", history == null || history.get("attempts") == null
                 ? JSON.createArrayNode() : history.get("attempts"));
+        // The rollback as the history service ran it (what it restored, how it ended), once there is one.
+        merged.set("rollback", history == null ? null : history.get("rollback"));
         return new Backends.Answer(200, "application/json", merged.toString());
     }
 
     public CompletionStage<Backends.Answer> history(String pathAndQuery) {
         return backends.history(pathAndQuery);
+    }
+
+    public CompletionStage<Backends.Answer> broker(String pathAndQuery) {
+        return backends.broker(pathAndQuery);
     }
 
     public AutoCloseable listen(String taskId, java.util.function.Consumer<TaskEvent> listener) {
@@ -336,7 +345,7 @@ public class TaskService {
         }
     }
 
-    static String encode(String value) {
+    public static String encode(String value) {
         return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 

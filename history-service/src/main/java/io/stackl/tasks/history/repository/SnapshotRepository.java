@@ -30,10 +30,15 @@ public final class SnapshotRepository {
     public record RestoredDocument(int seq, String documentKey, String preValue, Long restoredVersion,
             Instant restoredAt) {}
 
+    /**
+     * @param postValue what the write leaves, null for a delete
+     * @param postVersion the version it leaves, null for a delete
+     */
     public static void insertDocument(Connection c, String taskId, int seq, String key, String preValue,
-            Long preVersion, long fencingToken) throws SQLException {
+            Long preVersion, String postValue, Long postVersion, long fencingToken) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO snapshots (task_id, seq, kind, document_key,"
-                + " pre_value, pre_version, fencing_token, taken_at) VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?,"
+                + " pre_value, pre_version, post_value, post_version, post_deleted, fencing_token, taken_at)"
+                + " VALUES (?, ?, 'DOCUMENT', ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?,"
                 // The time it was taken under the fence lock, not the transaction's start (now()).
                 + " clock_timestamp())")) {
             s.setString(1, taskId);
@@ -41,7 +46,10 @@ public final class SnapshotRepository {
             s.setString(3, key);
             s.setString(4, preValue);
             s.setObject(5, preVersion);
-            s.setLong(6, fencingToken);
+            s.setString(6, postValue);
+            s.setObject(7, postVersion);
+            s.setBoolean(8, postValue == null);
+            s.setLong(9, fencingToken);
             s.executeUpdate();
         }
     }

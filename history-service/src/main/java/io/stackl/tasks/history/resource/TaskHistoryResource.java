@@ -53,13 +53,29 @@ public class TaskHistoryResource {
 
     @GET
     public List<Map<String, Object>> tasks(@QueryParam("state") String state, @QueryParam("topic") String topic,
-            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("before") String before,
+            @QueryParam("source") String source, @QueryParam("from") String from, @QueryParam("to") String to,
+            @QueryParam("before") String before,
             @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(500) int limit) {
+        requireState(state);
+        return queries.tasks(new HistoryQueries.TaskFilter(state, topic, source, instant("from", from),
+                instant("to", to)), instant("before", before), limit);
+    }
+
+    /** How many tasks are in each state, under the same filters as the listing (without paging). */
+    @GET
+    @Path("/-/counts")
+    public Map<String, Long> counts(@QueryParam("state") String state, @QueryParam("topic") String topic,
+            @QueryParam("source") String source, @QueryParam("from") String from, @QueryParam("to") String to) {
+        requireState(state);
+        return queries.counts(new HistoryQueries.TaskFilter(state, topic, source, instant("from", from),
+                instant("to", to)));
+    }
+
+    private static void requireState(String state) {
         if (state != null && !TaskStates.NAMES.contains(state)) {
             // A misspelt state would otherwise match no row: an empty page that looks like an answer.
             throw HistoryException.badRequest("state must be one of " + TaskStates.NAMES + ", was " + state);
         }
-        return queries.tasks(state, topic, instant("from", from), instant("to", to), instant("before", before), limit);
     }
 
     @GET

@@ -201,13 +201,13 @@ public class DocumentService {
             requireLockHolder(c, key, taskId, fence.lockEpochs().get(index));
         }
         Document before = DocumentRepository.find(c, key, true);
+        Long version = change.valueJson() == null ? null : before == null ? 1 : before.version() + 1;
         SnapshotRepository.insertDocument(c, taskId, seq, key, before == null ? null : before.valueJson(),
-                before == null ? null : before.version(), fencingToken);
+                before == null ? null : before.version(), change.valueJson(), version, fencingToken);
         if (change.valueJson() == null) {
             DocumentRepository.delete(c, key);
             return new WriteResult(key, null, seq, true);
         }
-        long version = before == null ? 1 : before.version() + 1;
         DocumentRepository.upsert(c, key, change.valueJson(), version, taskId);
         return new WriteResult(key, version, seq, false);
     }

@@ -24,7 +24,7 @@ import javax.sql.DataSource;
 public class HistoryQueries {
 
     /** Columns that hold JSON: answered as JSON values, not as strings of JSON. */
-    private static final Set<String> JSON_COLUMNS = Set.of("output", "pre_value", "undo");
+    private static final Set<String> JSON_COLUMNS = Set.of("output", "pre_value", "post_value", "undo");
 
     private final DataSource dataSource;
 
@@ -69,28 +69,32 @@ public class HistoryQueries {
         return row;
     }
 
+    /** What a listing of tasks is narrowed to; a null field does not narrow it. */
+    public record TaskFilter(String state, String topic, String source, Instant from, Instant to) {
+
+        /** Appends the filter's conditions to {@code sql} (after a WHERE) and their values to {@code args}. */
+        void appendTo(StringBuilder sql, List<Object> args) {
+            condition(sql, args, " AND state = ?", state);
+            condition(sql, args, " AND topic = ?", topic);
+            condition(sql, args, " AND source = ?", source);
+            condition(sql, args, " AND updated_at >= ?", from == null ? null : Timestamp.from(from));
+            condition(sql, args, " AND updated_at < ?", to == null ? null : Timestamp.from(to));
+        }
+
+        private static void condition(StringBuilder sql, List<Object> args, String clause, Object value) {
+            if (value != null) {
+                sql.append(clause);
+                args.add(value);
+            }
+        }
+    }
+
     /** Newest first; page with {@code before} (the {@code updated_at} of the last row of the previous page). */
-    public List<Map<String, Object>> tasks(String state, String topic, Instant from, Instant to, Instant before,
-            int limit) {
+    public List<Map<String, Object>> tasks(TaskFilter filter, Instant before, int limit) {
         StringBuilder sql = new StringBuilder("SELECT task_id, topic, subtype, source, state, last_sequence,"
                 + " first_seen_at, updated_at, terminal FROM tasks WHERE TRUE");
         List<Object> args = new ArrayList<>();
-        if (state != null) {
-            sql.append(" AND state = ?");
-            args.add(state);
-        }
-        if (topic != null) {
-            sql.append(" AND topic = ?");
-            args.add(topic);
-        }
-        if (from != null) {
-            sql.append(" AND updated_at >= ?");
-            args.add(Timestamp.from(from));
-        }
-        if (to != null) {
-            sql.append(" AND updated_at < ?");
-            args.add(Timestamp.from(to));
-        }
+        filter.appendTo(sql, args);
         if (before != null) {
             sql.append(" AND updated_at < ?");
             args.add(Timestamp.from(before));
@@ -100,15 +104,30 @@ public class HistoryQueries {
         return rows(sql.toString(), args.toArray());
     }
 
+    /** How many tasks match {@code filter}, per state (states without any are left out). */
+    public Map<String, Long> counts(TaskFilter filter) {
+        StringBuilder sql = new StringBuilder("SELECT state, count(*) AS tasks FROM tasks WHERE TRUE");
+        List<Object> args = new ArrayList<>();
+        filter.appendTo(sql, args);
+        sql.append(" GROUP BY state ORDER BY state");
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Map<String, Object> row : rows(sql.toString(), args.toArray())) {
+            counts.put((String) row.get("state"), ((Number) row.get("tasks")).longValue());
+        }
+        return counts;
+    }
+
     public List<Map<String, Object>> snapshotsOfTask(String taskId) {
-        return rows("SELECT task_id, seq, kind, document_key, pre_value::text AS pre_value, pre_version, handler_topic,"
-                + " handler_subtype, undo::text AS undo, fencing_token, taken_at, restored_at FROM snapshots"
+        return rows("SELECT task_id, seq, kind, document_key, pre_value::text AS pre_value, pre_version,"
+                + " post_value::text AS post_value, post_version, post_deleted, handler_topic, handler_subtype,"
+                + " undo::text AS undo, fencing_token, taken_at, restored_at, restored_version FROM snapshots"
                 + " WHERE task_id = ? ORDER BY seq", taskId);
     }
 
     public List<Map<String, Object>> snapshotsOfDocument(String key, int limit) {
-        return rows("SELECT task_id, seq, kind, document_key, pre_value::text AS pre_value, pre_version, fencing_token,"
-                + " taken_at, restored_at FROM snapshots WHERE document_key = ? ORDER BY taken_at DESC, seq DESC"
+        return rows("SELECT task_id, seq, kind, document_key, pre_value::text AS pre_value, pre_version,"
+                + " post_value::text AS post_value, post_version, post_deleted, fencing_token, taken_at, restored_at,"
+                + " restored_version FROM snapshots WHERE document_key = ? ORDER BY taken_at DESC, seq DESC"
                 + " LIMIT ?", key, limit);
     }
 

@@ -25,6 +25,8 @@ import java.util.List;
  * @param retrying the rollback under way (ROLLING_BACK) undoes one failed attempt, and the task is tried again after
  *     it (ADR 0012); false for a task's final rollback, and in records written before ADR 0012
  * @param cancelRequested a cancel came while an attempt was being undone ahead of a retry: the task ends after it
+ * @param lockGrantedAt when the task learnt it holds each key (epoch ms), in the order of {@code lockKeys}: how long it
+ *     waited for each, for people (ADR 0014). Empty in records written before
  */
 public record BrokerTask(
         TaskSpec spec,
@@ -48,7 +50,8 @@ public record BrokerTask(
         List<Long> lockEpochs,
         List<Long> lockTries,
         boolean retrying,
-        boolean cancelRequested) {
+        boolean cancelRequested,
+        List<Long> lockGrantedAt) {
 
     /** A try not answered yet, in {@link #lockTries} (not 0: that is a grant from a broker that did not number them). */
     static final long TRY_PENDING = Long.MIN_VALUE;
@@ -59,6 +62,7 @@ public record BrokerTask(
     public BrokerTask {
         lockEpochs = lockEpochs == null ? List.of() : List.copyOf(lockEpochs);
         lockTries = lockTries == null ? List.of() : List.copyOf(lockTries);
+        lockGrantedAt = lockGrantedAt == null ? List.of() : List.copyOf(lockGrantedAt);
     }
 
     /** Whether the task is trying all its keys at once, waiting for the answers (ADR 0008). */
@@ -125,10 +129,20 @@ public record BrokerTask(
         return toBuilder().state(newState).sequence(newSequence).build();
     }
 
-    BrokerTask withLockGranted(long epoch) {
+    BrokerTask withLockGranted(long epoch, long now) {
         List<Long> epochs = new ArrayList<>(lockEpochs);
         epochs.add(epoch);
-        return toBuilder().locksHeld(locksHeld + 1).lockEpochs(epochs).build();
+        return toBuilder().locksHeld(locksHeld + 1).lockEpochs(epochs).lockGrantedAt(grantTimes(locksHeld + 1, now))
+                .build();
+    }
+
+    /** The grant times of the first {@code held} keys: those known kept, the others {@code now}. */
+    private List<Long> grantTimes(int held, long now) {
+        List<Long> times = new ArrayList<>(lockGrantedAt.subList(0, Math.min(held, lockGrantedAt.size())));
+        while (times.size() < held) {
+            times.add(now);
+        }
+        return times;
     }
 
     /** The try phase's answers so far ({@link #lockTries}). */
@@ -137,8 +151,9 @@ public record BrokerTask(
     }
 
     /** The end of a try phase: the first {@code held} keys are held, with these epochs; the rest is queued for. */
-    BrokerTask withLocksHeld(int held, List<Long> epochs) {
-        return toBuilder().locksHeld(held).lockEpochs(epochs).lockTries(List.of()).build();
+    BrokerTask withLocksHeld(int held, List<Long> epochs, long now) {
+        return toBuilder().locksHeld(held).lockEpochs(epochs).lockTries(List.of()).lockGrantedAt(grantTimes(held, now))
+                .build();
     }
 
     /** The record without what only a running task needs (arguments, included documents): kept to know the id. */
@@ -225,6 +240,7 @@ public record BrokerTask(
         private List<Long> lockTries = List.of();
         private boolean retrying;
         private boolean cancelRequested;
+        private List<Long> lockGrantedAt = List.of();
 
         Builder() {}
 
@@ -251,6 +267,7 @@ public record BrokerTask(
             lockTries = task.lockTries;
             retrying = task.retrying;
             cancelRequested = task.cancelRequested;
+            lockGrantedAt = task.lockGrantedAt;
         }
 
         Builder spec(TaskSpec value) {
@@ -348,6 +365,11 @@ public record BrokerTask(
             return this;
         }
 
+        Builder lockGrantedAt(List<Long> value) {
+            lockGrantedAt = value;
+            return this;
+        }
+
         Builder cancelRequested(boolean value) {
             cancelRequested = value;
             return this;
@@ -363,7 +385,7 @@ public record BrokerTask(
         BrokerTask build() {
             return new BrokerTask(spec, state, sequence, attempt, fencingToken, lockKeys, locksHeld, acceptedAt,
                     lockWaitStartedAt, dispatchedAt, deadlinePhase, deadline, rollbackCause, reason, relatedTaskId,
-                    outputJson, failure, finishedAt, lockEpochs, lockTries, retrying, cancelRequested);
+                    outputJson, failure, finishedAt, lockEpochs, lockTries, retrying, cancelRequested, lockGrantedAt);
         }
     }
 }

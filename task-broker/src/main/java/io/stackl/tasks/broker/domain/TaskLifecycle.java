@@ -132,7 +132,7 @@ public final class TaskLifecycle {
             return Outcome.builder().ignored("lock " + grant.key() + " granted to a task that no longer waits for it")
                     .lock(LockCommand.release(grant.key(), grant.taskId())).build(task);
         }
-        BrokerTask next = task.withLockGranted(grant.epoch());
+        BrokerTask next = task.withLockGranted(grant.epoch(), now);
         Outcome.Builder out = Outcome.builder();
         if (!next.allLocksHeld()) {
             return out.lock(LockCommand.acquire(next.nextLockKey(), next.id())).build(next);
@@ -172,7 +172,7 @@ public final class TaskLifecycle {
                 out.lock(LockCommand.release(task.lockKeys().get(i), task.id()));
             }
         }
-        BrokerTask next = task.withLocksHeld(held, tries.subList(0, held));
+        BrokerTask next = task.withLocksHeld(held, tries.subList(0, held), now);
         if (!next.allLocksHeld()) {
             return out.lock(LockCommand.acquire(next.nextLockKey(), next.id())).build(next);
         }

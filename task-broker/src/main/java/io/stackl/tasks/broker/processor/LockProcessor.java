@@ -52,10 +52,12 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
             queue = LockQueue.FREE;
         }
         LockQueue.Step step = queue.apply(command);
-        if (step.queue().isFree()) {
+        // The times only say since when someone holds or waits (for people, GET /locks); no decision reads them.
+        LockQueue next = step.queue().stampedAt(context.currentSystemTimeMs());
+        if (next.isFree()) {
             locks.delete(command.key());
-        } else if (!step.queue().equals(queue)) {
-            locks.put(command.key(), step.queue());
+        } else if (!next.equals(queue)) {
+            locks.put(command.key(), next);
         }
         // A key always maps to this partition, whose offsets only grow: the offset of the command that caused a grant
         // numbers the key's grants in order, with no state to keep, and the same after a replay.

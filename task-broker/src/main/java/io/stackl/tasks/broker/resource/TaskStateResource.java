@@ -1,7 +1,8 @@
 package io.stackl.tasks.broker.resource;
 
 import io.stackl.tasks.broker.query.TaskStateQuery;
-import io.stackl.tasks.broker.query.TaskStateQuery.Answer;
+import io.stackl.tasks.broker.query.StoreQueries;
+import io.stackl.tasks.broker.query.TaskView;
 import io.stackl.tasks.kit.problem.Problem;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -34,21 +35,9 @@ public class TaskStateResource {
         return query.find(taskId, local).thenApply(answer -> toResponse(answer, taskId, uri.getPath()));
     }
 
-    private static Response toResponse(Answer answer, String taskId, String path) {
-        if (answer instanceof Answer.Found found) {
-            return Response.ok(found.task()).build();
-        }
-        if (answer instanceof Answer.Remote remote) {
-            return Response.status(remote.status()).entity(remote.body())
-                    .type(remote.status() == 200 ? MediaType.APPLICATION_JSON : Problem.MEDIA_TYPE).build();
-        }
-        if (answer instanceof Answer.NotFound) {
-            return Problem.response(404, "/problems/task-not-found", "Task not found",
-                    "The broker holds no task " + taskId + " (unknown, or ended and purged; ask the history service)",
-                    path, Map.of("taskId", taskId)).build();
-        }
-        Answer.Unavailable unavailable = (Answer.Unavailable) answer;
-        return Problem.response(503, "/problems/task-state-unavailable", "Task state temporarily unavailable",
-                unavailable.why(), path, Map.of("taskId", taskId)).header("Retry-After", "1").build();
+    private static Response toResponse(StoreQueries.Answer<TaskView> answer, String taskId, String path) {
+        return Answers.toResponse(answer, () -> Problem.response(404, "/problems/task-not-found", "Task not found",
+                "The broker holds no task " + taskId + " (unknown, or ended and purged; ask the history service)",
+                path, Map.of("taskId", taskId)).build(), path, Map.of("taskId", taskId));
     }
 }

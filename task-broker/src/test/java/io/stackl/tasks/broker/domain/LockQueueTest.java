@@ -98,4 +98,54 @@ class LockQueueTest {
                 .as("the grant goes to the next task, numbered with the releasing command's epoch")
                 .isEqualTo(new LockGrant("b", "k", 4));
     }
+
+    /** The times say since when someone holds or waits (ADR 0014); a step never reads them. */
+    @Test
+    void shouldStampNewHoldersAndWaitersAndKeepTheTimesOfThoseWhoStay() {
+        LockQueue held = LockQueue.FREE.acquire("a").queue().stampedAt(100);
+        LockQueue queued = held.acquire("b").queue().stampedAt(200).acquire("c").queue().stampedAt(300);
+
+        assertThat(queued.heldSince()).isEqualTo(100);
+        assertThat(queued.waitingSince()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("b", 200L, "c", 300L));
+
+        LockQueue handedOn = queued.release("a").queue().stampedAt(400);
+        assertThat(handedOn.holder()).isEqualTo("b");
+        assertThat(handedOn.heldSince()).as("b holds since the hand-off, not since it queued").isEqualTo(400);
+        assertThat(handedOn.waitingSince()).containsExactlyEntriesOf(java.util.Map.of("c", 300L));
+
+        LockQueue left = handedOn.release("c").queue().stampedAt(500);
+        assertThat(left.waitingSince()).as("a waiter that left has no time").isEmpty();
+        assertThat(left.heldSince()).isEqualTo(400);
+        assertThat(left.release("b").queue().stampedAt(600).isFree()).isTrue();
+    }
+
+    @Test
+    void shouldDecideTheSameWhateverTheTimes() {
+        LockQueue stamped = LockQueue.FREE.acquire("a").queue().stampedAt(1).acquire("b").queue().stampedAt(2);
+        LockQueue plain = LockQueue.FREE.acquire("a").queue().acquire("b").queue();
+
+        for (LockCommand command : java.util.List.of(LockCommand.release("k", "a"), LockCommand.acquire("k", "c"),
+                LockCommand.tryAcquire("k", "c"), LockCommand.release("k", "b"))) {
+            assertThat(stamped.apply(command).grantedTo()).isEqualTo(plain.apply(command).grantedTo());
+            assertThat(stamped.apply(command).queue().holder()).isEqualTo(plain.apply(command).queue().holder());
+            assertThat(stamped.apply(command).queue().waiters()).isEqualTo(plain.apply(command).queue().waiters());
+        }
+    }
+
+    /** A queue written before ADR 0014 reads with no times, and is the same queue. */
+    @Test
+    void shouldReadAQueueWrittenBeforeTimesWereKept() {
+        io.stackl.tasks.broker.store.JsonSerde<LockQueue> serde =
+                new io.stackl.tasks.broker.store.JsonSerde<>(LockQueue.class);
+
+        LockQueue old = serde.deserializer().deserialize("t",
+                "{\"holder\":\"a\",\"waiters\":[\"b\"],\"free\":false}".getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(old).isEqualTo(new LockQueue("a", List.of("b")));
+        assertThat(old.heldSince()).isNull();
+        LockQueue stamped = old.stampedAt(7);
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", stamped)))
+                .isEqualTo(stamped);
+    }
 }

@@ -3,6 +3,7 @@ package io.stackl.tasks.broker.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stackl.tasks.broker.domain.BrokerTask.Phase;
+import io.stackl.tasks.broker.query.TaskView;
 import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskCommandType;
@@ -157,6 +158,40 @@ class TaskLifecycleTest {
         assertThat(due.events()).extracting(TaskEvent::getState).containsExactly(TaskState.TIMED_OUT,
                 TaskState.ROLLING_BACK);
         assertThat(due.timeoutLatenessMs()).isZero();
+    }
+
+    /** When the task got each key, for people (ADR 0014): how long it waited for each one. */
+    @Test
+    void shouldShowHowLongATaskWaitedForEachKey() {
+        BrokerTask waiting = oneByOne.admit(null, Admission.fresh(spec("t", List.of("a", "b", "c"))), NOW).task();
+        BrokerTask holdsA = oneByOne.lockGranted(waiting, new LockGrant("t", "a", 4), NOW + 10).task();
+        BrokerTask holdsB = oneByOne.lockGranted(holdsA, new LockGrant("t", "b", 6), NOW + 250).task();
+
+        List<TaskView.KeyLock> locks = TaskView.of(holdsB, "here").locks();
+
+        assertThat(locks).extracting(TaskView.KeyLock::status).containsExactly("HELD", "HELD", "WAITING");
+        assertThat(locks).extracting(TaskView.KeyLock::waitedMs).containsExactly(10L, 240L, null);
+        assertThat(locks.get(2).waitingSince()).isEqualTo(Instant.ofEpochMilli(NOW + 250));
+        assertThat(locks).extracting(TaskView.KeyLock::epoch).containsExactly(4L, 6L, null);
+
+        BrokerTask dispatched = oneByOne.lockGranted(holdsB, new LockGrant("t", "c", 9), NOW + 260).task();
+        assertThat(TaskView.of(dispatched, "here").locks()).extracting(TaskView.KeyLock::waitedMs)
+                .containsExactly(10L, 240L, 10L);
+        BrokerTask timedOut = oneByOne.deadlineReached(holdsB, holdsB.deadline()).task();
+        assertThat(timedOut.state()).isEqualTo(TaskState.ROLLED_BACK);
+        assertThat(TaskView.of(timedOut, "here").locks()).extracting(TaskView.KeyLock::status)
+                .containsExactly("RELEASED", "RELEASED", "NOT_HELD");
+    }
+
+    @Test
+    void shouldShowEveryKeyBeingTriedAtOnce() {
+        BrokerTask trying = lifecycle.admit(null, Admission.fresh(spec("t", List.of("a", "b"))), NOW).task();
+
+        assertThat(TaskView.of(trying, "here").locks()).extracting(TaskView.KeyLock::status)
+                .containsExactly("TRYING", "TRYING");
+        BrokerTask held = lifecycle.lockGranted(lifecycle.lockGranted(trying, new LockGrant("t", "a", 1), NOW + 5)
+                .task(), new LockGrant("t", "b", 2), NOW + 7).task();
+        assertThat(TaskView.of(held, "here").locks()).extracting(TaskView.KeyLock::waitedMs).containsExactly(7L, 0L);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.stackl.tasks.gateway.resource.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -51,11 +52,16 @@ public final class ApiSchemas {
             long fencingToken,
             List<String> lockKeys,
             int locksHeld,
+            @Schema(description = "Live tasks only: each declared key, whether it is held, waited for or released, and"
+                    + " how long the task waited for it")
+            List<KeyLock> locks,
             Instant acceptedAt,
             Instant dispatchedAt,
             @Schema(nullable = true) Instant deadline,
             @Schema(nullable = true) String reason,
             @Schema(nullable = true, description = "Any JSON value") JsonNode output,
+            @Schema(nullable = true, description = "Live tasks only, while they run: the history never stores"
+                    + " arguments") JsonNode arguments,
             @Schema(nullable = true) Failure failure,
             @Schema(description = "The lifecycle events the history service has recorded, in order")
             List<RecordedEvent> events,
@@ -93,12 +99,47 @@ public final class ApiSchemas {
             @Schema(deprecated = true, description = "The value as a string of JSON; goes in the next release")
             String valueJson) {}
 
-    @Schema(name = "DocumentSnapshot", description = "A document as it was before a task wrote it")
+    @Schema(name = "KeyLock", description = "One key a task declared, as the broker sees it")
+    public record KeyLock(String key,
+            @Schema(examples = "HELD", description = "HELD, WAITING, TRYING, NOT_ASKED; for an ended task RELEASED or"
+                    + " NOT_HELD") String status,
+            @Schema(nullable = true) Long epoch,
+            @Schema(nullable = true) Instant grantedAt,
+            @Schema(nullable = true, description = "From acceptance, or from the grant of the key before") Long waitedMs,
+            @Schema(nullable = true) Instant waitingSince) {}
+
+    @Schema(name = "DocumentSnapshot", description = "One write of a document by a task: the document before it, what"
+            + " it left, and whether a rollback put the before back")
     public record Snapshot(String taskId, int seq, @Schema(examples = "DOCUMENT") String kind, String documentKey,
             @Schema(nullable = true, description = "Any JSON value; null if it did not exist")
             JsonNode preValue,
-            @Schema(nullable = true) Long preVersion, long fencingToken, Instant takenAt,
-            @Schema(nullable = true, description = "When a rollback put preValue back") Instant restoredAt) {}
+            @Schema(nullable = true) Long preVersion,
+            @Schema(nullable = true, description = "Any JSON value: what the write left; null for a delete, or for a"
+                    + " write recorded before post-images were kept (postDeleted null)") JsonNode postValue,
+            @Schema(nullable = true) Long postVersion,
+            @Schema(nullable = true, description = "true: the write deleted the document; null: not recorded")
+            Boolean postDeleted,
+            long fencingToken, Instant takenAt,
+            @Schema(nullable = true, description = "When a rollback put preValue back") Instant restoredAt,
+            @Schema(nullable = true, description = "The version the restored value got") Long restoredVersion) {}
+
+    @Schema(name = "Lock", description = "A document key's lock, live from the broker: who holds it, who waits")
+    public record Lock(String key, @Schema(nullable = true) LockHolder holder, List<LockWaiter> waiters,
+            String servedBy) {}
+
+    @Schema(name = "LockHolder")
+    public record LockHolder(String taskId, @Schema(nullable = true) Instant since, @Schema(nullable = true) Long heldMs) {}
+
+    @Schema(name = "LockWaiter")
+    public record LockWaiter(String taskId, @Schema(description = "1 is next") int position,
+            @Schema(nullable = true) Instant since, @Schema(nullable = true) Long waitingMs) {}
+
+    @Schema(name = "DeadLetter", description = "A record a component could not process, with why (its headers)")
+    public record DeadLetter(int partition, long offset, Instant timestamp, @Schema(nullable = true) String key,
+            @Schema(examples = "task-requests") String sourceTopic, Integer sourcePartition, Long sourceOffset,
+            @Schema(examples = "task-broker") String failedBy, String errorClass, String errorMessage, int valueBytes,
+            @Schema(description = "The first 512 bytes, as text or hex") String valuePreview,
+            @Schema(examples = "utf-8") String valueEncoding, Map<String, String> otherHeaders) {}
 
     @Schema(name = "CancelRequested")
     public record CancelRequested(String taskId, @Schema(examples = "requested") String cancel) {}

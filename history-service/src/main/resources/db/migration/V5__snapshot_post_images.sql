@@ -1,0 +1,8 @@
+-- What each document write left behind, beside the pre-image it already kept: the console shows a write as a diff
+-- (before, after) without guessing the after from the next write (ADR 0014). Rows written before this migration keep
+-- post_deleted NULL: "not recorded".
+ALTER TABLE snapshots ADD COLUMN post_value jsonb;
+ALTER TABLE snapshots ADD COLUMN post_version bigint;
+-- NULL: not recorded (an older row, or an EXTERNAL snapshot); true: the write deleted the document; false: it wrote
+-- post_value under post_version.
+ALTER TABLE snapshots ADD COLUMN post_deleted boolean;

@@ -1,0 +1,61 @@
+package io.stackl.tasks.broker.resource;
+
+import io.stackl.tasks.broker.query.LockStateQuery;
+import io.stackl.tasks.broker.query.LockView;
+import io.stackl.tasks.broker.query.StoreQueries;
+import io.stackl.tasks.kit.problem.Problem;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Document locks, live: {@code GET /locks/{key}} (who holds the key, who waits behind it, since when) and
+ * {@code GET /locks?limit=} (the keys whose first waiter has waited longest, then the longest held), on any instance.
+ */
+@Path("/locks")
+@Produces(MediaType.APPLICATION_JSON)
+public class LockStateResource {
+
+    /** The most keys one listing returns. */
+    static final int MAX_LIMIT = 500;
+
+    private final LockStateQuery query;
+    private final StoreQueries queries;
+
+    LockStateResource(LockStateQuery query, StoreQueries queries) {
+        this.query = query;
+        this.queries = queries;
+    }
+
+    @GET
+    @Path("/{key: .+}")
+    public CompletionStage<Response> get(@PathParam("key") String key,
+            @QueryParam("local") @DefaultValue("false") boolean local, @Context UriInfo uri) {
+        return query.find(key, local).thenApply(answer -> Answers.toResponse(answer,
+                // Nobody holds or waits for it: the store keeps no entry for a free key.
+                () -> Response.ok(LockView.free(key, queries.self())).build(), uri.getPath(), Map.of("key", key)));
+    }
+
+    @GET
+    public CompletionStage<Response> list(@QueryParam("limit") @DefaultValue("50") int limit,
+            @QueryParam("local") @DefaultValue("false") boolean local, @Context UriInfo uri) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            return CompletableFuture.completedFuture(Problem.response(400, "/problems/invalid-request",
+                    "Invalid request", "limit must be 1 to " + MAX_LIMIT, uri.getPath(), Map.of()).build());
+        }
+        if (local) {
+            return CompletableFuture.completedFuture(Response.ok(query.local(limit)).build());
+        }
+        return query.everywhere(limit).thenApply(views -> Response.ok(views).build());
+    }
+}
