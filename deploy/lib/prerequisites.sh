@@ -60,7 +60,7 @@ stackl_install_prometheus() { # prometheus and promtool on the PATH, from Debian
   fi
   # Unpacked rather than installed: installing the package would also start a Prometheus server on :9090.
   echo "Installing prometheus and promtool from Debian's prometheus package ..."
-  apt-get update -q
+  stackl_apt_update
   local dir
   dir=$(mktemp -d)
   (cd "$dir" && apt-get download -q prometheus)
@@ -79,6 +79,13 @@ stackl_install_chromium() { # Debian's headless Chromium and its ChromeDriver, f
     return 1
   fi
   echo "Installing chromium and chromium-driver from Debian's packages ..."
-  apt-get update -q
+  stackl_apt_update
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
+}
+
+stackl_apt_update() { # apt-get update once per script run, however many installs ask for it
+  if [ -z "${STACKL_APT_UPDATED:-}" ]; then
+    apt-get update -q
+    STACKL_APT_UPDATED=1
+  fi
 }

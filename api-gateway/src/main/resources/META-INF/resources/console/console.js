@@ -85,11 +85,16 @@ async function api(path, options = {}) {
  * Reads a Server-Sent Events stream with fetch (EventSource cannot send the API key) and hands each event's data,
  * parsed as JSON, to onEvent. Reconnects after a second when the stream ends, until the signal aborts.
  */
-async function stream(path, onEvent, signal, { reconnect = true } = {}) {
+async function stream(path, onEvent, signal, { reconnect = true, onOpen = () => {} } = {}) {
   while (!signal.aborted) {
     try {
       const response = await fetch(path, { headers: { Accept: 'text/event-stream', ...headers() }, signal });
+      if (response.status === 401) {
+        askForKey();
+        return;
+      }
       if (!response.ok) throw new ApiError(response.status, null);
+      onOpen();
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       let buffer = '';
@@ -206,7 +211,7 @@ function errorBox(error) {
 
 // ------------------------------------------------------------------ views
 
-let leaving = null; // aborts the streams and timers of the view being left
+let leaving = null; // aborts the streams, timers and late renders of the view being left
 
 function onLeave() {
   const controller = new AbortController();
@@ -223,6 +228,7 @@ const views = {
     if (params.get('before')) page.set('before', params.get('before'));
     page.set('limit', '50');
     const [rows, counts] = await Promise.all([api('/tasks?' + page), api('/tasks/-/counts?' + query)]);
+    if (signal.aborted) return;
 
     const stateSelect = h('select', { id: 'f-state', name: 'state' }, h('option', { value: '' }, 'any'),
       STATES.map((s) => h('option', { value: s, selected: params.get('state') === s }, s)));
@@ -274,11 +280,23 @@ const views = {
       rows.length ? table : h('p', { class: 'muted' }, 'No task matches.'), pager);
 
     // Live: every task's events from now on; the first page shows new tasks as they come.
+    const live = !params.get('before') && !params.get('to');
+    setLive(live ? 'connecting' : 'paged: not live');
+    // Counts are read again at most once a second, however many events arrive.
     let countsDue = null;
-    const live = !params.get('before');
-    setLive(live ? 'live' : 'paged: not live');
+    const refreshCounts = () => {
+      if (countsDue) return;
+      countsDue = setTimeout(() => {
+        countsDue = null;
+        if (!signal.aborted) api('/tasks/-/counts?' + query).then((c) => !signal.aborted && renderCounts(c))
+          .catch(() => {});
+      }, 1000);
+    };
+    signal.addEventListener('abort', () => clearTimeout(countsDue));
+    const from = params.get('from') ? new Date(params.get('from')) : null;
     stream('/events' + (params.get('topic') ? '?topic=' + enc(params.get('topic')) : ''), (event) => {
       if (params.get('source') && event.source !== params.get('source')) return;
+      if (from && new Date(event.occurredAt) < from) return;
       const row = body.querySelector('tr[data-task="' + CSS.escape(event.taskId) + '"]');
       const wanted = !params.get('state') || params.get('state') === event.state;
       if (row) {
@@ -299,9 +317,8 @@ const views = {
         if (!body.parentElement.isConnected) main().querySelector('p.muted')?.replaceWith(table);
         while (body.children.length > 50) body.lastElementChild.remove();
       }
-      clearTimeout(countsDue);
-      countsDue = setTimeout(() => api('/tasks/-/counts?' + query).then(renderCounts).catch(() => {}), 1000);
-    }, signal);
+      refreshCounts();
+    }, signal, { onOpen: () => setLive(live ? 'live' : 'paged: not live') });
   },
 
   async task(id, signal) {
@@ -309,6 +326,7 @@ const views = {
     const render = async () => {
       const [task, snapshots] = await Promise.all([api('/tasks/' + enc(id)),
         api('/tasks/' + enc(id) + '/snapshots').catch(() => [])]);
+      if (signal.aborted) return true;
       const events = task.events || [];
       timelineEnded = events.length > 0 && TERMINAL.has(events[events.length - 1].state);
       const ended = TERMINAL.has(task.state);
@@ -396,7 +414,9 @@ const views = {
         h('h2', {}, 'Declared keys'), locks,
         h('div', { class: 'cols' },
           h('div', {}, h('h2', {}, 'Arguments'), task.arguments !== undefined && task.arguments !== null
-            ? pre(task.arguments) : h('p', { class: 'muted' }, 'Kept only while the task runs.')),
+            ? pre(task.arguments) : h('p', { class: 'muted' }, 'Not shown: the broker keeps them until about an hour'
+              + ' after the task ends (the history never stores them), and only a key that may submit this topic'
+              + ' reads them.')),
           h('div', {}, h('h2', {}, 'Output'), task.failure ? pre(task.failure) : pre(task.output ?? null))),
         h('h2', {}, 'Writes (before → after)'), ...writes,
         h('h2', {}, 'Rollback'), rollback);
@@ -406,7 +426,7 @@ const views = {
     // ended, read the timeline again until it ends too (for at most ten seconds).
     let settling = null;
     const settle = () => {
-      if (settling || timelineEnded) return;
+      if (settling || timelineEnded || signal.aborted) return;
       let tries = 0;
       settling = setInterval(async () => {
         if (++tries > 20 || timelineEnded) return clearInterval(settling);
@@ -415,11 +435,13 @@ const views = {
       signal.addEventListener('abort', () => clearInterval(settling));
     };
     const ended = await render();
+    if (signal.aborted) return;
     setLive(ended ? 'ended' : 'following live');
     if (ended) {
       settle();
     } else {
       let due = null;
+      signal.addEventListener('abort', () => clearTimeout(due));
       stream('/tasks/' + enc(id) + '/events', (event) => {
         clearTimeout(due);
         due = setTimeout(() => render().then((done) => {
@@ -430,12 +452,13 @@ const views = {
     }
   },
 
-  async documents(params) {
+  async documents(params, signal) {
     const prefix = params.get('prefix') || '';
     const query = new URLSearchParams({ limit: '100' });
     if (prefix) query.set('prefix', prefix);
     if (params.get('after')) query.set('after', params.get('after'));
     const rows = await api('/documents?' + query);
+    if (signal.aborted) return;
     const input = h('input', { id: 'prefix', name: 'prefix', value: prefix });
     const form = h('form', {
       class: 'filters', role: 'search', onsubmit: (e) => {
@@ -458,10 +481,11 @@ const views = {
       'No document.'), pager);
   },
 
-  async document(key) {
+  async document(key, signal) {
     const [document, history] = await Promise.all([
       api('/documents/' + key.split('/').map(enc).join('/')).catch((e) => (e.status === 404 ? null : Promise.reject(e))),
       api('/documents/-/snapshots?key=' + enc(key) + '&limit=100')]);
+    if (signal.aborted) return;
     const versions = history.map((s) => h('section', { class: 'write', 'aria-label': 'Write by ' + s.taskId },
       h('h3', {}, time(s.takenAt), ' ', taskLink(s.taskId), ' ', h('span', { class: 'muted' },
         'v' + (s.preVersion ?? '(new)') + ' → ' + (s.postDeleted === true ? 'deleted' : s.postVersion
@@ -481,6 +505,7 @@ const views = {
   async locks(signal) {
     const render = async () => {
       const rows = await api('/locks?limit=100');
+      if (signal.aborted) return;
       const table = h('table', { 'aria-label': 'Held keys, longest waits first' },
         h('thead', {}, h('tr', {}, ['Key', 'Holder', 'Held for', 'Waiting', 'Longest wait']
           .map((c) => h('th', { scope: 'col' }, c)))),
@@ -494,6 +519,7 @@ const views = {
         'No key is held.'));
     };
     await render();
+    if (signal.aborted) return;
     setLive('refreshing');
     poll(render, signal);
   },
@@ -501,6 +527,7 @@ const views = {
   async lock(key, signal) {
     const render = async () => {
       const lock = await api('/locks/' + key.split('/').map(enc).join('/'));
+      if (signal.aborted) return;
       const queue = h('table', { 'aria-label': 'Queue' },
         h('thead', {}, h('tr', {}, ['Position', 'Task', 'Since', 'Waiting for'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, lock.waiters.map((w) => h('tr', {}, h('td', { class: 'num' }, w.position),
@@ -518,30 +545,41 @@ const views = {
     poll(render, signal);
   },
 
-  async deadLetters() {
-    const rows = await api('/dead-letters?limit=100');
-    const table = h('table', { 'aria-label': 'Dead letters, newest first' },
-      h('thead', {}, h('tr', {}, ['At', 'From', 'Refused by', 'Why', 'Key', 'Value (start)']
-        .map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows.map((d) => h('tr', {}, h('td', {}, time(d.timestamp)),
-        h('td', { class: 'mono' }, (d.sourceTopic || '?') + '[' + (d.sourcePartition ?? '?') + ']@'
-          + (d.sourceOffset ?? '?')),
-        h('td', {}, d.failedBy || '–'),
-        h('td', {}, d.errorClass ? h('code', {}, d.errorClass.replace(/^.*\./, '')) : null, ' ', d.errorMessage || ''),
-        h('td', { class: 'mono' }, d.key ?? '–'),
-        h('td', {}, h('pre', {}, d.valuePreview + (d.valueBytes > 512 ? ' …' : '')),
-          h('span', { class: 'muted' }, d.valueBytes + ' bytes, ' + d.valueEncoding))))));
-    setLive('');
-    show('Dead letters', h('h1', {}, 'Dead letters'), h('p', { class: 'muted' }, 'The newest records on'
-      + ' task-dead-letters. Reading them here takes nothing away from whoever processes them.'),
-    rows.length ? table : h('p', { class: 'muted' }, 'None.'));
+  async deadLetters(signal) {
+    const render = async () => {
+      const rows = await api('/dead-letters?limit=100');
+      if (signal.aborted) return;
+      const table = h('table', { 'aria-label': 'Dead letters, newest first' },
+        h('thead', {}, h('tr', {}, ['At', 'From', 'Refused by', 'Why', 'Key', 'Value (start)']
+          .map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, rows.map((d) => h('tr', {}, h('td', {}, time(d.timestamp)),
+          h('td', { class: 'mono' }, (d.sourceTopic || '?') + '[' + (d.sourcePartition ?? '?') + ']@'
+            + (d.sourceOffset ?? '?')),
+          h('td', {}, d.failedBy || '–'),
+          h('td', {}, d.errorClass ? h('code', {}, d.errorClass.replace(/^.*\./, '')) : null, ' ',
+            d.errorMessage || ''),
+          h('td', { class: 'mono' }, d.key ?? '–'),
+          h('td', {}, d.valuePreview === null || d.valuePreview === undefined ? null
+            : h('pre', {}, d.valuePreview + (d.valueBytes > 512 ? ' …' : '')),
+          h('span', { class: 'muted' }, d.valueBytes + ' bytes, ' + (d.valueEncoding === 'withheld'
+            ? 'withheld: your key may not read every topic' : d.valueEncoding)))))));
+      show('Dead letters', h('h1', {}, 'Dead letters'), h('p', { class: 'muted' }, 'The newest records on'
+        + ' task-dead-letters. Reading them here takes nothing away from whoever processes them. Refreshed every'
+        + ' 5 s.'), rows.length ? table : h('p', { class: 'muted' }, 'None.'));
+    };
+    await render();
+    if (signal.aborted) return;
+    setLive('refreshing');
+    // Dead letters are not streamed: read them again while the view is open.
+    poll(render, signal, 5000);
   },
 };
 
-function poll(render, signal) {
+function poll(render, signal, everyMs = 2000) {
+  if (signal.aborted) return;
   const timer = setInterval(() => {
-    if (!document.hidden) render().catch((e) => setLive(e.message));
-  }, 2000);
+    if (!document.hidden && !signal.aborted) render().catch((e) => setLive(e.message));
+  }, everyMs);
   signal.addEventListener('abort', () => clearInterval(timer));
 }
 
@@ -553,7 +591,13 @@ async function route() {
   const hash = location.hash.replace(/^#/, '') || '/tasks';
   const [path, queryString] = hash.split('?');
   const params = new URLSearchParams(queryString || '');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch (e) {
+    show('Not found', h('h1', {}, 'Not found'), h('p', {}, 'This address is not a valid view: ', hash));
+    return;
+  }
   const section = parts[0] || 'tasks';
   for (const link of document.querySelectorAll('.top nav a')) {
     link.toggleAttribute('aria-current', link.dataset.section === section);
@@ -562,17 +606,23 @@ async function route() {
   try {
     if (section === 'tasks' && parts.length > 1) await views.task(parts.slice(1).join('/'), signal);
     else if (section === 'tasks') await views.tasks(params, signal);
-    else if (section === 'documents' && parts.length > 1) await views.document(parts.slice(1).join('/'));
-    else if (section === 'documents') await views.documents(params);
+    else if (section === 'documents' && parts.length > 1) await views.document(parts.slice(1).join('/'), signal);
+    else if (section === 'documents') await views.documents(params, signal);
     else if (section === 'locks' && parts.length > 1) await views.lock(parts.slice(1).join('/'), signal);
     else if (section === 'locks') await views.locks(signal);
-    else if (section === 'dead-letters') await views.deadLetters();
+    else if (section === 'dead-letters') await views.deadLetters(signal);
     else show('Not found', h('h1', {}, 'Not found'), h('p', {}, 'No such view: ', hash));
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return;
+    if (signal.aborted || (error instanceof ApiError && error.status === 401)) return;
     show('Error', h('h1', {}, 'Could not load this view'), errorBox(error));
   }
 }
+
+// The skip link moves the focus to the content without changing the view (the address's # part is the view).
+document.getElementById('skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  main().focus();
+});
 
 window.addEventListener('hashchange', () => {
   route().then(() => main().focus({ preventScroll: true }));

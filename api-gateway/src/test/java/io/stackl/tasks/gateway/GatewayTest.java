@@ -13,6 +13,10 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.stackl.tasks.infra.LocalInfrastructure;
+import io.stackl.tasks.infra.SharedInfrastructure;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -131,12 +135,15 @@ class GatewayTest {
     @Test
     void shouldShowWhoHoldsAKeyAndWhoWaitsBehindIt() {
         String key = "gateway-test/locked/" + UUID.randomUUID();
-        String holder = submit(Map.of("topic", "noop", "subtype", "sleep", "arguments", Map.of("ms", 4_000),
-                "changedDocumentKeys", List.of(key)));
-        Awaitility.await().atMost(WAIT).until(() -> "DISPATCHED".equals(given().get("/tasks/{id}", holder).path(
-                "state")));
+        // Long enough to outlast the checks on a slow machine; cancelled at the end.
+        String holder = submit(Map.of("topic", "noop", "subtype", "sleep", "arguments", Map.of("ms", 60_000),
+                "changedDocumentKeys", List.of(key), "timeoutMs", 120_000));
+        awaitState(holder, "DISPATCHED");
+        // One after the other: their requests take different partitions, so only this fixes the queue's order.
         String first = submit(Map.of("topic", "noop", "subtype", "run", "changedDocumentKeys", List.of(key)));
+        awaitState(first, "WAITING_FOR_LOCKS");
         String second = submit(Map.of("topic", "noop", "subtype", "run", "changedDocumentKeys", List.of(key)));
+        awaitState(second, "WAITING_FOR_LOCKS");
 
         Awaitility.await().atMost(WAIT).untilAsserted(() -> given().get("/locks/" + key).then().statusCode(200)
                 .body("key", equalTo(key)).body("holder.taskId", equalTo(holder))
@@ -148,17 +155,20 @@ class GatewayTest {
         given().get("/tasks/{id}", holder).then().body("locks[0].key", equalTo(key))
                 .body("locks[0].status", equalTo("HELD")).body("locks[0].grantedAt", notNullValue())
                 .body("locks[0].waitedMs", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
-                .body("arguments.ms", equalTo(4_000));
+                .body("arguments.ms", equalTo(60_000));
         given().get("/tasks/{id}", second).then().body("locks[0].status", equalTo("WAITING"))
                 .body("locks[0].waitingSince", notNullValue());
 
-        // When all three have ended, nobody holds the key: a free key answers with neither holder nor queue.
-        Awaitility.await().atMost(WAIT).until(() -> "SUCCEEDED".equals(given().get("/tasks/{id}", second).path(
-                "state")));
-        given().get("/locks/" + key).then().statusCode(200).body("holder", org.hamcrest.Matchers.nullValue())
-                .body("waiters", hasSize(0));
+        // When all three have ended, nobody holds the key: a free key answers with neither holder nor queue. The
+        // last release reaches the lock partition after the task's end, hence the wait.
+        given().delete("/tasks/{id}?reason=test", holder).then().statusCode(202);
+        awaitState(second, "SUCCEEDED");
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> given().get("/locks/" + key).then().statusCode(200)
+                .body("holder", org.hamcrest.Matchers.nullValue()).body("waiters", hasSize(0)));
         given().get("/tasks/{id}", holder).then().body("locks[0].status", equalTo("RELEASED"));
         given().get("/locks?limit=0").then().statusCode(400).contentType("application/problem+json");
+        given().get("/locks?limit=abc").then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("limit"));
     }
 
     @Test
@@ -172,11 +182,30 @@ class GatewayTest {
         given().get("/tasks/-/counts?state=NOPE").then().statusCode(400).contentType("application/problem+json");
     }
 
+    /** A record the broker could not read, as the dead-letter listing shows it: where from, who refused it, why. */
     @Test
-    void shouldReadTheNewestDeadLettersAndRefuseABadLimit() {
-        given().get("/dead-letters?limit=5").then().statusCode(200).contentType(ContentType.JSON);
+    void shouldReadTheNewestDeadLettersWithWhyAndRefuseABadLimit() {
+        String marker = "gateway-poison-" + UUID.randomUUID();
+        LocalInfrastructure infra = SharedInfrastructure.get();
+        try (KafkaTestClient kafka = new KafkaTestClient(infra.kafka().bootstrapServers(),
+                infra.registry().apicurioApiUrl())) {
+            kafka.sendRaw(Topics.TASK_REQUESTS.name(), marker, ("not a request " + marker).getBytes(
+                    StandardCharsets.UTF_8));
+        }
+
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> given()
+                .get("/dead-letters?limit=200").then().statusCode(200).contentType(ContentType.JSON)
+                .body("find { it.key == '" + marker + "' }.sourceTopic", equalTo("task-requests"))
+                .body("find { it.key == '" + marker + "' }.failedBy", equalTo("task-broker"))
+                .body("find { it.key == '" + marker + "' }.errorClass", notNullValue())
+                .body("find { it.key == '" + marker + "' }.valuePreview", equalTo("not a request " + marker))
+                .body("find { it.key == '" + marker + "' }.valueEncoding", equalTo("utf-8")));
         given().get("/dead-letters?limit=abc").then().statusCode(400).contentType("application/problem+json")
                 .body("field", equalTo("limit"));
+    }
+
+    private static void awaitState(String taskId, String state) {
+        Awaitility.await().atMost(WAIT).until(() -> state.equals(given().get("/tasks/{id}", taskId).path("state")));
     }
 
     /** The console is served by the gateway itself, from its own files: no CDN, nothing fetched from elsewhere. */

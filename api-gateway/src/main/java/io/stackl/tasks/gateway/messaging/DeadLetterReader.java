@@ -18,9 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -39,7 +42,10 @@ public class DeadLetterReader {
     /** The longest preview of a value: enough to recognise it, not a copy of someone's payload. */
     static final int PREVIEW_BYTES = 512;
     private static final Duration READ_FOR_AT_MOST = Duration.ofSeconds(5);
+    private static final Duration KAFKA_CALL_TIMEOUT = Duration.ofSeconds(3);
 
+    /** One reading at a time per gateway: each opens a consumer, and a console left open must not pile them up. */
+    private final Semaphore reading = new Semaphore(1);
     private final String bootstrapServers;
 
     DeadLetterReader(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
@@ -52,23 +58,58 @@ public class DeadLetterReader {
      */
     public record DeadLetter(int partition, long offset, Instant timestamp, String key, String sourceTopic,
             Integer sourcePartition, Long sourceOffset, String failedBy, String errorClass, String errorMessage,
-            int valueBytes, String valuePreview, String valueEncoding, Map<String, String> otherHeaders) {}
+            int valueBytes, String valuePreview, String valueEncoding, Map<String, String> otherHeaders) {
+
+        /** The same without the start of its value, for a client that may not read every topic's payloads. */
+        public DeadLetter withoutPreview() {
+            return new DeadLetter(partition, offset, timestamp, key, sourceTopic, sourcePartition, sourceOffset,
+                    failedBy, errorClass, errorMessage, valueBytes, null, "withheld", otherHeaders);
+        }
+    }
+
+    /** Kafka did not answer in time, or another reading is under way: the caller answers 503. */
+    public static final class UnavailableException extends RuntimeException {
+        UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 
     /** The newest {@code limit} dead letters across all partitions, newest first. */
     public List<DeadLetter> newest(int limit) {
+        boolean acquired;
+        try {
+            acquired = reading.tryAcquire(READ_FOR_AT_MOST.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while waiting for another reading of the dead letters", e);
+        }
+        if (!acquired) {
+            throw new UnavailableException("another reading of the dead letters is under way", null);
+        }
+        try {
+            return read(limit);
+        } catch (KafkaException e) {
+            // A timeout, or Kafka unreachable: nothing is wrong with the request.
+            throw new UnavailableException("Kafka did not answer: " + e.getMessage(), e);
+        } finally {
+            reading.release();
+        }
+    }
+
+    private List<DeadLetter> read(int limit) {
         Properties props = KafkaClientSettings.committedReader(bootstrapServers, "unused");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned, not subscribed: no group, nothing committed
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "api-gateway-dead-letters");
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(KAFKA_CALL_TIMEOUT.toMillis()));
         List<DeadLetter> letters = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(Topics.TASK_DEAD_LETTERS, Duration.ofSeconds(5))) {
+            for (PartitionInfo info : consumer.partitionsFor(Topics.TASK_DEAD_LETTERS, KAFKA_CALL_TIMEOUT)) {
                 partitions.add(new TopicPartition(info.topic(), info.partition()));
             }
             consumer.assign(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(5));
-            Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions, Duration.ofSeconds(5));
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, KAFKA_CALL_TIMEOUT);
+            Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions, KAFKA_CALL_TIMEOUT);
             Map<TopicPartition, Long> remaining = new LinkedHashMap<>();
             for (TopicPartition partition : partitions) {
                 long from = Math.max(starts.get(partition), ends.get(partition) - limit);

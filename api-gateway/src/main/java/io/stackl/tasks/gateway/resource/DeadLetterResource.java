@@ -6,6 +6,7 @@ import io.stackl.tasks.gateway.messaging.DeadLetterReader;
 import io.stackl.tasks.gateway.resource.api.ApiSchemas;
 import io.stackl.tasks.gateway.security.ApiKeyFilter;
 import io.stackl.tasks.gateway.security.Permissions;
+import io.stackl.tasks.kit.problem.Problem;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -40,17 +41,30 @@ public class DeadLetterResource {
 
     @GET
     @Blocking
-    @Operation(summary = "The newest dead letters, newest first")
+    @Operation(summary = "The newest dead letters, newest first", description = "The start of each value only for a"
+            + " client that may submit every topic (`*`); for others `valueEncoding` is `withheld`.")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.DeadLetter.class)))
+    @APIResponse(responseCode = "503", description = "/problems/temporarily-unavailable: Kafka did not answer in time, or another"
+            + " reading is under way", content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "400", description = "/problems/invalid-request: limit out of 1 to 200",
             content = @Content(mediaType = "application/problem+json",
                     schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public List<DeadLetterReader.DeadLetter> newest(
             @Parameter(description = "1 to 200, default 50") @QueryParam("limit") @DefaultValue("50") String limit,
             @Context ContainerRequestContext request) {
-        permissions.requireAny((String) request.getProperty(ApiKeyFilter.CLIENT));
-        return reader.newest(limit(limit));
+        String client = (String) request.getProperty(ApiKeyFilter.CLIENT);
+        permissions.requireAny(client);
+        List<DeadLetterReader.DeadLetter> letters;
+        try {
+            letters = reader.newest(limit(limit));
+        } catch (DeadLetterReader.UnavailableException e) {
+            throw Problem.unavailable(e.getMessage());
+        }
+        // Dead letters carry records of every topic: their values only for a client that may read them all.
+        return permissions.mayReadAllPayloads(client) ? letters
+                : letters.stream().map(DeadLetterReader.DeadLetter::withoutPreview).toList();
     }
 
     private static int limit(String text) {

@@ -1,5 +1,6 @@
 package io.stackl.tasks.gateway.resource;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
@@ -151,8 +152,23 @@ public class TaskResource {
     @APIResponse(responseCode = "503", description = "/problems/task-state-unavailable: the broker is rebalancing",
             content = @Content(mediaType = "application/problem+json",
                     schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public CompletionStage<Response> get(@PathParam("taskId") String taskId) {
-        return tasks.find(taskId).thenApply(TaskResource::passOn);
+    public CompletionStage<Response> get(@PathParam("taskId") String taskId, @Context ContainerRequestContext request) {
+        String client = (String) request.getProperty(ApiKeyFilter.CLIENT);
+        return tasks.find(taskId).thenApply(answer -> passOn(withoutPayloadsFor(client, answer)));
+    }
+
+    /** A task's arguments only for a client that may submit tasks of its topic (ADR 0014). */
+    private Backends.Answer withoutPayloadsFor(String client, Backends.Answer answer) {
+        if (answer.status() != 200 || !answer.body().contains("\"arguments\"")) {
+            return answer;
+        }
+        JsonNode task = TaskService.parse(answer.body());
+        if (task instanceof ObjectNode object && object.hasNonNull("arguments")
+                && !permissions.mayReadPayloadsOf(client, object.path("topic").asText())) {
+            object.putNull("arguments");
+            return new Backends.Answer(answer.status(), answer.contentType(), object.toString());
+        }
+        return answer;
     }
 
     @GET

@@ -32,4 +32,21 @@ public class Permissions {
     public String requireAny(String client) {
         return config.auth().enabled() ? client : "anonymous";
     }
+
+    /**
+     * Whether the client may read what tasks of {@code topic} carry (their arguments): those who may submit them.
+     * Everyone when authentication is off.
+     */
+    public boolean mayReadPayloadsOf(String client, String topic) {
+        if (!config.auth().enabled()) {
+            return true;
+        }
+        GatewayConfig.Auth.Client allowed = client == null ? null : config.auth().clients().get(client);
+        return allowed != null && (allowed.topics().contains("*") || allowed.topics().contains(topic));
+    }
+
+    /** Whether the client may read payloads of any topic (dead letters carry records of every topic): {@code *}. */
+    public boolean mayReadAllPayloads(String client) {
+        return mayReadPayloadsOf(client, "*");
+    }
 }

@@ -136,8 +136,15 @@ public record BrokerTask(
                 .build();
     }
 
-    /** The grant times of the first {@code held} keys: those known kept, the others {@code now}. */
+    /**
+     * The grant times of the first {@code held} keys: those known kept, the newly held ones at {@code now}. A task
+     * that held keys before the broker kept times (an upgrade while it waited) keeps none: a made-up time would show
+     * a wait that did not happen.
+     */
     private List<Long> grantTimes(int held, long now) {
+        if (lockGrantedAt.size() != Math.min(locksHeld, held)) {
+            return lockGrantedAt;
+        }
         List<Long> times = new ArrayList<>(lockGrantedAt.subList(0, Math.min(held, lockGrantedAt.size())));
         while (times.size() < held) {
             times.add(now);

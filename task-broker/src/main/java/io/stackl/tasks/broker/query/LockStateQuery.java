@@ -9,8 +9,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.kafka.streams.KeyValue;
 
 /**
  * Reads document locks from {@code document-locks-store}: one key on whichever instance owns it, or the keys that
@@ -30,34 +31,43 @@ public class LockStateQuery {
 
     public CompletionStage<StoreQueries.Answer<LockView>> find(String key, boolean localOnly) {
         long now = System.currentTimeMillis();
-        return queries.<LockQueue, LockView>find(TopologyNames.LOCKS_STORE, TopologyNames.LOCK_REQUESTS_TOPIC, key,
-                localOnly, queue -> LockView.of(key, queue, now, queries.self()),
+        return queries.<LockQueue, LockView>find(TopologyNames.LOCKS_STORE, TopologyNames.LOCK_REQUESTS_TOPIC, "key",
+                key, localOnly, queue -> LockView.of(key, queue, now, queries.self()),
                 "/locks/" + StoreQueries.encode(key));
     }
 
-    /** The held keys of this instance, those with the longest-waiting first task first, then the longest held. */
-    public List<LockView> local(int limit) {
+    /**
+     * The held keys of this instance, those with the longest-waiting first task first, then the longest held; empty
+     * when its partitions cannot be read now.
+     */
+    public Optional<List<LockView>> local(int limit) {
         long now = System.currentTimeMillis();
-        List<LockView> views = new ArrayList<>();
-        for (KeyValue<String, LockQueue> entry : queries.<LockQueue>localEntries(TopologyNames.LOCKS_STORE)) {
-            views.add(LockView.of(entry.key, entry.value, now, queries.self()));
-        }
-        return longestFirst(views, limit);
+        return queries.<LockQueue>localEntries(TopologyNames.LOCKS_STORE).map(entries -> longestFirst(entries.stream()
+                .map(entry -> LockView.of(entry.key, entry.value, now, queries.self())).toList(), limit));
     }
 
-    /** The same across every instance: each is asked for its own part. */
-    public CompletionStage<List<LockView>> everywhere(int limit) {
-        List<LockView> mine = local(limit);
+    /**
+     * The same across every instance, each asked for its own part; empty unless the broker runs and every part was
+     * read, so that "no key is held" is never said of a listing with parts missing.
+     */
+    public CompletionStage<Optional<List<LockView>>> everywhere(int limit) {
+        Optional<List<LockView>> mine = queries.running() ? local(limit) : Optional.empty();
+        if (mine.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
         return queries.askOthers(TopologyNames.LOCKS_STORE, "/locks?local=true&limit=" + limit).thenApply(bodies -> {
-            List<LockView> all = new ArrayList<>(mine);
-            for (String body : bodies) {
+            if (bodies.isEmpty()) {
+                return Optional.empty();
+            }
+            List<LockView> all = new ArrayList<>(mine.get());
+            for (String body : bodies.get()) {
                 try {
                     all.addAll(json.readValue(body, new TypeReference<List<LockView>>() {}));
                 } catch (IOException e) {
-                    // An instance of another version: its part is left out rather than failing the listing.
+                    return Optional.empty();
                 }
             }
-            return longestFirst(all, limit);
+            return Optional.of(longestFirst(all, limit));
         });
     }
 

@@ -65,28 +65,40 @@ public class StoreQueries {
     /**
      * Reads {@code key} from {@code store}, whose partitions are those of {@code sourceTopic}.
      *
+     * @param what what the key names, for the answers' words ("task", "key")
      * @param remotePath the path under which the owning instance answers the same question for this key
      */
-    public <V, T> CompletionStage<Answer<T>> find(String store, String sourceTopic, String key, boolean localOnly,
-            Function<V, T> view, String remotePath) {
-        if (streams.state() != KafkaStreams.State.RUNNING) {
+    public <V, T> CompletionStage<Answer<T>> find(String store, String sourceTopic, String what, String key,
+            boolean localOnly, Function<V, T> view, String remotePath) {
+        if (!running()) {
             return CompletableFuture.completedFuture(new Answer.Unavailable<>("the broker is " + streams.state()));
         }
         KeyQueryMetadata owner = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
         if (owner == null || owner == KeyQueryMetadata.NOT_AVAILABLE) {
-            return CompletableFuture.completedFuture(new Answer.Unavailable<>("the key's partition has no owner yet"));
+            return CompletableFuture.completedFuture(new Answer.Unavailable<>("the " + what
+                    + "'s partition has no owner yet"));
         }
         if (localOnly || owner.activeHost().equals(self) || ownsLocally(sourceTopic, owner.partition())) {
-            return CompletableFuture.completedFuture(local(store, key, owner.partition(), view));
+            return CompletableFuture.completedFuture(local(store, what, key, owner.partition(), view));
         }
-        return get(owner.activeHost(), remotePath + "?local=true")
-                .thenApply(remote -> remote.map(r -> (Answer<T>) r).orElseGet(() -> new Answer.Unavailable<>(
-                        "the owning instance " + owner.activeHost().host() + ":" + owner.activeHost().port()
-                                + " did not answer")));
+        HostInfo host = owner.activeHost();
+        URI uri = uri(host, remotePath + "?local=true");
+        return http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .<Answer<T>>thenApply(response -> new Answer.Remote<>(response.statusCode(), response.body()))
+                .exceptionally(e -> new Answer.Unavailable<>("the owning instance " + host.host() + ":" + host.port()
+                        + " did not answer: " + e.getMessage()));
     }
 
-    /** Every entry of {@code store} in this instance's partitions; empty while they are being restored or moved. */
-    public <V> List<KeyValue<String, V>> localEntries(String store) {
+    public boolean running() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    /**
+     * Every entry of {@code store} in this instance's partitions; empty when they cannot be read now (being restored
+     * or moved), which a listing must not pass off as "none".
+     */
+    public <V> Optional<List<KeyValue<String, V>>> localEntries(String store) {
         List<KeyValue<String, V>> values = new ArrayList<>();
         try {
             ReadOnlyKeyValueStore<String, V> all = streams.store(StoreQueryParameters.fromNameAndType(store,
@@ -94,23 +106,36 @@ public class StoreQueries {
             try (KeyValueIterator<String, V> it = all.all()) {
                 it.forEachRemaining(values::add);
             }
+            return Optional.of(values);
         } catch (InvalidStateStoreException e) {
-            // Not answerable here now; the listing says how many instances answered.
+            return Optional.empty();
         }
-        return values;
     }
 
-    /** The other instances' answers to {@code pathAndQuery} (bodies of 200 answers); one that does not answer is left out. */
-    public CompletionStage<List<String>> askOthers(String store, String pathAndQuery) {
-        List<CompletableFuture<Optional<Answer.Remote<Object>>>> asked = new ArrayList<>();
+    /**
+     * The other instances' answers to {@code pathAndQuery}; empty unless every instance that hosts {@code store}
+     * answered 200, so that a listing is either whole or refused.
+     */
+    public CompletionStage<Optional<List<String>>> askOthers(String store, String pathAndQuery) {
+        List<CompletableFuture<HttpResponse<String>>> asked = new ArrayList<>();
         for (StreamsMetadata instance : streams.streamsMetadataForStore(store)) {
             if (!instance.hostInfo().equals(self)) {
-                asked.add(get(instance.hostInfo(), pathAndQuery).toCompletableFuture());
+                asked.add(http.sendAsync(HttpRequest.newBuilder(uri(instance.hostInfo(), pathAndQuery))
+                                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString())
+                        .exceptionally(e -> null));
             }
         }
-        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(done -> asked.stream()
-                .map(CompletableFuture::join).flatMap(Optional::stream).filter(r -> r.status() == 200)
-                .map(Answer.Remote::body).toList());
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<String> bodies = new ArrayList<>();
+            for (CompletableFuture<HttpResponse<String>> answer : asked) {
+                HttpResponse<String> response = answer.join();
+                if (response == null || response.statusCode() != 200) {
+                    return Optional.empty();
+                }
+                bodies.add(response.body());
+            }
+            return Optional.of(bodies);
+        });
     }
 
     public static String encode(String value) {
@@ -128,22 +153,19 @@ public class StoreQueries {
                 .anyMatch(tp -> tp.topic().equals(sourceTopic) && tp.partition() == partition);
     }
 
-    private <V, T> Answer<T> local(String store, String key, int partition, Function<V, T> view) {
+    private <V, T> Answer<T> local(String store, String what, String key, int partition, Function<V, T> view) {
         try {
             ReadOnlyKeyValueStore<String, V> values = streams.store(StoreQueryParameters
                     .fromNameAndType(store, QueryableStoreTypes.<String, V>keyValueStore()).withPartition(partition));
             return Optional.ofNullable(values.get(key)).<Answer<T>>map(value -> new Answer.Found<>(view.apply(value)))
                     .orElse(new Answer.NotFound<>());
         } catch (InvalidStateStoreException e) {
-            return new Answer.Unavailable<>("the key's partition is being restored or moved: " + e.getMessage());
+            return new Answer.Unavailable<>("the " + what + "'s partition is being restored or moved: "
+                    + e.getMessage());
         }
     }
 
-    private <T> CompletionStage<Optional<Answer.Remote<T>>> get(HostInfo instance, String pathAndQuery) {
-        URI uri = URI.create("http://" + instance.host() + ":" + instance.port() + pathAndQuery);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .thenApply(response -> Optional.of(new Answer.Remote<T>(response.statusCode(), response.body())))
-                .exceptionally(e -> Optional.empty());
+    private static URI uri(HostInfo instance, String pathAndQuery) {
+        return URI.create("http://" + instance.host() + ":" + instance.port() + pathAndQuery);
     }
 }

@@ -17,7 +17,7 @@ public class TaskStateQuery {
     }
 
     public CompletionStage<StoreQueries.Answer<TaskView>> find(String taskId, boolean localOnly) {
-        return queries.<BrokerTask, TaskView>find(TopologyNames.TASKS_STORE, Topics.TASK_REQUESTS.name(), taskId,
-                localOnly, task -> TaskView.of(task, queries.self()), "/tasks/" + StoreQueries.encode(taskId));
+        return queries.<BrokerTask, TaskView>find(TopologyNames.TASKS_STORE, Topics.TASK_REQUESTS.name(), "task",
+                taskId, localOnly, task -> TaskView.of(task, queries.self()), "/tasks/" + StoreQueries.encode(taskId));
     }
 }

@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * A task's live state as the broker answers it over HTTP.
  *
- * @param argumentsJson the task's arguments while it runs; an ended task's record no longer holds them (nor does the
- *     history service, which never stores arguments)
+ * @param argumentsJson the task's arguments, while the broker holds the task's full record: until its retention
+ *     after it ends (an hour by default) compacts it. The history service never stores arguments; the gateway shows
+ *     them only to clients that may submit the task's topic
  * @param rejectionCode on REJECTED, the code of its event ({@code DUPLICATE}: {@code relatedTaskId} is the first task)
  */
 public record TaskView(

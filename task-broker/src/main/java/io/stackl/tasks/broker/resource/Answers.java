@@ -12,7 +12,8 @@ final class Answers {
 
     private Answers() {}
 
-    static <T> Response toResponse(Answer<T> answer, Supplier<Response> notFound, String path,
+    /** @param unavailableTitle the problem's title when the owner cannot answer now */
+    static <T> Response toResponse(Answer<T> answer, Supplier<Response> notFound, String unavailableTitle, String path,
             Map<String, Object> extras) {
         if (answer instanceof Answer.Found<T> found) {
             return Response.ok(found.value()).build();
@@ -25,7 +26,11 @@ final class Answers {
             return notFound.get();
         }
         Answer.Unavailable<T> unavailable = (Answer.Unavailable<T>) answer;
-        return Problem.response(503, "/problems/task-state-unavailable", "Live state temporarily unavailable",
-                unavailable.why(), path, extras).header("Retry-After", "1").build();
+        return unavailable(unavailableTitle, unavailable.why(), path, extras);
+    }
+
+    static Response unavailable(String title, String why, String path, Map<String, Object> extras) {
+        return Problem.response(503, "/problems/task-state-unavailable", title, why, path, extras)
+                .header("Retry-After", "1").build();
     }
 }

@@ -1,5 +1,6 @@
 package io.stackl.tasks.broker.resource;
 
+import io.smallrye.common.annotation.Blocking;
 import io.stackl.tasks.broker.query.LockStateQuery;
 import io.stackl.tasks.broker.query.LockView;
 import io.stackl.tasks.broker.query.StoreQueries;
@@ -14,7 +15,9 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -43,19 +46,35 @@ public class LockStateResource {
             @QueryParam("local") @DefaultValue("false") boolean local, @Context UriInfo uri) {
         return query.find(key, local).thenApply(answer -> Answers.toResponse(answer,
                 // Nobody holds or waits for it: the store keeps no entry for a free key.
-                () -> Response.ok(LockView.free(key, queries.self())).build(), uri.getPath(), Map.of("key", key)));
+                () -> Response.ok(LockView.free(key, queries.self())).build(), "Lock state temporarily unavailable",
+                uri.getPath(), Map.of("key", key)));
     }
 
     @GET
-    public CompletionStage<Response> list(@QueryParam("limit") @DefaultValue("50") int limit,
+    @Blocking // reads the local lock store from end to end
+    public CompletionStage<Response> list(@QueryParam("limit") @DefaultValue("50") String limitText,
             @QueryParam("local") @DefaultValue("false") boolean local, @Context UriInfo uri) {
-        if (limit < 1 || limit > MAX_LIMIT) {
+        Integer limit = limit(limitText);
+        if (limit == null) {
+            String message = "must be a whole number from 1 to " + MAX_LIMIT + ", was " + limitText;
             return CompletableFuture.completedFuture(Problem.response(400, "/problems/invalid-request",
-                    "Invalid request", "limit must be 1 to " + MAX_LIMIT, uri.getPath(), Map.of()).build());
+                    "Invalid request", "limit " + message, uri.getPath(), Map.of("field", "limit", "errors",
+                            List.of(Map.of("field", "limit", "message", message)))).build());
         }
-        if (local) {
-            return CompletableFuture.completedFuture(Response.ok(query.local(limit)).build());
+        CompletionStage<Optional<List<LockView>>> views = local
+                ? CompletableFuture.completedFuture(query.local(limit)) : query.everywhere(limit);
+        return views.thenApply(found -> found.map(list -> Response.ok(list).build()).orElseGet(() ->
+                Answers.unavailable("Lock state temporarily unavailable", "not every part of the lock store can be"
+                        + " read now (the broker is starting, rebalancing, or an instance did not answer)",
+                        uri.getPath(), Map.of())));
+    }
+
+    private static Integer limit(String text) {
+        try {
+            int limit = Integer.parseInt(text.trim());
+            return limit >= 1 && limit <= MAX_LIMIT ? limit : null;
+        } catch (NumberFormatException e) {
+            return null;
         }
-        return query.everywhere(limit).thenApply(views -> Response.ok(views).build());
     }
 }

@@ -38,6 +38,7 @@ public class TaskStateResource {
     private static Response toResponse(StoreQueries.Answer<TaskView> answer, String taskId, String path) {
         return Answers.toResponse(answer, () -> Problem.response(404, "/problems/task-not-found", "Task not found",
                 "The broker holds no task " + taskId + " (unknown, or ended and purged; ask the history service)",
-                path, Map.of("taskId", taskId)).build(), path, Map.of("taskId", taskId));
+                path, Map.of("taskId", taskId)).build(), "Task state temporarily unavailable", path,
+                Map.of("taskId", taskId));
     }
 }

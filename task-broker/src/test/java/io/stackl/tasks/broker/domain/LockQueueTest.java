@@ -119,6 +119,20 @@ class LockQueueTest {
         assertThat(left.release("b").queue().stampedAt(600).isFree()).isTrue();
     }
 
+    /**
+     * A command that changes nothing leaves a stamped queue equal to itself, later clock or not: the lock processor
+     * then writes nothing, so the times add no store write or changelog record to a repeated or stray command.
+     */
+    @Test
+    void shouldLeaveAStampedQueueEqualWhenACommandChangesNothing() {
+        LockQueue stamped = LockQueue.FREE.acquire("a").queue().stampedAt(1).acquire("b").queue().stampedAt(2);
+
+        for (LockCommand command : java.util.List.of(LockCommand.acquire("k", "a"), LockCommand.acquire("k", "b"),
+                LockCommand.release("k", "stranger"), LockCommand.tryAcquire("k", "c"))) {
+            assertThat(stamped.apply(command).queue().stampedAt(99)).as(command.toString()).isEqualTo(stamped);
+        }
+    }
+
     @Test
     void shouldDecideTheSameWhateverTheTimes() {
         LockQueue stamped = LockQueue.FREE.acquire("a").queue().stampedAt(1).acquire("b").queue().stampedAt(2);

@@ -60,8 +60,9 @@ public final class ApiSchemas {
             @Schema(nullable = true) Instant deadline,
             @Schema(nullable = true) String reason,
             @Schema(nullable = true, description = "Any JSON value") JsonNode output,
-            @Schema(nullable = true, description = "Live tasks only, while they run: the history never stores"
-                    + " arguments") JsonNode arguments,
+            @Schema(nullable = true, description = "While the broker holds the task (until about an hour after it"
+                    + " ends; the history never stores arguments), and only for a client that may submit its topic")
+            JsonNode arguments,
             @Schema(nullable = true) Failure failure,
             @Schema(description = "The lifecycle events the history service has recorded, in order")
             List<RecordedEvent> events,
@@ -119,8 +120,12 @@ public final class ApiSchemas {
             @Schema(nullable = true) Long postVersion,
             @Schema(nullable = true, description = "true: the write deleted the document; null: not recorded")
             Boolean postDeleted,
+            @Schema(nullable = true, description = "EXTERNAL: the handler that undoes the action") String handlerTopic,
+            @Schema(nullable = true) String handlerSubtype,
+            @Schema(nullable = true, description = "EXTERNAL: the undo record, any JSON value") JsonNode undo,
             long fencingToken, Instant takenAt,
-            @Schema(nullable = true, description = "When a rollback put preValue back") Instant restoredAt,
+            @Schema(nullable = true, description = "When a rollback put preValue back (or ran the undo)")
+            Instant restoredAt,
             @Schema(nullable = true, description = "The version the restored value got") Long restoredVersion) {}
 
     @Schema(name = "Lock", description = "A document key's lock, live from the broker: who holds it, who waits")
