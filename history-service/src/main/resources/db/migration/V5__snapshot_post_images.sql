@@ -6,3 +6,5 @@ ALTER TABLE snapshots ADD COLUMN post_version bigint;
 -- NULL: not recorded (an older row, or an EXTERNAL snapshot); true: the write deleted the document; false: it wrote
 -- post_value under post_version.
 ALTER TABLE snapshots ADD COLUMN post_deleted boolean;
+-- The task listing's source filter (the console's "Source"), newest first like the other listings.
+CREATE INDEX tasks_by_source ON tasks (source, updated_at DESC);
