@@ -60,9 +60,11 @@ class ApiError extends Error {
   }
 }
 
+/** The credential as the gateway takes it: a JWT (three base64url parts) as a bearer token, else as an API key. */
 function headers() {
   const key = sessionStorage.getItem(KEY_STORE);
-  return key ? { 'X-API-Key': key } : {};
+  if (!key) return {};
+  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(key) ? { Authorization: 'Bearer ' + key } : { 'X-API-Key': key };
 }
 
 async function api(path, options = {}) {
@@ -135,9 +137,10 @@ function askForKey() {
       route();
     },
   },
-  h('p', {}, 'The gateway asks for an API key. It is kept in this browser tab only (session storage).'),
-  h('label', { for: 'api-key' }, 'API key '), input, ' ', h('button', { type: 'submit' }, 'Use key'));
-  show('API key', h('h1', {}, 'API key'), form);
+  h('p', {}, 'The gateway asks who you are: paste an API key or a bearer token (JWT). It is kept in this browser tab'
+    + ' only (session storage).'),
+  h('label', { for: 'api-key' }, 'API key or token '), input, ' ', h('button', { type: 'submit' }, 'Use it'));
+  show('Credentials', h('h1', {}, 'Credentials'), form);
   input.focus();
 }
 

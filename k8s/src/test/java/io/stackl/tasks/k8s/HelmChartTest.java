@@ -202,6 +202,24 @@ class HelmChartTest {
                 .hasMessageContaining("keySha256 must be 64 lower-case hex characters");
     }
 
+    /** Bearer JWTs: the provider's keys, issuer and audience reach the gateway; without them the chart refuses. */
+    @Test
+    void shouldConfigureBearerTokensFromTheIdentityProvidersKeys() throws IOException {
+        List<JsonNode> manifests = render(t -> t.set("gateway.auth.enabled", true).set("gateway.auth.jwt.enabled", true)
+                .set("gateway.auth.jwt.publicKeyLocation", "https://idp.example.com/jwks.json")
+                .set("gateway.auth.jwt.issuer", "https://idp.example.com").set("gateway.auth.jwt.audience", "stackl")
+                .set("gateway.auth.jwt.sourcePrefix", "jwt:"));
+
+        String properties = kind(manifests, "Secret", "release-api-gateway-auth").at("/stringData/application.properties").asText();
+        assertThat(properties).contains("tasks.gateway.auth.enabled=true", "tasks.gateway.auth.jwt.enabled=true",
+                "tasks.gateway.auth.jwt.public-key-location=https://idp.example.com/jwks.json",
+                "tasks.gateway.auth.jwt.issuer=https://idp.example.com", "tasks.gateway.auth.jwt.audience=stackl",
+                "tasks.gateway.auth.jwt.topics-claim=stackl_topics", "tasks.gateway.auth.jwt.source-prefix=jwt:");
+        assertThatThrownBy(() -> render(t -> t.set("gateway.auth.enabled", true).set("gateway.auth.jwt.enabled", true)
+                .set("gateway.auth.jwt.publicKeyLocation", "https://idp.example.com/jwks.json")))
+                .hasMessageContaining("gateway.auth.jwt.enabled needs");
+    }
+
     @Test
     void shouldShipTheRulesAndDashboardsOfDeploy() throws IOException {
         List<JsonNode> manifests = render(t -> t.set("monitoring.serviceMonitor.enabled", true)

@@ -42,7 +42,7 @@ public interface GatewayConfig {
 
     Auth auth();
 
-    /** API-key authentication and per-client topic permissions. */
+    /** Authentication (API keys, bearer JWTs) and per-caller topic permissions. */
     interface Auth {
         /** Off for a local run; on wherever anyone but you can reach the gateway. */
         @WithDefault("false")
@@ -50,6 +50,49 @@ public interface GatewayConfig {
 
         /** Clients by name: the SHA-256 (hex) of each one's API key, and the task topics it may submit. */
         java.util.Map<String, Client> clients();
+
+        /** Bearer JWTs from an identity provider, besides API keys. */
+        Jwt jwt();
+
+        interface Jwt {
+            /** Off: only API keys are taken. */
+            @WithDefault("false")
+            boolean enabled();
+
+            /**
+             * Where the issuer's public keys are: a JWKS URL ({@code https://idp/.well-known/jwks.json}), or a PEM or
+             * JWK(S) file. Required when enabled.
+             */
+            java.util.Optional<String> publicKeyLocation();
+
+            /** The {@code iss} every token must carry. Required when enabled. */
+            java.util.Optional<String> issuer();
+
+            /** An {@code aud} every token must name (this gateway). Required when enabled. */
+            java.util.Optional<String> audience();
+
+            /**
+             * The claim that lists the task topics the caller may submit: a JSON array, or a string of topics separated
+             * by spaces (like OAuth scopes); {@code *} for all. Without it, a token may read but submit nothing.
+             */
+            @WithDefault("stackl_topics")
+            String topicsClaim();
+
+            /**
+             * Put before the token's subject to make the task's {@code source}: subjects and API-key client names share
+             * one namespace (idempotency keys are per source), so an issuer whose subjects could equal a client name
+             * gets a prefix such as {@code jwt:}.
+             */
+            java.util.Optional<String> sourcePrefix();
+
+            /** Signature algorithm of the tokens: RS256, ES256, PS256, ... */
+            @WithDefault("RS256")
+            String algorithm();
+
+            /** Leeway for clocks that differ, in seconds, when checking {@code exp}. */
+            @WithDefault("30")
+            int clockSkewSeconds();
+        }
 
         interface Client {
             /** {@code sha256sum} of the key, hex; the key itself is never configured. */

@@ -4,7 +4,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.stackl.tasks.gateway.error.GatewayException;
 import io.stackl.tasks.gateway.messaging.DeadLetterReader;
 import io.stackl.tasks.gateway.resource.api.ApiSchemas;
-import io.stackl.tasks.gateway.security.ApiKeyFilter;
+import io.stackl.tasks.gateway.security.Caller;
 import io.stackl.tasks.gateway.security.Permissions;
 import io.stackl.tasks.kit.problem.Problem;
 import jakarta.ws.rs.DefaultValue;
@@ -54,8 +54,7 @@ public class DeadLetterResource {
     public List<DeadLetterReader.DeadLetter> newest(
             @Parameter(description = "1 to 200, default 50") @QueryParam("limit") @DefaultValue("50") String limit,
             @Context ContainerRequestContext request) {
-        String client = (String) request.getProperty(ApiKeyFilter.CLIENT);
-        permissions.requireAny(client);
+        Caller caller = permissions.caller(request);
         List<DeadLetterReader.DeadLetter> letters;
         try {
             letters = reader.newest(limit(limit));
@@ -63,7 +62,7 @@ public class DeadLetterResource {
             throw Problem.unavailable(e.getMessage());
         }
         // Dead letters carry records of every topic: their values only for a client that may read them all.
-        return permissions.mayReadAllPayloads(client) ? letters
+        return permissions.mayReadAllPayloads(caller) ? letters
                 : letters.stream().map(DeadLetterReader.DeadLetter::withoutPreview).toList();
     }
 

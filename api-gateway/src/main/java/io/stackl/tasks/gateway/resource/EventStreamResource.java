@@ -2,7 +2,6 @@ package io.stackl.tasks.gateway.resource;
 
 import io.smallrye.mutiny.Multi;
 import io.stackl.tasks.gateway.messaging.TaskEventHub;
-import io.stackl.tasks.gateway.security.ApiKeyFilter;
 import io.stackl.tasks.gateway.security.Permissions;
 import io.stackl.tasks.schema.TaskEvent;
 import jakarta.ws.rs.GET;
@@ -52,7 +51,7 @@ public class EventStreamResource {
             @Parameter(description = "only tasks of this topic") @QueryParam("topic") String topic,
             @Parameter(description = "only tasks of this source") @QueryParam("source") String source,
             @Context ContainerRequestContext request) {
-        permissions.requireAny((String) request.getProperty(ApiKeyFilter.CLIENT));
+        permissions.caller(request);
         return Multi.createFrom().<String>emitter(emitter -> {
             AutoCloseable listening = hub.listenToAll(event -> {
                 if (matches(event, topic, source)) {

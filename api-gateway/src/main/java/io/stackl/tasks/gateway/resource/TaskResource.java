@@ -7,7 +7,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.stackl.tasks.gateway.error.GatewayException;
 import io.stackl.tasks.gateway.query.Backends;
-import io.stackl.tasks.gateway.security.ApiKeyFilter;
+import io.stackl.tasks.gateway.security.Caller;
 import io.stackl.tasks.gateway.security.Permissions;
 import io.stackl.tasks.gateway.service.SubmitRequest;
 import io.stackl.tasks.gateway.service.TaskService;
@@ -103,7 +103,7 @@ public class TaskResource {
             @QueryParam("wait") @DefaultValue("0") String waitSeconds,
             @HeaderParam("Idempotency-Key") String idempotencyKey, @Context ContainerRequestContext request) {
         Duration wait = Duration.ofMillis((long) (seconds(waitSeconds) * 1000));
-        String source = permissions.requireSubmit((String) request.getProperty(ApiKeyFilter.CLIENT), body.topic());
+        String source = permissions.requireSubmit(permissions.caller(request), body.topic());
         return tasks.submit(body, idempotencyKey, wait, source).thenApply(submitted -> {
             TaskEvent end = submitted.terminal();
             if (end != null && end.getState() == TaskState.REJECTED && end.getRelatedTaskId() != null
@@ -153,18 +153,18 @@ public class TaskResource {
             content = @Content(mediaType = "application/problem+json",
                     schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> get(@PathParam("taskId") String taskId, @Context ContainerRequestContext request) {
-        String client = (String) request.getProperty(ApiKeyFilter.CLIENT);
-        return tasks.find(taskId).thenApply(answer -> passOn(withoutPayloadsFor(client, answer)));
+        Caller caller = permissions.caller(request);
+        return tasks.find(taskId).thenApply(answer -> passOn(withoutPayloadsFor(caller, answer)));
     }
 
     /** A task's arguments only for a client that may submit tasks of its topic (ADR 0014). */
-    private Backends.Answer withoutPayloadsFor(String client, Backends.Answer answer) {
+    private Backends.Answer withoutPayloadsFor(Caller caller, Backends.Answer answer) {
         if (answer.status() != 200 || !answer.body().contains("\"arguments\"")) {
             return answer;
         }
         JsonNode task = TaskService.parse(answer.body());
         if (task instanceof ObjectNode object && object.hasNonNull("arguments")
-                && !permissions.mayReadPayloadsOf(client, object.path("topic").asText())) {
+                && !permissions.mayReadPayloadsOf(caller, object.path("topic").asText())) {
             object.putNull("arguments");
             return new Backends.Answer(answer.status(), answer.contentType(), object.toString());
         }
@@ -250,7 +250,7 @@ public class TaskResource {
                     schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> cancel(@PathParam("taskId") String taskId,
             @QueryParam("reason") String reason, @Context ContainerRequestContext request) {
-        String client = permissions.requireAny((String) request.getProperty(ApiKeyFilter.CLIENT));
+        String client = permissions.caller(request).name();
         return tasks.find(taskId).thenCompose(found -> tasks.cancel(taskId, reason, client))
                 .thenApply(ok -> Response.accepted(JSON.createObjectNode().put("taskId", taskId)
                         .put("cancel", "requested")).header("Location", "/tasks/" + taskId).build());

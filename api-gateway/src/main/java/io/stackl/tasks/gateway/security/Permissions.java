@@ -2,11 +2,12 @@ package io.stackl.tasks.gateway.security;
 
 import io.stackl.tasks.gateway.config.GatewayConfig;
 import io.stackl.tasks.gateway.error.GatewayException;
+import io.stackl.tasks.kit.problem.Problem;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import java.util.Map;
-import java.util.Set;
 
-/** Which client may submit which task topics. */
+/** What the caller of a request may do: which task topics it may submit, and whose payloads it may read. */
 @ApplicationScoped
 public class Permissions {
 
@@ -16,37 +17,37 @@ public class Permissions {
         this.config = config;
     }
 
-    /** The task's source: the authenticated client, or {@code anonymous} when authentication is off. */
-    public String requireSubmit(String client, String topic) {
+    /**
+     * The request's caller: {@code anonymous} (every topic) while authentication is off, else whom the authentication
+     * filter established. A request it let through without one is refused rather than taken as anonymous.
+     */
+    public Caller caller(ContainerRequestContext request) {
         if (!config.auth().enabled()) {
-            return "anonymous";
+            return Caller.ANONYMOUS;
         }
-        Set<String> topics = config.auth().clients().get(client).topics();
-        if (!topics.contains("*") && !topics.contains(topic)) {
-            throw new GatewayException(403, "/problems/forbidden", "Forbidden", "Client '" + client
+        if (request.getProperty(Caller.PROPERTY) instanceof Caller caller) {
+            return caller;
+        }
+        throw new Problem(401, "/problems/unauthorized", "Unauthorized", "No credentials were checked for this request",
+                Map.of(), null);
+    }
+
+    /** The task's source when the caller may submit {@code topic}; 403 otherwise. */
+    public String requireSubmit(Caller caller, String topic) {
+        if (!caller.maySubmit(topic)) {
+            throw new GatewayException(403, "/problems/forbidden", "Forbidden", "Client '" + caller.name()
                     + "' may not submit tasks of topic '" + topic + "'", Map.of("topic", topic), null);
         }
-        return client;
+        return caller.name();
     }
 
-    public String requireAny(String client) {
-        return config.auth().enabled() ? client : "anonymous";
+    /** Whether the caller may read what tasks of {@code topic} carry (their arguments): those who may submit them. */
+    public boolean mayReadPayloadsOf(Caller caller, String topic) {
+        return caller.maySubmit(topic);
     }
 
-    /**
-     * Whether the client may read what tasks of {@code topic} carry (their arguments): those who may submit them.
-     * Everyone when authentication is off.
-     */
-    public boolean mayReadPayloadsOf(String client, String topic) {
-        if (!config.auth().enabled()) {
-            return true;
-        }
-        GatewayConfig.Auth.Client allowed = client == null ? null : config.auth().clients().get(client);
-        return allowed != null && (allowed.topics().contains("*") || allowed.topics().contains(topic));
-    }
-
-    /** Whether the client may read payloads of any topic (dead letters carry records of every topic): {@code *}. */
-    public boolean mayReadAllPayloads(String client) {
-        return mayReadPayloadsOf(client, "*");
+    /** Whether the caller may read payloads of any topic (dead letters carry records of every topic): {@code *}. */
+    public boolean mayReadAllPayloads(Caller caller) {
+        return caller.topics().contains("*");
     }
 }
