@@ -66,6 +66,28 @@ class GatewayAuthTest {
                 .body("source", equalTo("ops"));
     }
 
+    /** With bearer tokens off, an Authorization header some proxy added does not hide a valid API key. */
+    @Test
+    void shouldTakeTheApiKeyBesideABearerHeaderWhenTokensAreOff() {
+        given().header("Authorization", "Bearer added-by-a-proxy").header("X-API-Key", "ops-secret")
+                .contentType(ContentType.JSON).body(Map.of("topic", "noop", "subtype", "run")).post("/tasks?wait=30")
+                .then().statusCode(200);
+    }
+
+    /** Cancelling a task needs the same permission as submitting it. */
+    @Test
+    void shouldLetOnlyClientsThatMaySubmitATopicCancelItsTasks() {
+        String key = "auth-test/" + UUID.randomUUID();
+        String taskId = given().header("X-API-Key", "ops-secret").contentType(ContentType.JSON)
+                .body(Map.of("topic", "document", "subtype", "put", "changedDocumentKeys", List.of(key),
+                        "arguments", Map.of("key", key, "value", Map.of("n", 1))))
+                .post("/tasks?wait=30").then().statusCode(200).extract().path("taskId");
+
+        given().header("X-API-Key", "reader-secret").delete("/tasks/{id}", taskId).then().statusCode(403)
+                .contentType("application/problem+json").body("topic", equalTo("document"));
+        given().header("X-API-Key", "ops-secret").delete("/tasks/{id}", taskId).then().statusCode(202);
+    }
+
     @Test
     void shouldKeepHealthAndMetricsOpen() {
         given().get("/q/health").then().statusCode(200);

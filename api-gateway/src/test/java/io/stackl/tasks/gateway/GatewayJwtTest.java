@@ -115,14 +115,29 @@ class GatewayJwtTest {
         submit(noopOnly, "document").then().statusCode(403).contentType("application/problem+json")
                 .body("type", equalTo("/problems/forbidden")).body("topic", equalTo("document"));
 
-        // A space-separated string works as well as a list, as OAuth scopes do.
+        // A space-separated string works as well as a list, as OAuth scopes do: both topics are granted.
         String both = token(claims -> claims.claim("stackl_topics", "noop document"));
         submit(both, "noop").then().statusCode(200);
+        assertThat(submit(both, "document").statusCode()).as("document is granted too").isNotEqualTo(403);
 
         // No claim: the token may read, but submit nothing.
         String none = token(claims -> claims.remove("stackl_topics"));
         submit(none, "noop").then().statusCode(403);
         given().auth().oauth2(none).get("/tasks?limit=1").then().statusCode(200);
+    }
+
+    @Test
+    void shouldTakeTheSchemeInAnyCase() {
+        given().header("Authorization", "bearer " + token(claims -> claims)).get("/tasks?limit=1").then()
+                .statusCode(200);
+    }
+
+    /** A subject equal to an API-key client's name would act as that client: refused. */
+    @Test
+    void shouldRefuseASubjectThatIsTheNameOfAnApiKeyClient() {
+        String token = token(claims -> claims.subject("ops"));
+
+        refused(submit(token, "noop"), token, "API-key client");
     }
 
     @Test

@@ -215,9 +215,19 @@ class HelmChartTest {
                 "tasks.gateway.auth.jwt.public-key-location=https://idp.example.com/jwks.json",
                 "tasks.gateway.auth.jwt.issuer=https://idp.example.com", "tasks.gateway.auth.jwt.audience=stackl",
                 "tasks.gateway.auth.jwt.topics-claim=stackl_topics", "tasks.gateway.auth.jwt.source-prefix=jwt:");
+        assertThat(properties).contains("tasks.gateway.auth.jwt.algorithm=RS256",
+                "tasks.gateway.auth.jwt.clock-skew-seconds=30");
         assertThatThrownBy(() -> render(t -> t.set("gateway.auth.enabled", true).set("gateway.auth.jwt.enabled", true)
                 .set("gateway.auth.jwt.publicKeyLocation", "https://idp.example.com/jwks.json")))
                 .hasMessageContaining("gateway.auth.jwt.enabled needs");
+        assertThatThrownBy(() -> render(t -> t.set("gateway.auth.jwt.enabled", true)
+                .set("gateway.auth.jwt.publicKeyLocation", "https://idp.example.com/jwks.json")
+                .set("gateway.auth.jwt.issuer", "https://idp.example.com").set("gateway.auth.jwt.audience", "stackl")))
+                .as("tokens without authentication on").hasMessageContaining("needs gateway.auth.enabled");
+        assertThatThrownBy(() -> render(t -> t.set("gateway.auth.enabled", true).set("gateway.auth.jwt.enabled", true)
+                .set("gateway.auth.jwt.publicKeyLocation", "http://idp.example.com/jwks.json")
+                .set("gateway.auth.jwt.issuer", "https://idp.example.com").set("gateway.auth.jwt.audience", "stackl")))
+                .as("keys over plain http").hasMessageContaining("publicKeyLocation");
     }
 
     @Test

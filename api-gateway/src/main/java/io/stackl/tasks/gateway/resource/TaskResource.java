@@ -248,10 +248,20 @@ public class TaskResource {
     @APIResponse(responseCode = "404", description = "/problems/task-not-found",
             content = @Content(mediaType = "application/problem+json",
                     schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "403", description = "/problems/forbidden: the caller may not submit tasks of the task's"
+            + " topic, so it may not cancel it either", content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> cancel(@PathParam("taskId") String taskId,
             @QueryParam("reason") String reason, @Context ContainerRequestContext request) {
-        String client = permissions.caller(request).name();
-        return tasks.find(taskId).thenCompose(found -> tasks.cancel(taskId, reason, client))
+        Caller caller = permissions.caller(request);
+        return tasks.find(taskId).thenCompose(found -> {
+                    // Only a caller that may submit tasks of its topic may cancel one.
+                    JsonNode task = found.status() == 200 ? TaskService.parse(found.body()) : null;
+                    if (task != null && task.hasNonNull("topic")) {
+                        permissions.requireSubmit(caller, task.path("topic").asText());
+                    }
+                    return tasks.cancel(taskId, reason, caller.name());
+                })
                 .thenApply(ok -> Response.accepted(JSON.createObjectNode().put("taskId", taskId)
                         .put("cancel", "requested")).header("Location", "/tasks/" + taskId).build());
     }

@@ -1,5 +1,7 @@
 package io.stackl.tasks.gateway.security;
 
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.stackl.tasks.gateway.config.GatewayConfig;
 import io.stackl.tasks.kit.problem.Problem;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -9,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -29,46 +30,61 @@ public class AuthenticationFilter {
         this.bearerTokens = bearerTokens;
     }
 
+    /** Null to go on with the request, else the answer that ends it. */
     @ServerRequestFilter(preMatching = true)
-    public Optional<Response> authenticate(ContainerRequestContext request) {
+    public Uni<Response> authenticate(ContainerRequestContext request) {
         if (!config.auth().enabled() || request.getUriInfo().getPath().startsWith("/q/")) {
-            return Optional.empty();
+            return Uni.createFrom().nullItem();
         }
         String authorization = request.getHeaderString("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            try {
-                request.setProperty(Caller.PROPERTY, bearerTokens.verify(authorization.substring(7).trim()));
-                return Optional.empty();
-            } catch (BearerTokens.Refused e) {
-                return Optional.of(unauthorized(request, e.getMessage(), "Bearer error=\"invalid_token\""));
-            }
+        if (bearerTokens.enabled() && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            // Checking may read the provider's keys over the network: on a worker thread, never the event loop.
+            String token = authorization.substring(7).trim();
+            return Uni.createFrom().item(() -> bearer(request, token))
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
-        String key = apiKey(request, authorization);
+        return Uni.createFrom().item(apiKey(request, authorization));
+    }
+
+    private Response bearer(ContainerRequestContext request, String token) {
+        try {
+            request.setProperty(Caller.PROPERTY, bearerTokens.verify(token));
+            return null;
+        } catch (BearerTokens.Refused e) {
+            return unauthorized(request, e.getMessage(), "Bearer error=\"invalid_token\"");
+        } catch (BearerTokens.KeysUnavailable e) {
+            return Problem.response(503, "/problems/temporarily-unavailable", "Temporarily unavailable",
+                    e.getMessage(), request.getUriInfo().getPath(), Map.of()).header("Retry-After", "5").build();
+        }
+    }
+
+    /** An API key's check: null when it is valid (the caller is set), else the 401. */
+    private Response apiKey(ContainerRequestContext request, String authorization) {
+        String key = apiKey(request.getHeaderString("X-API-Key"), authorization);
         if (key == null) {
-            return Optional.of(unauthorized(request, bearerTokens.enabled()
+            return unauthorized(request, bearerTokens.enabled()
                     ? "No credentials: send 'Authorization: Bearer <token>', 'Authorization: ApiKey <key>' or 'X-API-Key'"
-                    : "No API key: send 'Authorization: ApiKey <key>' or 'X-API-Key'", challenge()));
+                    : "No API key: send 'Authorization: ApiKey <key>' or 'X-API-Key'", challenge());
         }
         byte[] hash = sha256(key);
         for (Map.Entry<String, GatewayConfig.Auth.Client> client : config.auth().clients().entrySet()) {
             byte[] expected = HexFormat.of().parseHex(client.getValue().keySha256().trim().toLowerCase());
             if (MessageDigest.isEqual(hash, expected)) {
                 request.setProperty(Caller.PROPERTY, new Caller(client.getKey(), client.getValue().topics()));
-                return Optional.empty();
+                return null;
             }
         }
-        return Optional.of(unauthorized(request, "The API key is not valid", challenge()));
+        return unauthorized(request, "The API key is not valid", challenge());
     }
 
     private String challenge() {
         return bearerTokens.enabled() ? "Bearer, ApiKey" : "ApiKey";
     }
 
-    private static String apiKey(ContainerRequestContext request, String authorization) {
+    private static String apiKey(String header, String authorization) {
         if (authorization != null && authorization.regionMatches(true, 0, "ApiKey ", 0, 7)) {
             return authorization.substring(7).trim();
         }
-        String header = request.getHeaderString("X-API-Key");
         return header == null || header.isBlank() ? null : header.trim();
     }
 
