@@ -59,8 +59,6 @@ public class DocumentResource {
     }
 
     private CompletionStage<Response> forward(UriInfo uri) {
-        String query = uri.getRequestUri().getRawQuery();
-        return tasks.history(uri.getRequestUri().getRawPath() + (query == null ? "" : "?" + query))
-                .thenApply(TaskResource::passOn);
+        return tasks.history(TaskResource.pathAndQuery(uri)).thenApply(TaskResource::passOn);
     }
 }

@@ -39,8 +39,7 @@ public class LockResource {
                     schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public CompletionStage<Response> list(@Context UriInfo uri,
             @Parameter(description = "1 to 500, default 50") @QueryParam("limit") String limit) {
-        String query = uri.getRequestUri().getRawQuery();
-        return tasks.broker("/locks" + (query == null ? "" : "?" + query)).thenApply(TaskResource::passOn);
+        return tasks.broker(TaskResource.pathAndQuery(uri)).thenApply(TaskResource::passOn);
     }
 
     @GET

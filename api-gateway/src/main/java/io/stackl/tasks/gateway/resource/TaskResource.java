@@ -211,8 +211,7 @@ public class TaskResource {
             String source,
             @Parameter(description = "changed at or after (ISO-8601)") @QueryParam("from") String from,
             @Parameter(description = "changed before (ISO-8601)") @QueryParam("to") String to) {
-        String query = uri.getRequestUri().getRawQuery();
-        return tasks.history("/tasks/-/counts" + (query == null ? "" : "?" + query)).thenApply(TaskResource::passOn);
+        return tasks.history(pathAndQuery(uri)).thenApply(TaskResource::passOn);
     }
 
     @GET
@@ -234,8 +233,7 @@ public class TaskResource {
             @Parameter(description = "the updatedAt of the last row of the previous page") @QueryParam("before")
             String before,
             @Parameter(description = "1 to 500, default 50") @QueryParam("limit") String limit) {
-        String query = uri.getRequestUri().getRawQuery();
-        return tasks.history("/tasks" + (query == null ? "" : "?" + query)).thenApply(TaskResource::passOn);
+        return tasks.history(pathAndQuery(uri)).thenApply(TaskResource::passOn);
     }
 
     @DELETE
@@ -317,6 +315,12 @@ public class TaskResource {
             body.put("relatedTaskId", end.getRelatedTaskId());
         }
         return body;
+    }
+
+    /** The request's path and query as the client sent them (still encoded): what a pass-through asks a backend. */
+    static String pathAndQuery(UriInfo uri) {
+        String query = uri.getRequestUri().getRawQuery();
+        return uri.getRequestUri().getRawPath() + (query == null ? "" : "?" + query);
     }
 
     static Response passOn(Backends.Answer answer) {
