@@ -60,6 +60,8 @@ public final class StacklClient implements AutoCloseable {
     private static final Duration MIN_REQUEST_TIME = Duration.ofMillis(250);
     /** How long a task just submitted may be unknown to the gateway asked (another replica accepted it). */
     private static final Duration NOT_YET_KNOWN = Duration.ofSeconds(10);
+    /** How long a watch of a task that has already ended waits for the history service to record its last events. */
+    private static final Duration RECORDING_LAG = Duration.ofSeconds(10);
 
     private final URI base;
     private final String authorization;
@@ -200,7 +202,8 @@ public final class StacklClient implements AutoCloseable {
 
     /**
      * Hands each of the task's lifecycle events to {@code listener} as it happens, until the task ends; returns the
-     * terminal event. A task that had already ended is reported by one event holding its terminal state.
+     * terminal event. A task that had already ended is reported by its recorded timeline; only if the history
+     * service has not recorded its end within seconds, by one event holding its terminal state.
      *
      * @throws AwaitTimeoutException if it has not ended within {@code timeout}
      */
@@ -234,21 +237,37 @@ public final class StacklClient implements AutoCloseable {
                 listener.accept(event);
             }
         };
+        Supplier<TaskEvent> recordedSoFar = () -> {
+            try {
+                List<TaskEvent> recorded = Task.of(read("/tasks/" + segment(taskId), deadline).body()).events();
+                recorded.forEach(once);
+                return recorded.isEmpty() ? null : recorded.get(recorded.size() - 1);
+            } catch (NotFoundException | UnavailableException notYetRecorded) {
+                return null;
+            } catch (StacklException timedOutOrBroken) {
+                // The stream itself carries what happens from now on.
+                return null;
+            }
+        };
+        Consumer<TaskEvent> streamed = event -> {
+            if (event.sequence() == 0 && event.state().isTerminal() && !last[0].isTerminal()) {
+                // The gateway's "it had already ended", which carries no timeline. The history service records events
+                // a moment after they happen, so its timeline may still lack the last ones: read it again until it
+                // holds the end (briefly), and hand over this bare terminal event only if it never does.
+                Instant patience = min(deadline, Instant.now().plus(RECORDING_LAG));
+                while (!last[0].isTerminal() && Instant.now().isBefore(patience)) {
+                    recordedSoFar.get();
+                    if (!last[0].isTerminal()) {
+                        sleep(Duration.ofMillis(Math.min(100, Math.max(0, Duration.between(Instant.now(), patience)
+                                .toMillis()))));
+                    }
+                }
+            }
+            once.accept(event);
+        };
         while (Instant.now().isBefore(deadline)) {
-            TaskEvent end = streamOrNull("/tasks/" + segment(taskId) + "/events", once, deadline,
-                    event -> event.state().isTerminal(), () -> {
-                        try {
-                            List<TaskEvent> recorded = Task.of(read("/tasks/" + segment(taskId), deadline).body())
-                                    .events();
-                            recorded.forEach(once);
-                            return recorded.isEmpty() ? null : recorded.get(recorded.size() - 1);
-                        } catch (NotFoundException | UnavailableException notYetRecorded) {
-                            return null;
-                        } catch (StacklException timedOutOrBroken) {
-                            // The stream itself carries what happens from now on.
-                            return null;
-                        }
-                    });
+            TaskEvent end = streamOrNull("/tasks/" + segment(taskId) + "/events", streamed, deadline,
+                    event -> event.state().isTerminal(), recordedSoFar);
             if (end != null) {
                 return end;
             }

@@ -3,16 +3,62 @@ package io.stackl.tasks.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The parts of the client that need no gateway; everything else runs against the suite in ClientE2ETest. */
+/**
+ * The parts of the client that need no suite; everything else runs against the suite in ClientE2ETest. Where a race
+ * with the suite's timing matters, a local HTTP server plays the gateway.
+ */
 class StacklClientTest {
+
+    @Test
+    void shouldReplayTheWholeTimelineOfAnEndedTaskEvenWhileTheHistoryIsStillRecordingIt() throws Exception {
+        // The gateway knows the task has ended (the broker says so) while the history service has recorded only its
+        // first event; two reads later, all of them.
+        AtomicInteger reads = new AtomicInteger();
+        HttpServer gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/tasks/t-1", exchange -> {
+            boolean stream = exchange.getRequestURI().getPath().endsWith("/events");
+            String body = stream ? "data: {\"taskId\":\"t-1\",\"state\":\"ROLLED_BACK\"}\n\n"
+                    : "{\"taskId\":\"t-1\",\"state\":\"ROLLED_BACK\",\"events\":["
+                            + event(1, "SUBMITTED") + (reads.incrementAndGet() < 3 ? ""
+                                    : "," + event(2, "FAILED") + "," + event(3, "ROLLED_BACK")) + "]}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", stream ? "text/event-stream" : "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        gateway.start();
+        try (StacklClient client = StacklClient.builder()
+                .baseUrl("http://127.0.0.1:" + gateway.getAddress().getPort()).build()) {
+            List<TaskEvent> seen = new CopyOnWriteArrayList<>();
+
+            TaskEvent end = client.watch("t-1", seen::add, Duration.ofSeconds(10));
+
+            assertThat(end.state()).isEqualTo(TaskState.ROLLED_BACK);
+            assertThat(seen).extracting(TaskEvent::state)
+                    .containsExactly(TaskState.SUBMITTED, TaskState.FAILED, TaskState.ROLLED_BACK);
+            assertThat(seen).extracting(TaskEvent::sequence).containsExactly(1, 2, 3);
+        } finally {
+            gateway.stop(0);
+        }
+    }
+
+    private static String event(int sequence, String state) {
+        return "{\"sequence\":" + sequence + ",\"state\":\"" + state + "\"}";
+    }
 
     @Test
     void shouldBuildTheBodyThatTheGatewayReads() {
