@@ -1,6 +1,6 @@
 package io.stackl.tasks.history;
 
-import static io.restassured.RestAssured.given;
+import static io.stackl.tasks.history.InternalCallers.asWorker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -108,7 +108,7 @@ class FenceArrivalsTest {
     }
 
     private static Response put(String task, String key) {
-        return given().contentType(ContentType.JSON)
+        return asWorker().contentType(ContentType.JSON)
                 .body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 1)))
                 .put("/documents/{key}", key).andReturn();
     }

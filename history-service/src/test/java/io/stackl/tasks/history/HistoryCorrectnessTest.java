@@ -1,6 +1,6 @@
 package io.stackl.tasks.history;
 
-import static io.restassured.RestAssured.given;
+import static io.stackl.tasks.history.InternalCallers.asWorker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.endsWith;
 
@@ -54,7 +54,7 @@ class HistoryCorrectnessTest {
         write(task, key, "run-2", 3).then().statusCode(409)
                 .body("type", endsWith("/problems/attempt-already-running"));
         // A writer that names no execution cannot be told from a second run once the attempt is claimed.
-        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("v", 4)))
+        asWorker().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("v", 4)))
                 .put("/documents/{key}", key).then().statusCode(409);
 
         assertThat(documents.get(key).valueJson()).contains("2");
@@ -210,7 +210,7 @@ class HistoryCorrectnessTest {
         String task = Tasks.newId("other-topic");
         recorder.recordEvents(Tasks.dispatchedOn("http", task));
 
-        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "document",
+        asWorker().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "document",
                 "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
                 .post("/tasks/{id}/undo-records", task).then().statusCode(400)
                 .body("detail", org.hamcrest.Matchers.containsString("is not the task's topic \"http\""));
@@ -247,7 +247,7 @@ class HistoryCorrectnessTest {
         String task = Tasks.newId(prefix);
         recorder.recordEvents(Tasks.dispatchedOn("http", task).stream()
                 .peek(e -> e.setDeadline(e.getState() == TaskState.DISPATCHED ? attemptDeadline : null)).toList());
-        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "http",
+        asWorker().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "handlerTopic", "http",
                 "handlerSubtype", "call", "undo", Map.of("url", "http://127.0.0.1/undo")))
                 .post("/tasks/{id}/undo-records", task).then().statusCode(200);
         return task;
@@ -279,7 +279,7 @@ class HistoryCorrectnessTest {
     }
 
     private static io.restassured.response.Response write(String task, String key, String executionId, int value) {
-        return given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1,
+        return asWorker().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1,
                 "executionId", executionId, "value", Map.of("v", value))).put("/documents/{key}", key);
     }
 }

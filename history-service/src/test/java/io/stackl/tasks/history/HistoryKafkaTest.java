@@ -1,6 +1,7 @@
 package io.stackl.tasks.history;
 
-import static io.restassured.RestAssured.given;
+import static io.stackl.tasks.history.InternalCallers.asWorker;
+import static io.stackl.tasks.history.InternalCallers.asGateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -47,7 +48,7 @@ class HistoryKafkaTest {
         String key = "docs/" + task;
         Tasks.dispatched(task, List.of(key)).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
         awaitWritable(task, key);
-        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("a", 1)))
+        asWorker().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("a", 1)))
                 .put("/documents/{key}", key).then().statusCode(200);
 
         send(Topics.TASK_ROLLBACKS.name(), task, Tasks.rollback(task));
@@ -65,14 +66,14 @@ class HistoryKafkaTest {
         assertThat(compensations).extracting(CompensationEvent::getSnapshotSequence).containsExactly(2, 1, 2, 1);
         assertThat(compensations.subList(2, 4)).usingRecursiveFieldByFieldElementComparator()
                 .containsExactlyElementsOf(compensations.subList(0, 2));
-        given().get("/documents/{key}", key).then().statusCode(404);
+        asGateway().get("/documents/{key}", key).then().statusCode(404);
     }
 
     @Test
     void shouldHandExternalUndoToTheWorkersAndEndTheRollbackWithTheirReport() {
         String task = Tasks.newId("kafka-undo");
         Tasks.dispatchedOn("http", task).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
-        Awaitility.await().atMost(WAIT).until(() -> given().contentType(ContentType.JSON)
+        Awaitility.await().atMost(WAIT).until(() -> asWorker().contentType(ContentType.JSON)
                 .body(Map.of("fencingToken", 1, "handlerTopic", "http", "handlerSubtype", "call",
                         "undo", Map.of("url", "http://127.0.0.1/undo/1")))
                 .post("/tasks/{id}/undo-records", task).statusCode() == 200);
@@ -100,11 +101,11 @@ class HistoryKafkaTest {
         sendRaw(Topics.TASK_EVENTS.name(), poisonKey, "not avro".getBytes(StandardCharsets.UTF_8));
         Tasks.dispatched(task, List.of()).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
 
-        Awaitility.await().atMost(WAIT).until(() -> given().get("/tasks/{id}", task).statusCode() == 200);
+        Awaitility.await().atMost(WAIT).until(() -> asGateway().get("/tasks/{id}", task).statusCode() == 200);
         List<ConsumerRecord<String, byte[]>> dead = readRaw(Topics.TASK_DEAD_LETTERS, poisonKey);
         assertThat(dead).singleElement().satisfies(r -> assertThat(new String(r.headers()
                 .lastHeader(DeadLetters.FAILED_BY).value(), StandardCharsets.UTF_8)).isEqualTo("history-service"));
-        given().get("/tasks/{id}", task).then().statusCode(200)
+        asGateway().get("/tasks/{id}", task).then().statusCode(200)
                 .body("state", org.hamcrest.Matchers.equalTo("DISPATCHED"))
                 .body("events.size()", org.hamcrest.Matchers.equalTo(2));
     }
@@ -129,7 +130,7 @@ class HistoryKafkaTest {
         assertThat(dead).allSatisfy(r -> assertThat(new String(r.headers().lastHeader(DeadLetters.ERROR_MESSAGE)
                 .value(), StandardCharsets.UTF_8)).containsAnyOf("0x00", "\\u0000", "U+0000"));
         // The task keeps its history, with the key made storable: no write of the real key can pass its fence.
-        given().get("/tasks/{id}", poison).then().statusCode(200)
+        asGateway().get("/tasks/{id}", poison).then().statusCode(200)
                 .body("events.size()", org.hamcrest.Matchers.equalTo(2));
     }
 
@@ -140,7 +141,7 @@ class HistoryKafkaTest {
         Tasks.dispatched(task, List.of(key)).forEach(e -> send(Topics.TASK_EVENTS.name(), task, e));
         awaitWritable(task, key);
 
-        given().contentType(ContentType.JSON).body("{\"taskId\":\"" + task + "\",\"fencingToken\":1,"
+        asWorker().contentType(ContentType.JSON).body("{\"taskId\":\"" + task + "\",\"fencingToken\":1,"
                 + "\"value\":{\"v\":\"\\u0000\"}}").put("/documents/{key}", key).then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("type", org.hamcrest.Matchers.endsWith("/problems/invalid-content"))
@@ -149,7 +150,7 @@ class HistoryKafkaTest {
 
     private void awaitWritable(String task, String key) {
         // The fence comes from the DISPATCHED event; until the consumer stored it a write answers 503 Retry-After.
-        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> given()
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> asWorker()
                 .contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("a", 0)))
                 .put("/documents/{key}", key).statusCode() != 503);
     }

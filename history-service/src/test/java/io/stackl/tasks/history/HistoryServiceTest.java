@@ -1,6 +1,8 @@
 package io.stackl.tasks.history;
 
 import static io.restassured.RestAssured.given;
+import static io.stackl.tasks.history.InternalCallers.asGateway;
+import static io.stackl.tasks.history.InternalCallers.asWorker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
@@ -90,24 +92,60 @@ class HistoryServiceTest {
     }
 
     @Test
+    void shouldLetOnlyTheGatewayReadAndOnlyWorkersWriteEachWithItsOwnServiceToken() {
+        String task = Tasks.newId("guarded");
+        Map<String, Object> write = Map.of("taskId", task, "fencingToken", 1, "value", 1);
+        given().get("/tasks").then().statusCode(401).contentType("application/problem+json")
+                .header("WWW-Authenticate", "Bearer").body("type", equalTo("/problems/unauthorized"));
+        given().header("Authorization", "Bearer not-a-token").get("/tasks").then().statusCode(401)
+                .body("detail", equalTo("The service token is not valid"));
+        // The broker's token for the gateway is a real service token, but not one for this service.
+        InternalCallers.as("broker").get("/tasks").then().statusCode(401);
+        given().contentType(ContentType.JSON).body(write).put("/documents/{key}", "docs/guarded").then()
+                .statusCode(401);
+        // Probes and scrapers need no token.
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200);
+
+        // Workers write and read single documents; listings, timelines and snapshots are the gateway's.
+        for (String read : List.of("/tasks", "/tasks/" + task, "/tasks/-/counts", "/tasks/" + task + "/snapshots",
+                "/documents", "/documents/-/snapshots?key=docs/guarded")) {
+            asWorker().get(read).then().statusCode(403).contentType("application/problem+json")
+                    .body("type", equalTo("/problems/forbidden"));
+        }
+        asWorker().get("/documents/{key}", "docs/guarded").then().statusCode(404);
+        asGateway().get("/tasks").then().statusCode(200);
+        asGateway().get("/documents/{key}", "docs/guarded").then().statusCode(404);
+        // The gateway writes nothing: its token cannot stand in for a worker's.
+        asGateway().contentType(ContentType.JSON).body(write).put("/documents/{key}", "docs/guarded").then()
+                .statusCode(403);
+        asGateway().delete("/documents/{key}?taskId={t}&fencingToken=1", "docs/guarded", task).then()
+                .statusCode(403);
+        asGateway().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of()))
+                .post("/tasks/{id}/document-writes", task).then().statusCode(403);
+        asGateway().contentType(ContentType.JSON).body(Map.of("fencingToken", 1))
+                .post("/tasks/{id}/undo-records", task).then().statusCode(403);
+    }
+
+    @Test
     void shouldSnapshotThenWriteAndRefuseWritesThatAreNotFenced() {
         String task = Tasks.newId("writer");
         String key = "docs/" + task;
         recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
 
-        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 1)))
+        asWorker().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 1)))
                 .put("/documents/{key}", key).then().statusCode(200).body("version", equalTo(1));
-        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 0, "value", Map.of("n", 2)))
+        asWorker().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 0, "value", Map.of("n", 2)))
                 .put("/documents/{key}", key).then().statusCode(409).contentType("application/problem+json")
                 .body("type", equalTo("/problems/stale-fencing-token"));
-        given().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 3)))
+        asWorker().contentType(ContentType.JSON).body(Map.of("taskId", task, "fencingToken", 1, "value", Map.of("n", 3)))
                 .put("/documents/{key}", "docs/not-declared").then().statusCode(409)
                 .body("type", equalTo("/problems/undeclared-document-key"));
-        given().contentType(ContentType.JSON).body(Map.of("taskId", "never-dispatched", "fencingToken", 1, "value", 1))
+        asWorker().contentType(ContentType.JSON).body(Map.of("taskId", "never-dispatched", "fencingToken", 1, "value", 1))
                 .put("/documents/{key}", key).then().statusCode(503).header("Retry-After", "1")
                 .body("type", equalTo("/problems/task-not-yet-known"));
 
-        given().get("/documents/{key}", key).then().statusCode(200).body("valueJson", equalTo("{\"n\": 1}"))
+        asGateway().get("/documents/{key}", key).then().statusCode(200).body("valueJson", equalTo("{\"n\": 1}"))
                 .body("value.n", equalTo(1));
         List<Map<String, Object>> snapshots = queries.snapshotsOfTask(task);
         assertThat(snapshots).singleElement().satisfies(s -> {
@@ -124,7 +162,7 @@ class HistoryServiceTest {
         String gone = "docs/" + task + "/gone";
         recorder.recordEvents(Tasks.dispatched(task, List.of(kept, gone)));
 
-        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
+        asWorker().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
                 Map.of("key", kept, "value", Map.of("n", 1)), Map.of("key", gone, "value", "soon deleted"),
                 Map.of("key", kept, "value", Map.of("n", 2)), Map.of("key", gone, "delete", true))))
                 .post("/tasks/{id}/document-writes", task).then().statusCode(200)
@@ -133,7 +171,7 @@ class HistoryServiceTest {
                 .body("results.deleted", equalTo(List.of(false, false, false, true)));
 
         // The third change's key is not declared: the whole call is refused, the first two are not kept.
-        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
+        asWorker().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
                 Map.of("key", kept, "value", Map.of("n", 3)), Map.of("key", gone, "value", "back"),
                 Map.of("key", "docs/not-declared", "value", 1))))
                 .post("/tasks/{id}/document-writes", task).then().statusCode(409)
@@ -146,10 +184,10 @@ class HistoryServiceTest {
                 Map.of("fencingToken", 1, "changes", List.of(Map.of("key", kept))),
                 Map.of("fencingToken", 1, "changes", List.of(Map.of("key", kept, "value", 1, "delete", true))),
                 Map.of("changes", List.of(Map.of("key", kept, "value", 1))))) {
-            given().contentType(ContentType.JSON).body(bad).post("/tasks/{id}/document-writes", task).then()
+            asWorker().contentType(ContentType.JSON).body(bad).post("/tasks/{id}/document-writes", task).then()
                     .statusCode(400).contentType("application/problem+json");
         }
-        given().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
+        asWorker().contentType(ContentType.JSON).body(Map.of("fencingToken", 1, "changes", List.of(
                 Map.of("key", kept, "value", 1)))).post("/tasks/{id}/document-writes", "never-dispatched").then()
                 .statusCode(503).body("type", equalTo("/problems/task-not-yet-known"));
 

@@ -2,10 +2,12 @@ package io.stackl.tasks.broker;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
 import io.stackl.tasks.testkit.KafkaTestClient;
 import io.stackl.tasks.infra.InfrastructureTestResource;
 import io.stackl.tasks.schema.DeadLetters;
@@ -41,6 +43,16 @@ class TaskBrokerTest {
     @ConfigProperty(name = "tasks.schema-registry.url")
     String registryUrl;
 
+    @ConfigProperty(name = "tasks.internal-api.tokens.gateway")
+    String gatewayToken;
+
+    @ConfigProperty(name = "tasks.internal-api.tokens.peer")
+    String peerToken;
+
+    /** The history service's token for the gateway: a real service token, but not one for this service. */
+    @ConfigProperty(name = "TASKS_HISTORY_TOKEN_GATEWAY")
+    String historyToken;
+
     private KafkaTestClient kafka;
 
     @BeforeEach
@@ -73,7 +85,7 @@ class TaskBrokerTest {
             assertThat(states(events.until(s -> true, WAIT), id))
                     .containsExactly(TaskState.SUBMITTED, TaskState.DISPATCHED, TaskState.SUCCEEDED);
         }
-        given().get("/tasks/{id}", id).then().statusCode(200)
+        asGateway().get("/tasks/{id}", id).then().statusCode(200)
                 .body("state", equalTo("SUCCEEDED"))
                 .body("outputJson", equalTo("{\"answer\":42}"));
     }
@@ -113,11 +125,37 @@ class TaskBrokerTest {
     }
 
     @Test
+    void shouldAnswerItsInternalApiOnlyToTheGatewayAndItsPeersEachWithItsOwnToken() {
+        given().get("/tasks/{id}", "no-such-task").then().statusCode(401)
+                .contentType("application/problem+json").header("WWW-Authenticate", "Bearer")
+                .body("type", equalTo("/problems/unauthorized"));
+        as(historyToken).get("/tasks/{id}", "no-such-task").then().statusCode(401)
+                .body("detail", equalTo("The service token is not valid"));
+        as(historyToken).get("/locks").then().statusCode(401);
+        // Probes and scrapers need no token.
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200);
+
+        as(peerToken).get("/tasks/{id}", "no-such-task").then().statusCode(404);
+        // Past the guard: the lock listing answers, or says 503 while the instances' parts cannot all be read yet.
+        as(peerToken).get("/locks").then().statusCode(anyOf(equalTo(200), equalTo(503)));
+        asGateway().get("/locks/{key}", "docs/no-such-key").then().statusCode(anyOf(equalTo(200), equalTo(503)));
+    }
+
+    @Test
     void shouldAnswerProblemJson404ForAnUnknownTask() {
-        given().get("/tasks/{id}", "no-such-task").then().statusCode(404)
+        asGateway().get("/tasks/{id}", "no-such-task").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("type", equalTo("/problems/task-not-found"))
                 .body("taskId", equalTo("no-such-task"));
+    }
+
+    private RequestSpecification asGateway() {
+        return as(gatewayToken);
+    }
+
+    private static RequestSpecification as(String token) {
+        return given().header("Authorization", "Bearer " + token);
     }
 
     static TaskRequest.Builder request(String id) {

@@ -47,6 +47,10 @@ class WorkerTest {
     @ConfigProperty(name = "tasks.worker.history-url")
     String historyUrl;
 
+    /** What the test reads from the history service, it reads as the gateway does. */
+    @ConfigProperty(name = "TASKS_HISTORY_TOKEN_GATEWAY")
+    String historyReadToken;
+
     @ConfigProperty(name = "test.endpoint.url")
     String endpointUrl;
 
@@ -309,12 +313,15 @@ class WorkerTest {
         }
     }
 
-    private static String get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    private String get(String url) throws Exception {
+        return HTTP.send(asGateway(url), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    private static int status(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-                .statusCode();
+    private int status(String url) throws Exception {
+        return HTTP.send(asGateway(url), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private HttpRequest asGateway(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + historyReadToken).build();
     }
 }

@@ -14,6 +14,12 @@ public interface GatewayConfig {
     /** The history service (ended tasks, listings, documents). */
     String historyUrl();
 
+    /** The gateway's service token for the broker's internal API (the broker's {@code tasks.internal-api.tokens.gateway}). */
+    String brokerToken();
+
+    /** The gateway's service token for the history service's internal API. */
+    String historyToken();
+
     /** The longest {@code wait} a client may ask for; the task's own timeouts bound it too. */
     @WithDefault("60s")
     Duration maxWait();

@@ -22,25 +22,32 @@ public class Backends {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String brokerUrl;
     private final String historyUrl;
+    private final String brokerAuthorization;
+    private final String historyAuthorization;
 
     Backends(GatewayConfig config) {
         this.brokerUrl = trim(config.brokerUrl());
         this.historyUrl = trim(config.historyUrl());
+        // Stripped as the called service strips them: a Secret made from a file ends in a newline.
+        this.brokerAuthorization = "Bearer " + config.brokerToken().strip();
+        this.historyAuthorization = "Bearer " + config.historyToken().strip();
     }
 
     /** A backend's answer, passed on as it is (status, content type, body). */
     public record Answer(int status, String contentType, String body) {}
 
     public CompletionStage<Answer> broker(String pathAndQuery) {
-        return get(brokerUrl + pathAndQuery);
+        return get(brokerUrl + pathAndQuery, brokerAuthorization);
     }
 
     public CompletionStage<Answer> history(String pathAndQuery) {
-        return get(historyUrl + pathAndQuery);
+        return get(historyUrl + pathAndQuery, historyAuthorization);
     }
 
-    private CompletionStage<Answer> get(String url) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+    /** {@code authorization} is the gateway's service token for that backend's internal API. */
+    private CompletionStage<Answer> get(String url, String authorization) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", authorization).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Answer(r.statusCode(), r.headers().firstValue("Content-Type")
                         .orElse("application/json"), r.body()))

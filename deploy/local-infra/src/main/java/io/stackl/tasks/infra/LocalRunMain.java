@@ -3,6 +3,7 @@ package io.stackl.tasks.infra;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,15 +32,18 @@ public final class LocalRunMain {
         Path root = Path.of(".");
         boolean services = true;
         boolean monitoring = false;
+        boolean kafkaSaslSsl = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--home" -> home = Path.of(args[++i]);
                 case "--project-root" -> root = Path.of(args[++i]);
                 case "--no-services" -> services = false;
                 case "--with-monitoring" -> monitoring = true;
+                case "--kafka-sasl-ssl" -> kafkaSaslSsl = true;
                 default -> {
                     System.err.println("unknown argument: " + args[i]
-                            + "\nusage: LocalRunMain [--home DIR] [--project-root DIR] [--no-services] [--with-monitoring]");
+                            + "\nusage: LocalRunMain [--home DIR] [--project-root DIR] [--no-services] [--with-monitoring]"
+                            + " [--kafka-sasl-ssl]");
                     System.exit(2);
                 }
             }
@@ -69,6 +73,9 @@ public final class LocalRunMain {
 
         Map<String, String> endpoints = new LinkedHashMap<>();
         endpoints.put("kafka (bootstrap servers)", infra.kafka().bootstrapServers());
+        endpoints.put("kafka (SASL_SSL, SCRAM-SHA-512)", infra.kafka().saslSslBootstrapServers() + "  (users and CA: "
+                + infra.home().resolve("kafka/sasl-users.properties") + ", " + infra.home().resolve("kafka/tls/ca.pem")
+                + ")");
         endpoints.put("postgresql (jdbc)", infra.postgres().jdbcUrl(LocalInfrastructure.APP_DATABASE) + "  user=postgres");
         endpoints.put("schema registry (Confluent API)", infra.registry().confluentApiUrl());
         endpoints.put("schema registry (Apicurio API)", infra.registry().apicurioApiUrl());
@@ -78,7 +85,7 @@ public final class LocalRunMain {
             System.out.println("Starting " + String.join(", ", StacklServices.IN_START_ORDER) + " ...");
             try {
                 // The broker's local Kafka Streams state lives with the rest of the run's data.
-                StacklServices suite = StacklServices.start(root, infra, Map.of("TASKS_BROKER_STATE_DIR",
+                StacklServices suite = StacklServices.start(root, infra, kafkaSaslSsl, Map.of("TASKS_BROKER_STATE_DIR",
                         infra.home().resolve("task-broker-state").toString()), infra.home().resolve("logs"),
                         module -> FreePorts.preferring(PREFERRED_PORTS.get(module)));
                 started.add(suite);
@@ -99,7 +106,12 @@ public final class LocalRunMain {
 
         StringBuilder env = new StringBuilder();
         infra.serviceEnvironment().forEach((k, v) -> env.append(k).append('=').append(v).append('\n'));
-        Files.writeString(infra.home().resolve("endpoints.env"), env.toString());
+        // It holds the internal APIs' service tokens: readable by this user only.
+        Path endpointsFile = infra.home().resolve("endpoints.env");
+        Files.deleteIfExists(endpointsFile);
+        Files.createFile(endpointsFile, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(endpointsFile, env.toString());
 
         System.out.println();
         System.out.println("Stackl Tasks is running:");

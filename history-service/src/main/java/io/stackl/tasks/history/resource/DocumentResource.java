@@ -1,5 +1,6 @@
 package io.stackl.tasks.history.resource;
 
+import io.stackl.tasks.kit.internal.CalledBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stackl.tasks.history.error.HistoryException;
 import io.stackl.tasks.history.service.DocumentService;
@@ -19,11 +20,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Documents: read by anyone; written only by workers on behalf of a dispatched task, with its fencing token (the
- * write is snapshotted first). All changes by producers go through tasks (the gateway exposes reads only).
+ * Documents: read by the gateway (and by workers, one document at a time, for their read-modify-write); written only
+ * by workers on behalf of a dispatched task, with its fencing token (the write is snapshotted first). All changes by
+ * producers go through tasks (the gateway exposes reads only).
  */
 @Path("/documents")
 @Produces(MediaType.APPLICATION_JSON)
+@CalledBy("gateway")
 public class DocumentResource {
 
     private final DocumentService documents;
@@ -49,12 +52,14 @@ public class DocumentResource {
 
     @GET
     @Path("/{key: .+}")
+    @CalledBy({"gateway", "worker"})
     public DocumentView get(@PathParam("key") String key) {
         return DocumentView.of(documents.get(key));
     }
 
     @PUT
     @Path("/{key: .+}")
+    @CalledBy("worker")
     public DocumentService.WriteResult put(@PathParam("key") String key, WriteRequest request) {
         if (request == null || request.taskId() == null || request.fencingToken() == null || request.value() == null
                 || request.value().isMissingNode()) {
@@ -66,6 +71,7 @@ public class DocumentResource {
 
     @DELETE
     @Path("/{key: .+}")
+    @CalledBy("worker")
     public DocumentService.WriteResult delete(@PathParam("key") String key, @QueryParam("taskId") String taskId,
             @QueryParam("fencingToken") Long fencingToken, @QueryParam("executionId") String executionId) {
         if (taskId == null || fencingToken == null) {

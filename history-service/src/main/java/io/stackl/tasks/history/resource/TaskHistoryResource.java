@@ -1,5 +1,6 @@
 package io.stackl.tasks.history.resource;
 
+import io.stackl.tasks.kit.internal.CalledBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stackl.tasks.history.error.HistoryException;
 import io.stackl.tasks.history.service.DocumentService;
@@ -24,6 +25,7 @@ import java.util.Map;
 /** Task history: timelines, results, listings; and the external undo records workers write before acting. */
 @Path("/tasks")
 @Produces(MediaType.APPLICATION_JSON)
+@CalledBy("gateway")
 public class TaskHistoryResource {
 
     private final HistoryQueries queries;
@@ -87,6 +89,7 @@ public class TaskHistoryResource {
     /** Records what undoes an external action, before the handler does it. */
     @POST
     @Path("/{taskId}/undo-records")
+    @CalledBy("worker")
     public Map<String, Object> recordUndo(@PathParam("taskId") String taskId, UndoRequest request) {
         if (request == null || request.fencingToken() == null || request.handlerTopic() == null
                 || request.handlerSubtype() == null || request.undo() == null) {
@@ -103,6 +106,7 @@ public class TaskHistoryResource {
      */
     @POST
     @Path("/{taskId}/document-writes")
+    @CalledBy("worker")
     public Map<String, Object> writeDocuments(@PathParam("taskId") String taskId, WritesRequest request) {
         if (request == null || request.fencingToken() == null || request.changes() == null) {
             throw HistoryException.badRequest("document writes need fencingToken and changes");

@@ -38,11 +38,15 @@ public class StoreQueries {
     private final KafkaStreams streams;
     private final HostInfo self;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** {@code Bearer <the peers' service token>}: the other instances' internal API answers no one without it. */
+    private final String peerAuthorization;
 
     StoreQueries(KafkaStreams streams,
-            @ConfigProperty(name = "quarkus.kafka-streams.application-server") String applicationServer) {
+            @ConfigProperty(name = "quarkus.kafka-streams.application-server") String applicationServer,
+            @ConfigProperty(name = "tasks.internal-api.tokens.peer") String peerToken) {
         this.streams = streams;
         this.self = HostInfo.buildFromEndpoint(applicationServer);
+        this.peerAuthorization = "Bearer " + peerToken.strip();
     }
 
     /** The outcome of a query: found, not found, or not answerable now (restoring, rebalancing, owner unreachable). */
@@ -83,7 +87,7 @@ public class StoreQueries {
         }
         HostInfo host = owner.activeHost();
         URI uri = uri(host, remotePath + "?local=true");
-        return http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+        return http.sendAsync(peerRequest(uri),
                         HttpResponse.BodyHandlers.ofString())
                 .<Answer<T>>thenApply(response -> new Answer.Remote<>(response.statusCode(), response.body()))
                 .exceptionally(e -> new Answer.Unavailable<>("the owning instance " + host.host() + ":" + host.port()
@@ -120,8 +124,8 @@ public class StoreQueries {
         List<CompletableFuture<HttpResponse<String>>> asked = new ArrayList<>();
         for (StreamsMetadata instance : streams.streamsMetadataForStore(store)) {
             if (!instance.hostInfo().equals(self)) {
-                asked.add(http.sendAsync(HttpRequest.newBuilder(uri(instance.hostInfo(), pathAndQuery))
-                                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString())
+                asked.add(http.sendAsync(peerRequest(uri(instance.hostInfo(), pathAndQuery)),
+                                HttpResponse.BodyHandlers.ofString())
                         .exceptionally(e -> null));
             }
         }
@@ -163,6 +167,11 @@ public class StoreQueries {
             return new Answer.Unavailable<>("the " + what + "'s partition is being restored or moved: "
                     + e.getMessage());
         }
+    }
+
+    private HttpRequest peerRequest(URI uri) {
+        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header("Authorization", peerAuthorization)
+                .GET().build();
     }
 
     private static URI uri(HostInfo instance, String pathAndQuery) {

@@ -1,5 +1,6 @@
 package io.stackl.tasks.broker.resource;
 
+import io.stackl.tasks.kit.internal.CalledBy;
 import io.smallrye.common.annotation.Blocking;
 import io.stackl.tasks.broker.query.LockStateQuery;
 import io.stackl.tasks.broker.query.LockView;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletionStage;
  */
 @Path("/locks")
 @Produces(MediaType.APPLICATION_JSON)
+@CalledBy({"gateway", "peer"})
 public class LockStateResource {
 
     /** The most keys one listing returns. */

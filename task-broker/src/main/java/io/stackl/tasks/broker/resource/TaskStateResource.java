@@ -1,5 +1,6 @@
 package io.stackl.tasks.broker.resource;
 
+import io.stackl.tasks.kit.internal.CalledBy;
 import io.stackl.tasks.broker.query.TaskStateQuery;
 import io.stackl.tasks.broker.query.StoreQueries;
 import io.stackl.tasks.broker.query.TaskView;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletionStage;
 
 /** Live task state: {@code GET /tasks/{id}} on any broker instance. 503 with Retry-After while it cannot answer. */
 @Path("/tasks")
+@CalledBy({"gateway", "peer"})
 public class TaskStateResource {
 
     private final TaskStateQuery query;

@@ -220,7 +220,9 @@ class BrokerProcessesIT {
     private static String liveState(ServiceProcess broker, String id) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
+            // As the gateway asks; the instance asked forwards to the owner with the brokers' own token.
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(broker.url() + "/tasks/" + id))
+                    .header("Authorization", "Bearer " + infra.serviceEnvironment().get("TASKS_BROKER_TOKEN_GATEWAY"))
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 return response.body();

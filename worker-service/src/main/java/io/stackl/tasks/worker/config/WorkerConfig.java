@@ -24,6 +24,9 @@ public interface WorkerConfig {
     /** The history service, for document writes and undo records. */
     String historyUrl();
 
+    /** The workers' service token for the history service's internal API (its {@code tasks.internal-api.tokens.worker}). */
+    String historyToken();
+
     /** On shutdown, in-flight work gets this long; what has not finished by then is given up (not acknowledged). */
     @WithDefault("10s")
     Duration shutdownGrace();

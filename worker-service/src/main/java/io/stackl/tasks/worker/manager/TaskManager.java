@@ -45,7 +45,7 @@ public class TaskManager {
 
     @Inject
     TaskManager(HandlerRegistry handlers, WorkerMetrics metrics, WorkerConfig config) {
-        this(handlers, new HistoryClient(config.historyUrl()), metrics, config.id().orElseGet(TaskManager::defaultId));
+        this(handlers, new HistoryClient(config.historyUrl(), config.historyToken()), metrics, config.id().orElseGet(TaskManager::defaultId));
     }
 
     public TaskManager(HandlerRegistry handlers, HistoryClient history, WorkerMetrics metrics, String workerId) {

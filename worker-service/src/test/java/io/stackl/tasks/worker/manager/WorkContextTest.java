@@ -33,7 +33,8 @@ class WorkContextTest {
         olderHistory = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         olderHistory.createContext("/", exchange -> {
             String method = exchange.getRequestMethod();
-            requests.add(method + " " + exchange.getRequestURI().getPath());
+            requests.add(method + " " + exchange.getRequestURI().getPath() + " "
+                    + exchange.getRequestHeaders().getFirst("Authorization"));
             exchange.getRequestBody().readAllBytes();
             int status = method.equals("POST") ? 404 : 200;
             byte[] body = (method.equals("PUT") ? "{\"version\":7}" : "{}").getBytes(StandardCharsets.UTF_8);
@@ -55,7 +56,8 @@ class WorkContextTest {
                 .setSubtype("batch").setArgumentsJson("{}").setChangedDocumentKeys(List.of("a", "b")).setAttempt(1)
                 .setFencingToken(1).setDeadline(Instant.now().plusSeconds(30)).setDispatchedAt(Instant.now())
                 .setIdempotencyKey("t-1:1").build();
-        HistoryClient history = new HistoryClient("http://127.0.0.1:" + olderHistory.getAddress().getPort());
+        HistoryClient history = new HistoryClient("http://127.0.0.1:" + olderHistory.getAddress().getPort(),
+                "the-workers-service-token");
         List<DocumentChange> changes = List.of(DocumentChange.put("a", JsonNodeFactory.instance.numberNode(1)),
                 DocumentChange.delete("b"));
 
@@ -63,7 +65,9 @@ class WorkContextTest {
         List<Long> second = new WorkContext(item, history).documents().write(changes);
 
         assertThat(first).isEqualTo(Arrays.asList(7L, null)).isEqualTo(second);
-        assertThat(requests).containsExactly("POST /tasks/t-1/document-writes", "PUT /documents/a", "DELETE /documents/b",
-                "PUT /documents/a", "DELETE /documents/b");
+        // Every call carries the workers' service token.
+        String token = " Bearer the-workers-service-token";
+        assertThat(requests).containsExactly("POST /tasks/t-1/document-writes" + token, "PUT /documents/a" + token,
+                "DELETE /documents/b" + token, "PUT /documents/a" + token, "DELETE /documents/b" + token);
     }
 }
