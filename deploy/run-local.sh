@@ -2,10 +2,12 @@
 # Starts the whole suite on this machine with embedded defaults: a real Kafka broker (KRaft), PostgreSQL and
 # Apicurio Registry, then every service. Prints where each listens; Ctrl-C stops everything. Submits nothing.
 #
-#   deploy/run-local.sh [--home DIR] [--no-services] [--skip-build] [--with-monitoring]
+#   deploy/run-local.sh [--home DIR] [--no-services] [--skip-build] [--with-monitoring] [--kafka-sasl-ssl]
 #
 # --with-monitoring also starts Prometheus (installed from Debian's package when missing) with the shipped
 # configuration and rules, scraping every service, and prints its URL.
+# --kafka-sasl-ssl runs every service against Kafka's SASL_SSL listener (SCRAM-SHA-512 over TLS, a CA made for this
+# folder), each as its own user; the plaintext listener stays open for your own tools.
 # Data stays in .local/ (or DIR) across runs; delete the folder to start from scratch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +22,9 @@ while [ $# -gt 0 ]; do
     --skip-build) build=false ;;
     --home) args+=("--home" "$2"); shift ;;
     --no-services) args+=("--no-services") ;;
+    --kafka-sasl-ssl) args+=("--kafka-sasl-ssl") ;;
     --with-monitoring) args+=("--with-monitoring"); stackl_install_prometheus ;;
-    *) echo "unknown argument: $1 (usage: deploy/run-local.sh [--home DIR] [--no-services] [--skip-build] [--with-monitoring])" >&2; exit 2 ;;
+    *) echo "unknown argument: $1 (usage: deploy/run-local.sh [--home DIR] [--no-services] [--skip-build] [--with-monitoring] [--kafka-sasl-ssl])" >&2; exit 2 ;;
   esac
   shift
 done

@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -30,14 +29,23 @@ final class KafkaDoor implements AutoCloseable {
     /** Writes every non-ASCII character as an escape, so an unpaired surrogate travels as {@code \}{@code uD800}. */
     static final ObjectMapper ESCAPING = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
+    /** A client's producer: over SASL_SSL as {@code stackl-client}, whose ACLs allow task requests and commands. */
     private final KafkaProducer<String, byte[]> producer;
+    /**
+     * Over the local Kafka's plaintext listener, whose user may write anywhere: the rogue or older component the
+     * faults play, writing where no client's ACLs would let it.
+     */
+    private final KafkaProducer<String, byte[]> anywhere;
     private final String registryUrl;
     private final Map<Class<?>, Serializer<SpecificRecord>> serializers = new ConcurrentHashMap<>();
 
     KafkaDoor(Suite suite) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, suite.infra.kafka().bootstrapServers());
+        props.putAll(suite.kafkaClient());
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        Properties plaintext = new Properties();
+        plaintext.put("bootstrap.servers", suite.infra.kafka().bootstrapServers());
+        anywhere = new KafkaProducer<>(plaintext, new StringSerializer(), new ByteArraySerializer());
         registryUrl = suite.infra.serviceEnvironment().get("SCHEMA_REGISTRY_URL");
     }
 
@@ -66,7 +74,9 @@ final class KafkaDoor implements AutoCloseable {
                 (Serializer<SpecificRecord>) (Serializer<?>) AvroSerdes.serializer(
                         (Class<SpecificRecord>) type, registryUrl));
         try {
-            producer.send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value))).get();
+            boolean clients = topic.equals(Topics.TASK_REQUESTS.name()) || topic.equals(Topics.TASK_COMMANDS.name());
+            (clients ? producer : anywhere).send(new ProducerRecord<>(topic, key, serializer.serialize(topic, value)))
+                    .get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot produce onto " + topic, e);
         }
@@ -75,6 +85,7 @@ final class KafkaDoor implements AutoCloseable {
     @Override
     public void close() {
         producer.close();
+        anywhere.close();
         serializers.values().forEach(Serializer::close);
     }
 }

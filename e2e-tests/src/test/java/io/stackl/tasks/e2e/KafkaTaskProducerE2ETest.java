@@ -1,6 +1,7 @@
 package io.stackl.tasks.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stackl.tasks.client.StacklClient;
 import io.stackl.tasks.schema.KafkaTaskProducer;
@@ -8,9 +9,16 @@ import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskState;
+import io.stackl.tasks.schema.Topics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +36,10 @@ class KafkaTaskProducerE2ETest {
     /** Java producers that write straight onto task-requests learn each task's end from task-events. */
     @Test
     void shouldSendTasksStraightOntoKafkaAndHearHowTheyEnded() throws Exception {
-        try (KafkaTaskProducer tasks = KafkaTaskProducer.create(suite.infra.kafka().bootstrapServers(),
-                suite.infra.serviceEnvironment().get("SCHEMA_REGISTRY_URL"), "client-e2e-producer", Map.of())) {
+        // Over SASL_SSL, as a producer of the users' own would be.
+        Map<String, Object> kafka = suite.kafkaClient();
+        try (KafkaTaskProducer tasks = KafkaTaskProducer.create((String) kafka.get("bootstrap.servers"),
+                suite.infra.serviceEnvironment().get("SCHEMA_REGISTRY_URL"), "client-e2e-producer", kafka)) {
             var ran = tasks.send(TaskRequest.newBuilder().setTopic("noop").setSubtype("run")
                     .setArgumentsJson("{\"via\": \"kafka\"}"));
             var rejected = tasks.send(TaskRequest.newBuilder().setTopic("payments").setSubtype("run")
@@ -47,4 +57,20 @@ class KafkaTaskProducerE2ETest {
         }
     }
 
+    /**
+     * The documented ACLs at work: a producer's Kafka user may submit tasks, but not write results or events, which
+     * only the services may (docs/security.md, "ACLs").
+     */
+    @Test
+    void shouldRefuseAProducerThatWritesWhereOnlyTheServicesMay() {
+        Map<String, Object> kafka = new java.util.HashMap<>(suite.kafkaClient());
+        kafka.put("max.block.ms", "15000");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (String topic : List.of(Topics.TASK_RESULTS.name(), Topics.TASK_EVENTS.name())) {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "forged", new byte[] {0})).get(
+                        30, TimeUnit.SECONDS)).as(topic).hasRootCauseInstanceOf(TopicAuthorizationException.class);
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ import io.stackl.tasks.infra.LocalInfrastructure;
 import io.stackl.tasks.infra.Postgres;
 import io.stackl.tasks.infra.ServiceProcess;
 import io.stackl.tasks.infra.SharedInfrastructure;
+import io.stackl.tasks.schema.KafkaSecurity;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,8 @@ import java.util.UUID;
 /**
  * The whole suite as a user runs it: the real infrastructure and the four packaged services as separate processes,
  * started once per test JVM, stopped (services first) when it exits. Tests talk to it only through REST and Kafka.
+ * Every service reaches Kafka over SASL_SSL as a SCRAM user of its own, and so do the tests' producers
+ * ({@link #kafkaClient()}): the scenarios run with authentication and TLS as a deployment would.
  */
 final class Suite {
 
@@ -34,7 +37,8 @@ final class Suite {
     final LocalInfrastructure infra;
     private final Path root = Path.of("..").toAbsolutePath().normalize();
     private final Path logs = Path.of("target", "e2e-logs").toAbsolutePath();
-    private final Map<String, String> env;
+    /** The suite's own settings, over each service's infrastructure settings. */
+    private final Map<String, String> env = new HashMap<>();
     volatile ServiceProcess history;
     volatile ServiceProcess broker;
     volatile ServiceProcess worker;
@@ -46,7 +50,6 @@ final class Suite {
 
     private Suite() {
         infra = SharedInfrastructure.get();
-        env = new HashMap<>(infra.serviceEnvironment());
         history = start("history-service");
         env.put("HISTORY_URL", history.url());
         // Short, so that the faults can pause the history service past it (a late rollback report, ADR 0007).
@@ -86,6 +89,33 @@ final class Suite {
         return start(module);
     }
 
+    /** Another instance of a service with settings of its own over the suite's. */
+    synchronized ServiceProcess startAnother(String module, Map<String, String> settings) {
+        Map<String, String> environment = environment(module);
+        environment.putAll(settings);
+        return stoppedWithTheInfrastructure(ServiceProcess.startOnFreePort(root, module, environment, logs));
+    }
+
+    /** Where the services write their logs (one file per module, appended to by every instance). */
+    Path logs() {
+        return logs;
+    }
+
+    /** Every secret the suite gave the services: internal API tokens and their Kafka passwords. */
+    Map<String, String> secrets() {
+        Map<String, String> secrets = new HashMap<>();
+        infra.serviceEnvironment().forEach((name, value) -> {
+            if (name.contains("_TOKEN_")) {
+                secrets.put(name, value);
+            }
+        });
+        for (String module : new String[] {"api-gateway", "task-broker", "worker-service", "history-service"}) {
+            secrets.put(module + " KAFKA_SASL_PASSWORD",
+                    infra.saslSslServiceEnvironment(module).get("KAFKA_SASL_PASSWORD"));
+        }
+        return secrets;
+    }
+
     static synchronized Suite get() {
         if (instance == null) {
             instance = new Suite();
@@ -93,12 +123,29 @@ final class Suite {
         return instance;
     }
 
+    /**
+     * The Kafka client settings of a producer of the users' own (SASL_SSL, user {@code stackl-client}), for
+     * {@code KafkaProducer} and the client library.
+     */
+    Map<String, Object> kafkaClient() {
+        Map<String, String> settings = infra.kafka().saslSslEnvironment("stackl-client");
+        Map<String, Object> props = new HashMap<>(KafkaSecurity.from(settings));
+        props.put("bootstrap.servers", settings.get("KAFKA_BOOTSTRAP_SERVERS"));
+        return props;
+    }
+
     private ServiceProcess start(String module) {
-        return stoppedWithTheInfrastructure(ServiceProcess.startOnFreePort(root, module, env, logs));
+        return stoppedWithTheInfrastructure(ServiceProcess.startOnFreePort(root, module, environment(module), logs));
     }
 
     private ServiceProcess start(String module, int port) {
-        return stoppedWithTheInfrastructure(ServiceProcess.start(root, module, port, env, logs));
+        return stoppedWithTheInfrastructure(ServiceProcess.start(root, module, port, environment(module), logs));
+    }
+
+    private Map<String, String> environment(String module) {
+        Map<String, String> environment = new HashMap<>(infra.saslSslServiceEnvironment(module));
+        environment.putAll(env);
+        return environment;
     }
 
     private static ServiceProcess stoppedWithTheInfrastructure(ServiceProcess process) {

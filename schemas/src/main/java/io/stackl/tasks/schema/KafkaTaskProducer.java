@@ -65,6 +65,8 @@ public final class KafkaTaskProducer implements AutoCloseable {
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // TLS and SASL from the environment (KafkaSecurity); what the caller passes wins.
+        KafkaSecurity.applyTo(producerConfig);
         producerConfig.putAll(extra);
         producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
                 AvroSerdes.serializer(TaskRequest.class, registryUrl));
@@ -89,6 +91,7 @@ public final class KafkaTaskProducer implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaSecurity.applyTo(consumerConfig);
         consumerConfig.putAll(extra);
         KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());

@@ -24,7 +24,8 @@ public final class TopicAdmin {
     /** Creates those of {@code names} that do not exist; returns the ones it created. */
     public static List<String> ensure(String bootstrapServers, Collection<String> names, int partitions,
             short replicationFactor) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(KafkaSecurity.withSecurity(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = names.stream().distinct().filter(n -> !existing.contains(n))
                     .map(n -> new NewTopic(n, partitions, replicationFactor)).toList();

@@ -1,9 +1,10 @@
 package io.stackl.tasks.gateway.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.stackl.tasks.kit.kafka.KafkaClientMeters;
+import io.stackl.tasks.schema.KafkaSecurity;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -116,6 +117,7 @@ public class TaskEventHub {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaSecurity.applyTo(props);
         try (KafkaConsumer<String, byte[]> kafka =
                         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 // Lag and fetch figures of this consumer (kafka_consumer_*): how far behind the events waits are.

@@ -5,39 +5,86 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 
 /**
  * A single-node Kafka cluster in KRaft mode (broker and controller in one process), run from the Kafka jars on
  * Maven Central as a child process. A child rather than in-process so that it can be killed like a real broker,
  * and so that Kafka's server dependencies never share a classpath with a Quarkus service.
+ *
+ * <p>Two listeners for clients: plaintext, and SASL_SSL (SCRAM-SHA-512 over TLS, with a certificate signed by a CA
+ * of its own, {@link LocalCertificates}) where the users of {@link #SASL_USERS} log in, each with a password made up
+ * for this folder, with the ACLs of {@link KafkaAcls}. The second is how a deployment with authentication and an
+ * authorizer is tried and tested on one machine.
  */
 public final class KafkaBroker implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /** One SCRAM user per service, and one for clients (tests, the CLI, producers of your own). */
+    public static final List<String> SASL_USERS = List.of("stackl-gateway", "stackl-broker", "stackl-worker",
+            "stackl-history", "stackl-client");
+    private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
 
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final int saslSslPort;
     private volatile ChildProcess process;
+    private volatile LocalCertificates certificates;
+    private volatile Properties saslPasswords;
 
-    KafkaBroker(Path dir, int port, int controllerPort) {
+    KafkaBroker(Path dir, int port, int controllerPort, int saslSslPort) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.saslSslPort = saslSslPort;
     }
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The SASL_SSL listener's address. */
+    public String saslSslBootstrapServers() {
+        return "127.0.0.1:" + saslSslPort;
+    }
+
+    /**
+     * How {@code user} (one of {@link #SASL_USERS}) reaches the SASL_SSL listener, as the environment variables every
+     * Kafka client of the project reads ({@code KafkaSecurity} in the schemas module).
+     */
+    public Map<String, String> saslSslEnvironment(String user) {
+        String password = saslPasswords.getProperty(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no SASL user " + user + " (known: " + SASL_USERS + ")");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", saslSslBootstrapServers());
+        env.put("KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+        env.put("KAFKA_SASL_MECHANISM", SCRAM_MECHANISM);
+        env.put("KAFKA_SASL_USERNAME", user);
+        env.put("KAFKA_SASL_PASSWORD", password);
+        env.put("KAFKA_SSL_CA_FILE", certificates.caPem().toString());
+        return env;
     }
 
     public int port() {
@@ -49,6 +96,8 @@ public final class KafkaBroker implements AutoCloseable {
             Files.createDirectories(dir);
             Path pidFile = dir.resolve("kafka.pid");
             ChildProcess.killStale(pidFile, dir.toString());
+            certificates = LocalCertificates.in(dir.resolve("tls"));
+            saslPasswords = saslPasswords();
             Path config = writeConfig();
             String classpath = InfraPaths.kafkaClasspath();
             if (!Files.exists(dir.resolve("data/meta.properties"))) {
@@ -57,6 +106,7 @@ public final class KafkaBroker implements AutoCloseable {
             process = ChildProcess.start("kafka", java(classpath, List.of("-Xms128m", "-Xmx512m"), "kafka.Kafka", config.toString()),
                     Map.of(), dir, dir.resolve("kafka.log"), pidFile);
             awaitReady();
+            addSaslUsers();
             return this;
         } catch (IOException e) {
             throw new InfrastructureException("Kafka could not be prepared in " + dir + ": " + e.getMessage(), e);
@@ -93,11 +143,22 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_SSL://127.0.0.1:" + saslSslPort);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL");
+        // SCRAM over TLS for clients; the users are added once the broker runs (addSaslUsers).
+        p.setProperty("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+        p.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+        p.setProperty("listener.name.sasl_ssl.ssl.keystore.location", certificates.serverKeystore().toString());
+        p.setProperty("listener.name.sasl_ssl.ssl.keystore.password", certificates.password());
+        // ACLs for the SASL users (KafkaAcls); the plaintext and controller listeners' anonymous user may do anything.
+        p.setProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.setProperty("super.users", "User:ANONYMOUS");
         p.setProperty("log.dirs", dir.resolve("data").toString());
         p.setProperty("num.partitions", "3");
         // Topics are created on purpose, with their partition counts, by the services that own them.
@@ -117,6 +178,53 @@ public final class KafkaBroker implements AutoCloseable {
             p.store(out, "written by Stackl Tasks local-infra; rewritten at every start");
         }
         return config;
+    }
+
+    /** Each SASL user's password, made up once for this folder and kept beside the data. */
+    private Properties saslPasswords() throws IOException {
+        Path file = dir.resolve("sasl-users.properties");
+        Properties passwords = new Properties();
+        if (Files.exists(file)) {
+            try (var in = Files.newBufferedReader(file)) {
+                passwords.load(in);
+            }
+        }
+        boolean added = false;
+        for (String user : SASL_USERS) {
+            if (passwords.getProperty(user) == null) {
+                byte[] secret = new byte[24];
+                new SecureRandom().nextBytes(secret);
+                passwords.setProperty(user, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+                added = true;
+            }
+        }
+        if (added) {
+            try (var out = Files.newBufferedWriter(file)) {
+                passwords.store(out, "SCRAM passwords of the local Kafka's SASL_SSL listener");
+            }
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        return passwords;
+    }
+
+    /** Sets every SASL user's SCRAM credential and ACLs (again after a restart: the same passwords, the same ACLs). */
+    private void addSaslUsers() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        List<UserScramCredentialAlteration> users = new ArrayList<>();
+        for (String user : SASL_USERS) {
+            users.add(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512,
+                    8192), saslPasswords.getProperty(user)));
+        }
+        try (Admin admin = Admin.create(props)) {
+            admin.alterUserScramCredentials(users).all().get(30, TimeUnit.SECONDS);
+            admin.createAcls(KafkaAcls.forTheSuite()).all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfrastructureException("interrupted while adding Kafka's SASL users", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new InfrastructureException("could not add Kafka's SASL users: " + e.getMessage(), e);
+        }
     }
 
     private void format(String classpath, Path config) {

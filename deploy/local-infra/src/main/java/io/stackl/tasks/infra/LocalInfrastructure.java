@@ -34,6 +34,7 @@ public final class LocalInfrastructure implements AutoCloseable {
     private final Postgres postgres;
     private final SchemaRegistry registry;
     private final Duration startupTime;
+    private final Map<String, String> internalApiTokens = LocalServiceTokens.generate();
     private final Thread shutdownHook;
 
     private LocalInfrastructure(Path home, KafkaBroker kafka, Postgres postgres, SchemaRegistry registry,
@@ -59,7 +60,8 @@ public final class LocalInfrastructure implements AutoCloseable {
         ChildProcess.killStale(dir.resolve("registry/registry.pid"), "-Dstackl.owner=" + dir.resolve("registry"));
         Postgres.killStale(dir.resolve("postgres"));
         Properties ports = loadPorts(dir);
-        KafkaBroker kafka = new KafkaBroker(dir.resolve("kafka"), port(ports, "kafka"), port(ports, "kafka.controller"));
+        KafkaBroker kafka = new KafkaBroker(dir.resolve("kafka"), port(ports, "kafka"), port(ports, "kafka.controller"),
+                port(ports, "kafka.sasl-ssl"));
         Postgres postgres = new Postgres(dir.resolve("postgres"), port(ports, "postgres"));
         SchemaRegistry registry = new SchemaRegistry(dir.resolve("registry"), port(ports, "registry"),
                 port(ports, "registry.management"));
@@ -106,8 +108,8 @@ public final class LocalInfrastructure implements AutoCloseable {
     }
 
     /**
-     * The settings a service needs to reach this infrastructure, as environment variables (the names the services'
-     * {@code application.properties} read).
+     * The settings a service needs to reach this infrastructure, and the service tokens of the internal APIs, as
+     * environment variables (the names the services' {@code application.properties} read).
      */
     public Map<String, String> serviceEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
@@ -116,7 +118,23 @@ public final class LocalInfrastructure implements AutoCloseable {
         env.put("DB_JDBC_URL", postgres.jdbcUrl(APP_DATABASE));
         env.put("DB_USERNAME", Postgres.USER);
         env.put("DB_PASSWORD", "");
+        env.putAll(internalApiTokens);
         return env;
+    }
+
+    /**
+     * {@link #serviceEnvironment()} for {@code module} (api-gateway, task-broker, worker-service, history-service)
+     * reaching Kafka over SASL_SSL as its own SCRAM user ({@code stackl-gateway}, ...), trusting the local CA.
+     */
+    public Map<String, String> saslSslServiceEnvironment(String module) {
+        Map<String, String> env = serviceEnvironment();
+        env.putAll(kafka.saslSslEnvironment(saslUser(module)));
+        return env;
+    }
+
+    /** The SCRAM user of a service module: {@code task-broker} → {@code stackl-broker}. */
+    static String saslUser(String module) {
+        return "stackl-" + module.replace("api-", "").replace("task-", "").replace("-service", "");
     }
 
     /** The same settings as Quarkus configuration keys, for tests that start a service in-process. */
@@ -129,6 +147,8 @@ public final class LocalInfrastructure implements AutoCloseable {
         config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(APP_DATABASE));
         config.put("quarkus.datasource.username", Postgres.USER);
         config.put("quarkus.datasource.password", "");
+        // Under their environment names, which each service's application.properties reads into its own keys.
+        config.putAll(internalApiTokens);
         return config;
     }
 

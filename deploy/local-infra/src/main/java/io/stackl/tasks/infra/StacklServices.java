@@ -28,10 +28,20 @@ public final class StacklServices implements AutoCloseable {
      */
     public static StacklServices start(Path projectRoot, LocalInfrastructure infra, Map<String, String> extraEnvironment,
             Path logDir, ToIntFunction<String> port) {
+        return start(projectRoot, infra, false, extraEnvironment, logDir, port);
+    }
+
+    /**
+     * The same, with every service reaching Kafka over SASL_SSL as its own SCRAM user when {@code kafkaOverSaslSsl}
+     * ({@link LocalInfrastructure#saslSslServiceEnvironment}).
+     */
+    public static StacklServices start(Path projectRoot, LocalInfrastructure infra, boolean kafkaOverSaslSsl,
+            Map<String, String> extraEnvironment, Path logDir, ToIntFunction<String> port) {
         StacklServices services = new StacklServices();
         try {
             for (String module : IN_START_ORDER) {
-                Map<String, String> environment = new LinkedHashMap<>(infra.serviceEnvironment());
+                Map<String, String> environment = new LinkedHashMap<>(kafkaOverSaslSsl
+                        ? infra.saslSslServiceEnvironment(module) : infra.serviceEnvironment());
                 environment.putAll(extraEnvironment);
                 // Services started earlier are reachable by the later ones: HISTORY_URL, TASK_BROKER_URL, WORKER_URL.
                 services.started.values().forEach(s -> environment.put(urlVariable(s.name()), s.url()));

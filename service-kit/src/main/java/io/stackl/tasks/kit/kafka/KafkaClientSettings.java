@@ -1,10 +1,14 @@
 package io.stackl.tasks.kit.kafka;
 
+import io.stackl.tasks.schema.KafkaSecurity;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
-/** The Kafka client settings that every service's own producers and consumers start from. */
+/**
+ * The Kafka client settings that every service's own producers and consumers start from, with the process's
+ * {@link KafkaSecurity} settings (TLS, SASL) added.
+ */
 public final class KafkaClientSettings {
 
     private KafkaClientSettings() {}
@@ -20,7 +24,7 @@ public final class KafkaClientSettings {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-        return props;
+        return KafkaSecurity.applyTo(props);
     }
 
     /**
@@ -35,6 +39,6 @@ public final class KafkaClientSettings {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return props;
+        return KafkaSecurity.applyTo(props);
     }
 }

@@ -3,6 +3,7 @@ package io.stackl.tasks.broker.kafka;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.broker.config.BrokerConfig;
 import io.stackl.tasks.broker.topology.TaskTopology;
+import io.stackl.tasks.schema.KafkaSecurity;
 import io.stackl.tasks.schema.SchemaRegistration;
 import io.stackl.tasks.schema.TopicAdmin;
 import io.stackl.tasks.schema.Topics;
@@ -65,7 +66,8 @@ public class TopicProvisioner {
         if (!created.isEmpty()) {
             LOG.infof("topics created: %s (%d partitions)", created, config.partitions());
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(KafkaSecurity.withSecurity(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             Map<String, TopicDescription> described =
                     admin.describeTopics(MUST_MATCH).allTopicNames().get(30, TimeUnit.SECONDS);
             described.values().stream().filter(d -> d.partitions().size() != config.partitions()).findAny()
