@@ -56,6 +56,107 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 
 {{/*
+Service tokens of the internal APIs, from the user's Secret (internalApi.existingSecret). Arguments: root, tokens (the Secret's keys this service
+needs: broker-gateway, broker-peer, history-gateway, history-worker), as the variables both sides read. Starts with a
+newline: trim it.
+*/}}
+{{- define "stackl.internalTokenEnv" -}}
+{{- $secret := required "internalApi.existingSecret is required: a Secret with keys broker-gateway, broker-peer, history-gateway, history-worker, each a random token of 32 characters or more (values.yaml shows a command that makes one)" .root.Values.internalApi.existingSecret -}}
+{{- $variables := dict "broker-gateway" "TASKS_BROKER_TOKEN_GATEWAY" "broker-peer" "TASKS_BROKER_TOKEN_PEER"
+      "history-gateway" "TASKS_HISTORY_TOKEN_GATEWAY" "history-worker" "TASKS_HISTORY_TOKEN_WORKER" -}}
+{{- range .tokens }}
+- name: {{ get $variables . }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Kafka authentication and TLS (kafka.security): the variables every client reads (KafkaSecurity in the schemas module),
+credentials and certificates from Secrets of yours, each service with its own user and, for mutual TLS, its own key.
+Arguments: root, service. Each starts with a newline or is empty.
+*/}}
+{{- define "stackl.kafkaShortName" -}}
+{{- .service | replace "api-" "" | replace "task-" "" | replace "-service" "" -}}
+{{- end -}}
+
+{{- define "stackl.kafkaEnv" -}}
+{{- $security := .root.Values.kafka.security -}}
+{{- $short := include "stackl.kafkaShortName" . -}}
+{{- if ne $security.protocol "PLAINTEXT" }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ $security.protocol | quote }}
+{{- end }}
+{{- if hasPrefix "SASL_" $security.protocol }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $security.saslMechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "kafka.security.saslSecret is required with a SASL protocol" $security.saslSecret }}
+      key: {{ $short }}-username
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $security.saslSecret }}
+      key: {{ $short }}-password
+{{- end }}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.caSecret }}
+- name: KAFKA_SSL_CA_FILE
+  value: /etc/stackl/kafka-ca/ca.crt
+{{- end }}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.clientCertSecret }}
+- name: KAFKA_SSL_KEYSTORE_FILE
+  value: /etc/stackl/kafka-client/{{ $short }}.pem
+# Only if the key is encrypted: the same Secret's <service>-key-password.
+- name: KAFKA_SSL_KEY_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $security.clientCertSecret }}
+      key: {{ $short }}-key-password
+      optional: true
+{{- end }}
+{{- end -}}
+
+{{- define "stackl.kafkaMounts" -}}
+{{- $security := .root.Values.kafka.security -}}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.caSecret }}
+- name: kafka-ca
+  mountPath: /etc/stackl/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.clientCertSecret }}
+- name: kafka-client
+  mountPath: /etc/stackl/kafka-client
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* The pod's volumes for stackl.kafkaMounts. Arguments: root, service (only its own key is mounted). */}}
+{{- define "stackl.kafkaVolumes" -}}
+{{- $security := .root.Values.kafka.security -}}
+{{- $short := include "stackl.kafkaShortName" . -}}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.caSecret }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $security.caSecret }}
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.clientCertSecret }}
+- name: kafka-client
+  secret:
+    secretName: {{ $security.clientCertSecret }}
+    items:
+      - key: {{ $short }}.pem
+        path: {{ $short }}.pem
+{{- end }}
+{{- end -}}
+
+{{/*
 The container every service runs: the Quarkus fast-jar image, HTTP on 8080, health and metrics under /q.
 Arguments: root, service, values (the service's block), env (its own variables, a YAML list string).
 */}}
@@ -70,6 +171,7 @@ Arguments: root, service, values (the service's block), env (its own variables, 
     - name: HTTP_PORT
       value: "8080"
     {{- include "stackl.commonEnv" .root | nindent 4 }}
+    {{- include "stackl.kafkaEnv" . | nindent 4 }}
     {{- with .env }}
     {{- . | nindent 4 }}
     {{- end }}
@@ -81,6 +183,7 @@ Arguments: root, service, values (the service's block), env (its own variables, 
     {{- with .volumeMounts }}
     {{- . | nindent 4 }}
     {{- end }}
+    {{- include "stackl.kafkaMounts" . | nindent 4 }}
     # The root filesystem is read-only; the JVM, Vert.x and the native libraries of Kafka's compression and RocksDB
     # unpack into /tmp.
     - name: tmp

@@ -51,7 +51,8 @@ class HelmChartTest {
             "kafka.bootstrapServers", "kafka-bootstrap.kafka:9092",
             "schemaRegistry.url", "http://registry.registry:8080/apis/registry/v3",
             "postgresql.jdbcUrl", "jdbc:postgresql://postgres.db:5432/stackl",
-            "postgresql.existingSecret", "stackl-db");
+            "postgresql.existingSecret", "stackl-db",
+            "internalApi.existingSecret", "stackl-internal-api");
 
     private static Path chartWithRequiredValues;
 
@@ -177,6 +178,8 @@ class HelmChartTest {
     @Test
     void shouldRefuseToRenderWithoutTheInfrastructureNamingTheValue() {
         assertThatThrownBy(() -> new Helm(CHART).template().withName("release").withKubeVersion(KUBERNETES).call())
+                .hasMessageContaining("is required");
+        assertThatThrownBy(() -> render(t -> t.set("kafka.bootstrapServers", "")))
                 .hasMessageContaining("kafka.bootstrapServers is required");
         assertThatThrownBy(() -> render(t -> t.set("postgresql.existingSecret", "")))
                 .hasMessageContaining("postgresql.existingSecret");
@@ -424,6 +427,89 @@ class HelmChartTest {
                 .doesNotContain("10.0.0.0/8", "10.1.0.0/16");
         assertThat(render(t -> t.set("networkPolicy.enabled", false)))
                 .noneMatch(m -> "NetworkPolicy".equals(m.path("kind").asText()));
+    }
+
+    /**
+     * The internal APIs' service tokens: each service gets exactly the tokens of the calls it makes or answers, from the
+     * user's Secret (the chart makes none: tokens made at render time would change with every upgrade); never inlined.
+     */
+    @Test
+    void shouldGiveEachServiceOnlyTheServiceTokensOfItsOwnCalls() throws IOException {
+        Map<String, Set<String>> tokens = Map.of(
+                "api-gateway", Set.of("TASKS_BROKER_TOKEN_GATEWAY", "TASKS_HISTORY_TOKEN_GATEWAY"),
+                "task-broker", Set.of("TASKS_BROKER_TOKEN_GATEWAY", "TASKS_BROKER_TOKEN_PEER"),
+                "history-service", Set.of("TASKS_HISTORY_TOKEN_GATEWAY", "TASKS_HISTORY_TOKEN_WORKER"),
+                "worker-service", Set.of("TASKS_HISTORY_TOKEN_WORKER"));
+        List<JsonNode> manifests = render(t -> t);
+        assertThat(manifests).noneMatch(m -> "Secret".equals(m.path("kind").asText()));
+        for (String service : SERVICES) {
+            JsonNode container = container(manifests, service);
+            Set<String> given = new HashSet<>(env(container).keySet());
+            given.removeIf(name -> !name.matches("TASKS_.*_TOKEN_.*"));
+            assertThat(given).as(service).isEqualTo(tokens.get(service));
+            for (String variable : given) {
+                JsonNode entry = envEntry(container, variable);
+                assertThat(entry.has("value")).as("never inlined").isFalse();
+                assertThat(entry.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("stackl-internal-api");
+                String key = entry.at("/valueFrom/secretKeyRef/key").asText();
+                assertThat(variable).isEqualTo("TASKS_" + key.replace("-", "_TOKEN_").toUpperCase());
+            }
+        }
+
+        assertThatThrownBy(() -> render(t -> t.set("internalApi.existingSecret", "")))
+                .hasMessageContaining("internalApi.existingSecret is required");
+    }
+
+    /**
+     * Kafka over SASL_SSL or mutual TLS: every service logs in as its own user from the user's Secret, trusts the CA of
+     * the user's Secret, and mounts only its own client key; nothing of it by default.
+     */
+    @Test
+    void shouldConnectEachServiceToKafkaAsItsOwnUserOverTls() throws IOException {
+        for (String service : SERVICES) {
+            assertThat(env(container(render(t -> t), service)).keySet()).as(service)
+                    .noneMatch(name -> name.startsWith("KAFKA_S"));
+        }
+        List<JsonNode> sasl = render(t -> t.set("kafka.security.protocol", "SASL_SSL")
+                .set("kafka.security.saslSecret", "kafka-users").set("kafka.security.caSecret", "kafka-ca")
+                .set("kafka.security.clientCertSecret", "kafka-clients"));
+        Map<String, String> users = Map.of("api-gateway", "gateway", "task-broker", "broker",
+                "worker-service", "worker", "history-service", "history");
+        for (String service : SERVICES) {
+            JsonNode container = container(sasl, service);
+            String user = users.get(service);
+            assertThat(env(container)).as(service).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+                    .containsEntry("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+                    .containsEntry("KAFKA_SSL_CA_FILE", "/etc/stackl/kafka-ca/ca.crt")
+                    .containsEntry("KAFKA_SSL_KEYSTORE_FILE", "/etc/stackl/kafka-client/" + user + ".pem");
+            for (String secretKey : List.of("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD")) {
+                JsonNode entry = envEntry(container, secretKey);
+                assertThat(entry.has("value")).as("never inlined").isFalse();
+                assertThat(entry.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("kafka-users");
+                assertThat(entry.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo(user + "-"
+                        + (secretKey.endsWith("USERNAME") ? "username" : "password"));
+            }
+            JsonNode keyPassword = envEntry(container, "KAFKA_SSL_KEY_PASSWORD");
+            assertThat(keyPassword.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo(user + "-key-password");
+            assertThat(keyPassword.at("/valueFrom/secretKeyRef/optional").asBoolean()).as("only for encrypted keys")
+                    .isTrue();
+            Set<String> mounted = new HashSet<>();
+            container.path("volumeMounts").forEach(m -> mounted.add(m.path("mountPath").asText()));
+            assertThat(mounted).contains("/etc/stackl/kafka-ca", "/etc/stackl/kafka-client");
+            JsonNode volumes = workload(sasl, service).at("/spec/template/spec/volumes");
+            List<String> clientKeys = new ArrayList<>();
+            volumes.forEach(v -> {
+                if (v.path("name").asText().equals("kafka-client")) {
+                    assertThat(v.at("/secret/secretName").asText()).isEqualTo("kafka-clients");
+                    v.at("/secret/items").forEach(item -> clientKeys.add(item.path("key").asText()));
+                }
+            });
+            assertThat(clientKeys).as("only its own key").containsExactly(user + ".pem");
+        }
+        assertThatThrownBy(() -> render(t -> t.set("kafka.security.protocol", "SASL_SSL")))
+                .hasMessageContaining("kafka.security.saslSecret is required");
+        assertThatThrownBy(() -> render(t -> t.set("kafka.security.protocol", "TLS")))
+                .hasMessageContaining("protocol");
     }
 
     /** The broker stops within its shutdown timeout, Kafka or not; its grace period leaves the JVM time after that. */
