@@ -9,8 +9,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import io.stackl.tasks.infra.LocalInfrastructure;
-import io.stackl.tasks.infra.SharedInfrastructure;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.testkit.KafkaTestClient;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** API keys (configured as hashes only) and per-client topic permissions. */
@@ -120,9 +120,9 @@ class GatewayAuthTest {
                 .body("arguments", nullValue()).body("topic", equalTo("document"));
 
         String marker = "auth-poison-" + UUID.randomUUID();
-        LocalInfrastructure infra = SharedInfrastructure.get();
-        try (KafkaTestClient kafka = new KafkaTestClient(infra.kafka().bootstrapServers(),
-                infra.registry().apicurioApiUrl())) {
+        Config config = ConfigProvider.getConfig();
+        try (KafkaTestClient kafka = new KafkaTestClient(config.getValue("kafka.bootstrap.servers", String.class),
+                config.getValue("tasks.schema-registry.url", String.class))) {
             kafka.sendRaw(Topics.TASK_REQUESTS.name(), marker, ("secret " + marker).getBytes(StandardCharsets.UTF_8));
         }
         String mine = "find { it.key == '" + marker + "' }";

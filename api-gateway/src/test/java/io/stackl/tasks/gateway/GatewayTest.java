@@ -13,8 +13,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.stackl.tasks.infra.LocalInfrastructure;
-import io.stackl.tasks.infra.SharedInfrastructure;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.BufferedReader;
@@ -32,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -186,9 +186,9 @@ class GatewayTest {
     @Test
     void shouldReadTheNewestDeadLettersWithWhyAndRefuseABadLimit() {
         String marker = "gateway-poison-" + UUID.randomUUID();
-        LocalInfrastructure infra = SharedInfrastructure.get();
-        try (KafkaTestClient kafka = new KafkaTestClient(infra.kafka().bootstrapServers(),
-                infra.registry().apicurioApiUrl())) {
+        Config config = ConfigProvider.getConfig();
+        try (KafkaTestClient kafka = new KafkaTestClient(config.getValue("kafka.bootstrap.servers", String.class),
+                config.getValue("tasks.schema-registry.url", String.class))) {
             kafka.sendRaw(Topics.TASK_REQUESTS.name(), marker, ("not a request " + marker).getBytes(
                     StandardCharsets.UTF_8));
         }

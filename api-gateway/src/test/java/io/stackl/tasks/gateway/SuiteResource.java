@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 
 /**
@@ -16,13 +17,28 @@ import java.util.UUID;
  */
 public class SuiteResource implements QuarkusTestResourceLifecycleManager {
 
-    private static Map<String, String> config;
+    /**
+     * Where the suite's settings are kept for the whole JVM. Quarkus runs each test profile in a class loader of its
+     * own, whose statics start empty: kept in a static field, a profile switch would start a second infrastructure
+     * and suite beside the first (about 50 s each time). The system properties are the JVM's, whatever the loader.
+     */
+    private static final String SHARED = "stackl.tests.gateway-suite";
 
     @Override
-    public synchronized Map<String, String> start() {
-        if (config != null) {
+    @SuppressWarnings("unchecked")
+    public Map<String, String> start() {
+        Properties jvm = System.getProperties();
+        synchronized (jvm) {
+            if (jvm.get(SHARED) instanceof Map<?, ?> started) {
+                return (Map<String, String>) started;
+            }
+            Map<String, String> config = startTheSuite();
+            jvm.put(SHARED, Map.copyOf(config));
             return config;
         }
+    }
+
+    private static Map<String, String> startTheSuite() {
         LocalInfrastructure infra = SharedInfrastructure.get();
         Path root = Path.of("..").toAbsolutePath().normalize();
         Path logs = Path.of("target", "test-logs").toAbsolutePath();
@@ -34,7 +50,7 @@ public class SuiteResource implements QuarkusTestResourceLifecycleManager {
         ServiceProcess broker = ServiceProcess.startOnFreePort(root, "task-broker", env, logs);
         ServiceProcess worker = ServiceProcess.startOnFreePort(root, "worker-service", env, logs);
         List.of(history, broker, worker).forEach(SharedInfrastructure::stopBeforeInfrastructure);
-        config = new HashMap<>(infra.quarkusConfig());
+        Map<String, String> config = new HashMap<>(infra.quarkusConfig());
         config.put("tasks.gateway.broker-url", broker.url());
         config.put("tasks.gateway.history-url", history.url());
         return config;
