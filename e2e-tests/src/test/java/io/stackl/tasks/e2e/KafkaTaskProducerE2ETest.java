@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stackl.tasks.client.StacklClient;
+import io.stackl.tasks.schema.KafkaSecurity;
 import io.stackl.tasks.schema.KafkaTaskProducer;
 import io.stackl.tasks.schema.RejectionCode;
 import io.stackl.tasks.schema.TaskEvent;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -54,6 +56,34 @@ class KafkaTaskProducerE2ETest {
             try (StacklClient client = StacklClient.builder().baseUrl(suite.gateway.url()).build()) {
                 assertThat(client.await(end.getTaskId(), WAIT).output().path("via").asText()).isEqualTo("kafka");
             }
+        }
+    }
+
+    /**
+     * Mutual TLS: the same producer with a client certificate instead of a password (principal
+     * {@code User:CN=stackl-client}); without a certificate the listener does not let it in.
+     */
+    @Test
+    void shouldSendTasksOverMutualTlsAndRefuseAClientWithoutACertificate() throws Exception {
+        Map<String, String> settings = suite.infra.kafka().mutualTlsEnvironment();
+        Map<String, Object> kafka = new java.util.HashMap<>(KafkaSecurity.from(settings));
+        String registry = suite.infra.serviceEnvironment().get("SCHEMA_REGISTRY_URL");
+        try (KafkaTaskProducer tasks = KafkaTaskProducer.create(settings.get("KAFKA_BOOTSTRAP_SERVERS"), registry,
+                "client-e2e-mtls", kafka)) {
+            TaskEvent end = tasks.send(TaskRequest.newBuilder().setTopic("noop").setSubtype("run")
+                    .setArgumentsJson("{\"via\": \"mutual tls\"}")).get(60, TimeUnit.SECONDS);
+            assertThat(end.getState()).isEqualTo(TaskState.SUCCEEDED);
+            assertThat(end.getSource()).isEqualTo("client-e2e-mtls");
+        }
+        Map<String, Object> anonymous = new java.util.HashMap<>(kafka);
+        anonymous.remove("ssl.keystore.type");
+        anonymous.remove("ssl.keystore.location");
+        anonymous.put("bootstrap.servers", settings.get("KAFKA_BOOTSTRAP_SERVERS"));
+        anonymous.put("max.block.ms", "5000");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(anonymous, new StringSerializer(),
+                new ByteArraySerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(Topics.TASK_REQUESTS.name(), "no-certificate",
+                    new byte[] {0})).get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(SslAuthenticationException.class);
         }
     }
 

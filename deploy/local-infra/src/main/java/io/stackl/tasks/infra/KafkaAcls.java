@@ -64,6 +64,12 @@ final class KafkaAcls {
         acls.topics(client, List.of("task-events"), READ, DESCRIBE);
         acls.allow(client, ResourceType.GROUP, "stackl-client-", PatternType.PREFIXED, READ);
         acls.allow(client, ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, AclOperation.IDEMPOTENT_WRITE);
+        // The same producer over mutual TLS: its principal is its certificate's subject.
+        String certified = "CN=" + LocalCertificates.CLIENT;
+        acls.topics(certified, List.of("task-requests", "task-commands"), WRITE, DESCRIBE);
+        acls.topics(certified, List.of("task-events"), READ, DESCRIBE);
+        acls.allow(certified, ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
+                AclOperation.IDEMPOTENT_WRITE);
         return List.copyOf(acls.bindings);
     }
 

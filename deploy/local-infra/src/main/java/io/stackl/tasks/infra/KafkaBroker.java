@@ -31,10 +31,11 @@ import org.apache.kafka.common.Uuid;
  * Maven Central as a child process. A child rather than in-process so that it can be killed like a real broker,
  * and so that Kafka's server dependencies never share a classpath with a Quarkus service.
  *
- * <p>Two listeners for clients: plaintext, and SASL_SSL (SCRAM-SHA-512 over TLS, with a certificate signed by a CA
- * of its own, {@link LocalCertificates}) where the users of {@link #SASL_USERS} log in, each with a password made up
- * for this folder, with the ACLs of {@link KafkaAcls}. The second is how a deployment with authentication and an
- * authorizer is tried and tested on one machine.
+ * <p>Three listeners for clients: plaintext; SASL_SSL (SCRAM-SHA-512 over TLS, with a certificate signed by a CA of
+ * its own, {@link LocalCertificates}) where the users of {@link #SASL_USERS} log in, each with a password made up for
+ * this folder; and SSL that requires a client certificate signed by that CA (mutual TLS). Both enforce the ACLs of
+ * {@link KafkaAcls}: they are how a deployment with authentication and an authorizer is tried and tested on one
+ * machine.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -48,15 +49,30 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final int saslSslPort;
+    private final int mutualTlsPort;
     private volatile ChildProcess process;
     private volatile LocalCertificates certificates;
     private volatile Properties saslPasswords;
 
-    KafkaBroker(Path dir, int port, int controllerPort, int saslSslPort) {
+    KafkaBroker(Path dir, int port, int controllerPort, int saslSslPort, int mutualTlsPort) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.saslSslPort = saslSslPort;
+        this.mutualTlsPort = mutualTlsPort;
+    }
+
+    /**
+     * How a client reaches the mutual-TLS listener with the client certificate of {@link LocalCertificates} (Kafka
+     * principal {@code User:CN=stackl-client}, the ACLs of {@code stackl-client}), as the variables every client reads.
+     */
+    public Map<String, String> mutualTlsEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + mutualTlsPort);
+        env.put("KAFKA_SECURITY_PROTOCOL", "SSL");
+        env.put("KAFKA_SSL_CA_FILE", certificates.caPem().toString());
+        env.put("KAFKA_SSL_KEYSTORE_FILE", certificates.clientPem().toString());
+        return env;
     }
 
     public String bootstrapServers() {
@@ -144,11 +160,13 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
         p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
-                + ",SASL_SSL://127.0.0.1:" + saslSslPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+                + ",SASL_SSL://127.0.0.1:" + saslSslPort + ",SSL://127.0.0.1:" + mutualTlsPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_SSL://127.0.0.1:" + saslSslPort
+                + ",SSL://127.0.0.1:" + mutualTlsPort);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL");
+        p.setProperty("listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL");
         // SCRAM over TLS for clients; the users are added once the broker runs (addSaslUsers).
         p.setProperty("sasl.enabled.mechanisms", SCRAM_MECHANISM);
         p.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
@@ -156,6 +174,13 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
         p.setProperty("listener.name.sasl_ssl.ssl.keystore.location", certificates.serverKeystore().toString());
         p.setProperty("listener.name.sasl_ssl.ssl.keystore.password", certificates.password());
+        // Mutual TLS: a client certificate signed by the local CA is required; its subject is the principal.
+        p.setProperty("listener.name.ssl.ssl.keystore.type", "PKCS12");
+        p.setProperty("listener.name.ssl.ssl.keystore.location", certificates.serverKeystore().toString());
+        p.setProperty("listener.name.ssl.ssl.keystore.password", certificates.password());
+        p.setProperty("listener.name.ssl.ssl.truststore.type", "PEM");
+        p.setProperty("listener.name.ssl.ssl.truststore.location", certificates.caPem().toString());
+        p.setProperty("listener.name.ssl.ssl.client.auth", "required");
         // ACLs for the SASL users (KafkaAcls); the plaintext and controller listeners' anonymous user may do anything.
         p.setProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         p.setProperty("super.users", "User:ANONYMOUS");

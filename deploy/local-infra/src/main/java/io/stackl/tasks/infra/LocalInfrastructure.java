@@ -61,7 +61,7 @@ public final class LocalInfrastructure implements AutoCloseable {
         Postgres.killStale(dir.resolve("postgres"));
         Properties ports = loadPorts(dir);
         KafkaBroker kafka = new KafkaBroker(dir.resolve("kafka"), port(ports, "kafka"), port(ports, "kafka.controller"),
-                port(ports, "kafka.sasl-ssl"));
+                port(ports, "kafka.sasl-ssl"), port(ports, "kafka.mutual-tls"));
         Postgres postgres = new Postgres(dir.resolve("postgres"), port(ports, "postgres"));
         SchemaRegistry registry = new SchemaRegistry(dir.resolve("registry"), port(ports, "registry"),
                 port(ports, "registry.management"));
