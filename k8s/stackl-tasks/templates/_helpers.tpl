@@ -27,6 +27,18 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
   value: {{ required "kafka.bootstrapServers is required (your Kafka's bootstrap servers)" .Values.kafka.bootstrapServers | quote }}
 - name: SCHEMA_REGISTRY_URL
   value: {{ required "schemaRegistry.url is required (Apicurio Registry's /apis/registry/v3 URL)" .Values.schemaRegistry.url | quote }}
+{{- with .Values.schemaRegistry.existingSecret }}
+- name: SCHEMA_REGISTRY_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: username
+- name: SCHEMA_REGISTRY_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: password
+{{- end }}
 {{- end -}}
 
 {{/* For the services that create topics: one partition count everywhere (co-partitioning), one replication factor. */}}

@@ -506,6 +506,10 @@ class HelmChartTest {
             });
             assertThat(clientKeys).as("only its own key").containsExactly(user + ".pem");
         }
+        JsonNode registryPassword = envEntry(container(render(t -> t.set("schemaRegistry.existingSecret", "registry")),
+                "history-service"), "SCHEMA_REGISTRY_PASSWORD");
+        assertThat(registryPassword.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("registry");
+        assertThat(registryPassword.has("value")).isFalse();
         assertThatThrownBy(() -> render(t -> t.set("kafka.security.protocol", "SASL_SSL")))
                 .hasMessageContaining("kafka.security.saslSecret is required");
         assertThatThrownBy(() -> render(t -> t.set("kafka.security.protocol", "TLS")))

@@ -56,6 +56,11 @@ public final class AvroSerdes {
      * @param registryUrl Apicurio's v3 API, e.g. {@code http://127.0.0.1:8081/apis/registry/v3}
      */
     public static Map<String, Object> wireFormatConfig(String registryUrl) {
+        return wireFormatConfig(registryUrl, System.getenv());
+    }
+
+    /** The same, with the registry's credentials from {@code settings} ({@link RegistrySecurity}'s variables). */
+    static Map<String, Object> wireFormatConfig(String registryUrl, Map<String, String> settings) {
         Map<String, Object> config = new HashMap<>();
         config.put(SerdeConfig.REGISTRY_URL, registryUrl);
         // The schema id goes in the value bytes (Confluent), not in Kafka headers (Apicurio's default).
@@ -68,6 +73,7 @@ public final class AvroSerdes {
         // Nested types are inlined into one schema, as a Confluent client would register it.
         config.put(SerdeConfig.DEREFERENCE_SCHEMA, true);
         config.put(KafkaSerdeKeys.USE_SPECIFIC_AVRO_READER, true);
+        config.putAll(RegistrySecurity.serdeConfig(settings));
         return config;
     }
 

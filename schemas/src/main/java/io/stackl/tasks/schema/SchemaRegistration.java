@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.avro.Schema;
 
 /**
@@ -44,18 +45,25 @@ public final class SchemaRegistration {
      * @throws IllegalStateException if the registry refuses a schema (e.g. an incompatible change)
      */
     public static void registerAll(String apicurioApiUrl, Map<String, Schema> subjects) {
+        registerAll(apicurioApiUrl, subjects, System.getenv());
+    }
+
+    /** The same, with the registry's credentials taken from {@code settings} (RegistrySecurity's variables). */
+    static void registerAll(String apicurioApiUrl, Map<String, Schema> subjects, Map<String, String> settings) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Optional<String> authorization = RegistrySecurity.authorization(settings);
         for (Map.Entry<String, Schema> subject : subjects.entrySet()) {
             String body = "{\"artifactId\":" + quote(subject.getKey()) + ",\"artifactType\":\"AVRO\","
                     + "\"firstVersion\":{\"content\":{\"contentType\":\"application/json\",\"content\":"
                     + quote(subject.getValue().toString()) + "}}}";
-            HttpRequest request = HttpRequest.newBuilder(URI.create(apicurioApiUrl
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(apicurioApiUrl
                             + "/groups/default/artifacts?ifExists=FIND_OR_CREATE_VERSION"))
                     .timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                    .POST(HttpRequest.BodyPublishers.ofString(body));
+            authorization.ifPresent(value -> request.header("Authorization", value));
             try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() / 100 != 2) {
                     throw new IllegalStateException("the registry refused the schema of " + subject.getKey() + ": HTTP "
                             + response.statusCode() + " " + response.body());

@@ -243,7 +243,7 @@ class WireFormatTest {
         return serializer;
     }
 
-    private static TaskRequest fullTaskRequest() {
+    static TaskRequest fullTaskRequest() {
         return TaskRequest.newBuilder()
                 .setId(UUID.randomUUID().toString())
                 .setTopic("document")
