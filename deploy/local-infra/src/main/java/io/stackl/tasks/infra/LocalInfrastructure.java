@@ -191,8 +191,17 @@ public final class LocalInfrastructure implements AutoCloseable {
     private static int port(Properties ports, String name) {
         String remembered = ports.getProperty(name);
         int port = FreePorts.preferring(remembered == null ? 0 : Integer.parseInt(remembered));
+        // Nothing listens yet on the ports chosen before this one, so the system may offer one of them again.
+        while (takenByAnother(ports, name, port)) {
+            port = FreePorts.any();
+        }
         ports.setProperty(name, Integer.toString(port));
         return port;
+    }
+
+    private static boolean takenByAnother(Properties ports, String name, int port) {
+        return ports.stringPropertyNames().stream().filter(other -> !other.equals(name))
+                .anyMatch(other -> ports.getProperty(other).equals(Integer.toString(port)));
     }
 
     private static Properties loadPorts(Path dir) {
