@@ -3,7 +3,7 @@
 # schema registry and the four services as processes, runs every cell (raw Kafka baselines first), prints Markdown
 # tables, writes the raw figures as JSON under benchmarks/target/, and stops everything it started (also on Ctrl-C).
 #
-#   benchmarks/run.sh [--quick] [--only raw,noop,documents,timeouts] [--skip-build]
+#   benchmarks/run.sh [--quick] [--only raw,noop,locks,documents,timeouts] [--skip-build]
 #
 # --quick: about 3 minutes once built (the full run: at most 20). Figures move between runs on a busy machine: compare
 # the ratios to the baselines of the same run, not raw figures of different runs.
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 source deploy/lib/prerequisites.sh
 stackl_check_prerequisites
 
-usage="usage: benchmarks/run.sh [--quick] [--only raw,noop,documents,timeouts] [--skip-build]"
+usage="usage: benchmarks/run.sh [--quick] [--only raw,noop,locks,documents,timeouts] [--skip-build]"
 build=true
 args=()
 while [ $# -gt 0 ]; do

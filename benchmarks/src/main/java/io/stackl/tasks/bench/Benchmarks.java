@@ -47,7 +47,7 @@ public final class Benchmarks {
     }
 
     /** The groups of cells, in the order they run; {@code --only} picks some. */
-    static final List<String> GROUPS = List.of("raw", "noop", "documents", "timeouts");
+    static final List<String> GROUPS = List.of("raw", "noop", "locks", "documents", "timeouts");
 
     private Benchmarks() {}
 
@@ -235,15 +235,20 @@ public final class Benchmarks {
             add(cells, fastBesideSlow(bench, profile));
         }
 
+        if (only.contains("locks")) {
+            // Latency-bound cells, nothing else running: what taking a free key and handing on a held one cost.
+            progress("locks");
+            for (int keyCount : List.of(0, 1, 10)) {
+                add(cells, keysToDispatch(bench, profile, keyCount));
+            }
+            add(cells, hotKey(bench, profile));
+        }
         if (only.contains("documents")) {
             progress("document tasks");
             int batchRate = 50;
             CellResult noopAt50 = restNoop.containsKey(batchRate) ? restNoop.get(batchRate)
                     : add(cells, bench.rest("no-op task over REST", batchRate,
                             i -> Map.of("topic", "noop", "subtype", "run"), "SUCCEEDED"));
-            for (int keyCount : List.of(0, 1, 10)) {
-                add(cells, keysToDispatch(bench, profile, keyCount));
-            }
             add(cells, tenPutsAlone(bench, profile));
             for (int puts : List.of(1, 10)) {
                 String prefix = "bench/" + bench.runId() + "/batch" + puts + "/";
@@ -251,7 +256,6 @@ public final class Benchmarks {
                         i -> batch(prefix + i + "/", puts, false), "SUCCEEDED").comparedWith(noopAt50));
             }
             add(cells, rollbacks(bench, profile));
-            add(cells, hotKey(bench, profile));
             String keys64 = "bench/" + bench.runId() + "/k64/";
             add(cells, bench.producedRamp("64 keys, document/increment: max sustained", profile.keyRates(),
                     profile.rampStep(), id -> {
