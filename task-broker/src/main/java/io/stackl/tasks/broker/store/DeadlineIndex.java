@@ -10,6 +10,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Deadlines ordered by time: key {@code <epoch ms, 13 digits zero-padded>:<id>}, value the id. Zero-padding makes the
  * byte order of the keys the order of the deadlines, so {@link #due} is one range scan that returns exactly the
  * entries at or before "now", oldest first. A late or skipped scan therefore delays a deadline but never loses one.
+ *
+ * <p>A scan starts at {@link #scanFrom}, not at the beginning: every handled deadline is deleted, and RocksDB finds the
+ * first live key only after stepping over the tombstones of all deleted ones until a compaction removes them. With
+ * 10,000 deleted deadlines an empty scan took 0.7 ms, with 160,000 12 ms (measured on a RocksDB store), and a scan runs
+ * every 100 ms on each partition. One instance per processor, so it sees every put to its store.
  */
 public final class DeadlineIndex {
 
@@ -18,6 +23,12 @@ public final class DeadlineIndex {
     private static final char AFTER_SEPARATOR = ';';
 
     private final KeyValueStore<String, String> store;
+    /**
+     * No entry has an earlier deadline. 0 at first (a restored store may hold anything); after a scan, the earliest
+     * deadline it returned (whatever the caller left of those is still there), or past "now" when it returned none;
+     * lowered by every put, so that a deadline put in the past (a wall clock that went back) is still found.
+     */
+    private long scanFrom;
 
     public DeadlineIndex(KeyValueStore<String, String> store) {
         this.store = store;
@@ -38,6 +49,7 @@ public final class DeadlineIndex {
 
     public void put(long deadline, String id) {
         store.put(key(deadline, id), id);
+        scanFrom = Math.min(scanFrom, deadline);
     }
 
     public void remove(long deadline, String id) {
@@ -46,13 +58,19 @@ public final class DeadlineIndex {
 
     /** At most {@code limit} entries due at or before {@code now}, oldest first. */
     public List<Entry> due(long now, int limit) {
+        if (scanFrom > now) {
+            return List.of(); // nothing is that early (and a range from above its end would only log a warning)
+        }
         List<Entry> due = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = store.range(FIRST, padded(now) + AFTER_SEPARATOR)) {
+        String from = scanFrom == 0 ? FIRST : padded(scanFrom) + ':';
+        try (KeyValueIterator<String, String> it = store.range(from, padded(now) + AFTER_SEPARATOR)) {
             while (it.hasNext() && due.size() < limit) {
                 KeyValue<String, String> next = it.next();
                 due.add(new Entry(Long.parseLong(next.key.substring(0, 13)), next.value));
             }
         }
+        // Entries cut off by the limit, and returned ones the caller does not handle, are at or after the first one.
+        scanFrom = due.isEmpty() ? now + 1 : due.get(0).deadline();
         return due;
     }
 

@@ -79,4 +79,50 @@ class DeadlineIndexTest {
             assertThat(DeadlineIndex.key(deadline, "t")).isEqualTo(String.format("%013d:%s", deadline, "t"));
         }
     }
+
+    /** Scans start where the last one left off (past the tombstones), yet nothing put since is ever skipped. */
+    @Test
+    void shouldFindEveryDeadlinePutAfterAScanMovedOnEvenOneInThePast() {
+        index.put(1_000, "a");
+        assertThat(index.due(5_000, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("a");
+        index.remove(1_000, "a");
+        assertThat(index.due(6_000, 10)).isEmpty();
+
+        index.put(7_000, "later");
+        index.put(2_000, "put-in-the-past");
+        assertThat(index.due(6_500, 10)).as("a wall clock that went back: due at once")
+                .extracting(DeadlineIndex.Entry::id).containsExactly("put-in-the-past");
+        index.remove(2_000, "put-in-the-past");
+
+        assertThat(index.due(3_000, 10)).as("a scan whose now went back").isEmpty();
+        assertThat(index.due(7_000, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("later");
+    }
+
+    @Test
+    void shouldFindAgainWhatAScanReturnedButNobodyHandled() {
+        index.put(1_000, "a");
+        index.put(2_000, "b");
+        index.put(3_000, "c");
+
+        List<DeadlineIndex.Entry> first = index.due(5_000, 10);
+        index.remove(first.get(0).deadline(), first.get(0).id()); // the scan's budget ran out after one
+
+        assertThat(index.due(5_000, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("b", "c");
+        assertThat(index.due(5_000, 1)).extracting(DeadlineIndex.Entry::id).containsExactly("b");
+        assertThat(index.due(5_000, 10)).as("after a scan cut off by its limit").extracting(DeadlineIndex.Entry::id)
+                .containsExactly("b", "c");
+    }
+
+    /** The index is rebuilt on every init: a restored store is scanned from its first key. */
+    @Test
+    void shouldScanARestoredStoreFromItsFirstKey() {
+        index.put(1_000, "a");
+        index.due(5_000, 10);
+        KeyValueStore<String, String> sameStore = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("again"),
+                Serdes.String(), Serdes.String()).withLoggingDisabled().build();
+        sameStore.init(new MockProcessorContext<>().getStateStoreContext(), sameStore);
+        sameStore.put(DeadlineIndex.key(1_000, "a"), "a");
+
+        assertThat(new DeadlineIndex(sameStore).due(6_000, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("a");
+    }
 }
