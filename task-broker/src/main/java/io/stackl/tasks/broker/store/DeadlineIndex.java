@@ -18,7 +18,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class DeadlineIndex {
 
-    private static final String FIRST = "0000000000000:";
     /** ';' sorts right after ':', so "<now>;" is above every "<now>:<id>". */
     private static final char AFTER_SEPARATOR = ';';
 
@@ -62,8 +61,8 @@ public final class DeadlineIndex {
             return List.of(); // nothing is that early (and a range from above its end would only log a warning)
         }
         List<Entry> due = new ArrayList<>();
-        String from = scanFrom == 0 ? FIRST : padded(scanFrom) + ':';
-        try (KeyValueIterator<String, String> it = store.range(from, padded(now) + AFTER_SEPARATOR)) {
+        // Every key with deadline scanFrom starts with "<scanFrom>:": the range holds them whatever their ids.
+        try (KeyValueIterator<String, String> it = store.range(padded(scanFrom) + ':', padded(now) + AFTER_SEPARATOR)) {
             while (it.hasNext() && due.size() < limit) {
                 KeyValue<String, String> next = it.next();
                 due.add(new Entry(Long.parseLong(next.key.substring(0, 13)), next.value));

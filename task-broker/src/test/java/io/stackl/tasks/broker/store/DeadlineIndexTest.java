@@ -87,6 +87,9 @@ class DeadlineIndexTest {
         assertThat(index.due(5_000, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("a");
         index.remove(1_000, "a");
         assertThat(index.due(6_000, 10)).isEmpty();
+        index.put(6_001, "just-after-that-scan");
+        assertThat(index.due(6_001, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("just-after-that-scan");
+        index.remove(6_001, "just-after-that-scan");
 
         index.put(7_000, "later");
         index.put(2_000, "put-in-the-past");
@@ -113,9 +116,12 @@ class DeadlineIndexTest {
                 .containsExactly("b", "c");
     }
 
-    /** The index is rebuilt on every init: a restored store is scanned from its first key. */
+    /**
+     * A processor builds its index in {@code init}, which Kafka Streams calls after restoring the store (a rebalance,
+     * a revived task): an index it has never written through must start from the store's first key.
+     */
     @Test
-    void shouldScanARestoredStoreFromItsFirstKey() {
+    void shouldStartANewIndexAtTheStoresFirstKey() {
         index.put(1_000, "a");
         index.due(5_000, 10);
         KeyValueStore<String, String> sameStore = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("again"),
