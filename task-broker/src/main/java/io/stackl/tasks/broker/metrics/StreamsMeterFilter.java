@@ -12,9 +12,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Keeps Kafka Streams' per-store and per-processor-node meters out of the registry, except the few that say how big
  * the stores are. There are about 80 per store and partition (5 stores × 6 partitions: 2,450 series here, over half of
  * the broker's scrape), nearly all never recorded at the INFO recording level (always NaN or 0), and the rest RocksDB
- * properties read through JNI on every scrape: a scrape of the broker cost ~40–75 ms of CPU with them. Thread, task
- * and topic meters stay (the dashboard's commit latency is a thread meter). {@code tasks.broker.metrics.all-store-meters}
- * brings them all back, e.g. to study RocksDB.
+ * properties read through JNI on every scrape: a warm scrape cost the broker 40–47 ms of CPU with them, 20–31 without
+ * (idle CPU included; task-broker README, "Metrics"). Thread, task and topic meters stay (the dashboard's commit
+ * latency is a thread meter). {@code tasks.broker.metrics.all-store-meters} brings them all back, e.g. to study
+ * RocksDB.
  */
 @Singleton
 public class StreamsMeterFilter {
