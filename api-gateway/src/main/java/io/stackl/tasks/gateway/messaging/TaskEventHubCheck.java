@@ -23,7 +23,8 @@ public class TaskEventHubCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("api-gateway task events").status(hub.ready())
-                .withData("partitions", hub.ready() ? "assigned" : "not assigned yet").build();
+        boolean reading = hub.ready(); // read once: status and data must agree
+        return HealthCheckResponse.named("api-gateway task events").status(reading)
+                .withData("partitions", reading ? "assigned" : "not assigned yet").build();
     }
 }

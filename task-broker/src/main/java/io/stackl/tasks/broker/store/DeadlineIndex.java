@@ -61,8 +61,8 @@ public final class DeadlineIndex {
             return List.of(); // nothing is that early (and a range from above its end would only log a warning)
         }
         List<Entry> due = new ArrayList<>();
-        // Every key with deadline scanFrom starts with "<scanFrom>:": the range holds them whatever their ids.
-        try (KeyValueIterator<String, String> it = store.range(padded(scanFrom) + ':', padded(now) + AFTER_SEPARATOR)) {
+        // key(scanFrom, "") is a prefix of every key with that deadline: the range holds them whatever their ids.
+        try (KeyValueIterator<String, String> it = store.range(key(scanFrom, ""), padded(now) + AFTER_SEPARATOR)) {
             while (it.hasNext() && due.size() < limit) {
                 KeyValue<String, String> next = it.next();
                 due.add(new Entry(Long.parseLong(next.key.substring(0, 13)), next.value));
