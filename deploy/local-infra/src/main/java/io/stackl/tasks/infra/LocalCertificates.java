@@ -1,26 +1,50 @@
 package io.stackl.tasks.infra;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.OutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.Key;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.util.ArrayList;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A certificate authority of its own, a server certificate it signed for 127.0.0.1 and localhost, and a client
- * certificate for mutual TLS, made with the JDK's keytool (no OpenSSL needed), once per folder: the local Kafka's TLS
- * listeners present the server certificate, clients trust {@link #caPem()}. For trials and tests on one machine only: the keys and their password are kept in
- * that folder.
+ * certificate for mutual TLS, made in this JVM with Bouncy Castle (no OpenSSL or keytool needed), once per folder:
+ * the local Kafka's TLS listeners present the server certificate, clients trust {@link #caPem()}. For trials and tests
+ * on one machine only: the keys and their password are kept in that folder.
  */
 final class LocalCertificates {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration VALIDITY = Duration.ofDays(3650);
 
     private final Path dir;
 
@@ -70,83 +94,91 @@ final class LocalCertificates {
     private void make() {
         try {
             Files.createDirectories(dir);
+            // Files an earlier version made with keytool, and the keys of an earlier make: none may survive it.
             for (String stale : List.of("ca.p12", "ca.pem", "server.p12", "server.csr", "server.pem", "client.p12",
-                    "client.csr", "client-cert.pem", "client.pem")) {
+                    "client.csr", "client-cert.pem", "client.pem", "keytool.log")) {
                 Files.deleteIfExists(dir.resolve(stale));
             }
             byte[] secret = new byte[24];
-            new SecureRandom().nextBytes(secret);
+            RANDOM.nextBytes(secret);
             String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-            Files.writeString(dir.resolve("keystore-password"), password);
-            Files.setPosixFilePermissions(dir.resolve("keystore-password"), PosixFilePermissions.fromString("rw-------"));
-            String ca = dir.resolve("ca.p12").toString();
-            String server = serverKeystore().toString();
-            keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
-                    "-dname", "CN=Stackl Tasks local CA", "-ext", "bc:c", "-keystore", ca, "-storetype", "PKCS12",
-                    "-storepass", password);
-            keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", password, "-file",
-                    caPem().toString());
-            keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
-                    "-dname", "CN=127.0.0.1", "-keystore", server, "-storetype", "PKCS12", "-storepass", password);
-            keytool("-certreq", "-alias", "server", "-keystore", server, "-storepass", password, "-file",
-                    dir.resolve("server.csr").toString());
-            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", password, "-validity", "3650",
-                    "-infile", dir.resolve("server.csr").toString(), "-outfile", dir.resolve("server.pem").toString(),
-                    "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-ext", "KU=digitalSignature,keyEncipherment",
-                    "-ext", "EKU=serverAuth,clientAuth");
-            keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPem().toString(), "-keystore", server,
-                    "-storepass", password);
-            keytool("-importcert", "-noprompt", "-alias", "server", "-file", dir.resolve("server.pem").toString(),
-                    "-keystore", server, "-storepass", password);
-            String client = dir.resolve("client.p12").toString();
-            keytool("-genkeypair", "-alias", "client", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
-                    "-dname", "CN=" + CLIENT, "-keystore", client, "-storetype", "PKCS12", "-storepass", password);
-            keytool("-certreq", "-alias", "client", "-keystore", client, "-storepass", password, "-file",
-                    dir.resolve("client.csr").toString());
-            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass", password, "-validity", "3650",
-                    "-infile", dir.resolve("client.csr").toString(), "-outfile", dir.resolve("client-cert.pem").toString(),
-                    "-ext", "KU=digitalSignature,keyEncipherment", "-ext", "EKU=clientAuth");
-            writeClientPem(client, password);
-        } catch (IOException e) {
+            writePrivate(dir.resolve("keystore-password"), password);
+
+            // In this JVM with Bouncy Castle: keytool took ten JVM starts, ~8 s of every test module's start-up.
+            KeyPair caKeys = newKeyPair();
+            X500Name caName = new X500Name("CN=Stackl Tasks local CA");
+            X509Certificate ca = sign(caName, caKeys, caName, caKeys.getPublic(), builder -> {
+                builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+                builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            });
+            Files.writeString(caPem(), pem("CERTIFICATE", ca.getEncoded()));
+
+            KeyPair serverKeys = newKeyPair();
+            X509Certificate server = sign(caName, caKeys, new X500Name("CN=127.0.0.1"), serverKeys.getPublic(),
+                    builder -> {
+                        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                            new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                            new GeneralName(GeneralName.dNSName, "localhost")}));
+                        builder.addExtension(Extension.keyUsage, true,
+                                new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+                    });
+            KeyStore serverStore = KeyStore.getInstance("PKCS12");
+            serverStore.load(null, null);
+            serverStore.setKeyEntry("server", serverKeys.getPrivate(), password.toCharArray(),
+                    new Certificate[] {server, ca});
+            try (OutputStream out = Files.newOutputStream(serverKeystore())) {
+                serverStore.store(out, password.toCharArray());
+            }
+            Files.setPosixFilePermissions(serverKeystore(), PosixFilePermissions.fromString("rw-------"));
+
+            KeyPair clientKeys = newKeyPair();
+            X509Certificate client = sign(caName, caKeys, new X500Name("CN=" + CLIENT), clientKeys.getPublic(),
+                    builder -> {
+                        builder.addExtension(Extension.keyUsage, true,
+                                new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                        builder.addExtension(Extension.extendedKeyUsage, false,
+                                new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+                    });
+            // The client's key as PKCS#8, then its chain: the one file clients take for mutual TLS.
+            writePrivate(clientPem(), pem("PRIVATE KEY", clientKeys.getPrivate().getEncoded())
+                    + pem("CERTIFICATE", client.getEncoded()) + pem("CERTIFICATE", ca.getEncoded()));
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new InfrastructureException("could not make certificates in " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    /** The client's key, as PKCS#8, followed by its certificate and the CA's: what keytool cannot write itself. */
-    private void writeClientPem(String keystore, String password) throws IOException {
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (var in = Files.newInputStream(Path.of(keystore))) {
-                store.load(in, password.toCharArray());
-            }
-            Key key = store.getKey("client", password.toCharArray());
-            String pem = "-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n" + Files.readString(dir.resolve("client-cert.pem")).strip() + "\n"
-                    + Files.readString(caPem()).strip() + "\n";
-            Files.writeString(clientPem(), pem);
-            Files.setPosixFilePermissions(clientPem(), PosixFilePermissions.fromString("rw-------"));
-        } catch (GeneralSecurityException e) {
-            throw new InfrastructureException("could not write the client's key: " + e.getMessage(), e);
-        }
+    /** Extensions of one certificate; Bouncy Castle's {@code addExtension} throws a checked exception. */
+    private interface Extensions {
+        void addTo(X509v3CertificateBuilder builder) throws IOException;
     }
 
-    private void keytool(String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Path log = dir.resolve("keytool.log");
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                process.destroyForcibly();
-                throw new InfrastructureException("keytool " + args[0] + " failed; see " + log + ":\n"
-                        + Files.readString(log));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfrastructureException("interrupted while making certificates", e);
-        }
+    private static X509Certificate sign(X500Name issuer, KeyPair issuerKeys, X500Name subject, PublicKey subjectKey,
+            Extensions extensions) throws IOException, GeneralSecurityException, OperatorCreationException {
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, RANDOM),
+                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject, subjectKey);
+        extensions.addTo(builder);
+        ContentSigner signer = new JcaContentSignerBuilder("SHA256withRSA").build(issuerKeys.getPrivate());
+        return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+    }
+
+    private static KeyPair newKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048, RANDOM);
+        return generator.generateKeyPair();
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private static void writePrivate(Path file, String content) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content);
     }
 }
