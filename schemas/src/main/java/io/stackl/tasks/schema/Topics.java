@@ -42,6 +42,12 @@ public final class Topics {
 
     private Topics() {}
 
+    /** The topics whose values are Avro records, each with its record type. */
+    public static List<Topic<?>> recordTopics() {
+        return List.of(TASK_REQUESTS, TASK_COMMANDS, TASK_EVENTS, TASK_RESULTS, TASK_ROLLBACKS, TASK_ROLLBACK_REPORTS,
+                TASK_COMPENSATIONS);
+    }
+
     /** The fixed topics (work topics come on top of these, one per task topic). */
     public static List<String> fixedTopicNames() {
         return List.of(TASK_REQUESTS.name(), TASK_COMMANDS.name(), TASK_EVENTS.name(), TASK_RESULTS.name(),

@@ -5,6 +5,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.kit.kafka.KafkaClientMeters;
 import io.stackl.tasks.schema.KafkaSecurity;
+import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -124,6 +125,8 @@ public class TaskEventHub {
                 KafkaClientMeters kafkaMeters = KafkaClientMeters.bind(meters, kafka);
                 Deserializer<TaskEvent> events = Topics.TASK_EVENTS.deserializer(registryUrl)) {
             consumer = kafka;
+            // Before the hub reads (and so before the gateway is ready): the first event need not wait for the registry.
+            SerdeWarmUp.warm(TaskEvent.class, Topics.TASK_EVENTS.name(), events, registryUrl);
             kafka.subscribe(List.of(Topics.TASK_EVENTS.name()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {

@@ -1,11 +1,13 @@
 package io.stackl.tasks.gateway.messaging;
 
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.gateway.config.GatewayConfig;
 import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.kit.problem.Problem;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskRequest;
+import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -46,6 +48,12 @@ public class TaskSubmitter {
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         this.requests = Topics.TASK_REQUESTS.serializer(registryUrl);
         this.commands = Topics.TASK_COMMANDS.serializer(registryUrl);
+    }
+
+    /** At start-up, not on the first submission: find the schemas and start the registry client (SerdeWarmUp). */
+    void warmUp(@Observes StartupEvent event) {
+        SerdeWarmUp.warm(TaskRequest.class, Topics.TASK_REQUESTS.name(), requests, null);
+        SerdeWarmUp.warm(TaskCommand.class, Topics.TASK_COMMANDS.name(), commands, null);
     }
 
     public CompletionStage<Void> submit(TaskRequest request) {

@@ -9,6 +9,7 @@ import io.stackl.tasks.history.service.HistoryRecorder;
 import io.stackl.tasks.history.service.RollbackService;
 import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.schema.RollbackCommand;
+import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TopicAdmin;
@@ -95,6 +96,10 @@ public class HistoryConsumers {
         eventReader = Topics.TASK_EVENTS.deserializer(registryUrl);
         resultReader = Topics.TASK_RESULTS.deserializer(registryUrl);
         rollbackReader = Topics.TASK_ROLLBACKS.deserializer(registryUrl);
+        // Before the loops read: a task's first events and result need not wait for the registry (SerdeWarmUp).
+        SerdeWarmUp.warm(TaskEvent.class, Topics.TASK_EVENTS.name(), eventReader, registryUrl);
+        SerdeWarmUp.warm(TaskResult.class, Topics.TASK_RESULTS.name(), resultReader, registryUrl);
+        SerdeWarmUp.warm(RollbackCommand.class, Topics.TASK_ROLLBACKS.name(), rollbackReader, registryUrl);
         start("history-recorder", config.consumerGroup(),
                 List.of(Topics.TASK_EVENTS.name(), Topics.TASK_RESULTS.name()), this::record);
         start("history-rollbacks", config.consumerGroup() + "-rollbacks", List.of(Topics.TASK_ROLLBACKS.name()),

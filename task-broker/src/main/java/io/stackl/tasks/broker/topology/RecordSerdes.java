@@ -1,6 +1,12 @@
 package io.stackl.tasks.broker.topology;
 
 import io.stackl.tasks.schema.AvroSerdes;
+import io.stackl.tasks.schema.SerdeWarmUp;
+import io.stackl.tasks.schema.Topics;
+import io.stackl.tasks.schema.WorkItem;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -16,17 +22,39 @@ public interface RecordSerdes {
     /** Must throw a {@code SerializationException} for bytes that are not a record of {@code type}. */
     <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type);
 
-    static RecordSerdes registry(String registryUrl) {
+    /**
+     * The wire format against the registry. Every serdes is warmed up as it is made ({@link SerdeWarmUp}): each
+     * serializer for every topic it writes ({@link WorkItem}s for the work topic of each of {@code taskTopics}), the
+     * first deserializer of each type once (the topology makes one per stream task; the first warms the JVM and the
+     * registry client, the others fetch their schema on their first record, one request each).
+     */
+    static RecordSerdes registry(String registryUrl, Set<String> taskTopics) {
+        Set<Class<?>> readersWarmed = ConcurrentHashMap.newKeySet();
         return new RecordSerdes() {
             @Override
             public <T extends SpecificRecord> Serializer<T> serializer(Class<T> type) {
-                return AvroSerdes.serializer(type, registryUrl);
+                Serializer<T> serializer = AvroSerdes.serializer(type, registryUrl);
+                topicsOf(type, taskTopics).forEach(topic -> SerdeWarmUp.warm(type, topic, serializer, null));
+                return serializer;
             }
 
             @Override
             public <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type) {
-                return AvroSerdes.deserializer(type, registryUrl);
+                Deserializer<T> deserializer = AvroSerdes.deserializer(type, registryUrl);
+                if (readersWarmed.add(type)) {
+                    topicsOf(type, taskTopics).stream().findFirst()
+                            .ifPresent(topic -> SerdeWarmUp.warm(type, topic, deserializer, registryUrl));
+                }
+                return deserializer;
             }
         };
+    }
+
+    private static List<String> topicsOf(Class<?> type, Set<String> taskTopics) {
+        if (type == WorkItem.class) {
+            return taskTopics.stream().sorted().map(Topics::workTopic).toList();
+        }
+        return Topics.recordTopics().stream().filter(topic -> topic.valueType() == type).map(Topics.Topic::name)
+                .toList();
     }
 }

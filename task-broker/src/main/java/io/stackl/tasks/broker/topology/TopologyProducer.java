@@ -13,6 +13,7 @@ public class TopologyProducer {
     @Produces
     Topology topology(BrokerConfig config, BrokerMetrics metrics,
             @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
-        return TaskTopology.build(config.toSettings(), RecordSerdes.registry(registryUrl), metrics, System::nanoTime);
+        return TaskTopology.build(config.toSettings(), RecordSerdes.registry(registryUrl, config.taskTopics()), metrics,
+                System::nanoTime);
     }
 }

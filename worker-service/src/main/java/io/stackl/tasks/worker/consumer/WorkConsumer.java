@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.schema.AvroSerdes;
 import io.stackl.tasks.schema.DeadLetters;
+import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.TopicAdmin;
 import io.stackl.tasks.schema.Topics;
@@ -173,6 +174,9 @@ public class WorkConsumer {
                 KafkaClientMeters producerMeters = KafkaClientMeters.bind(metrics.registry(), producer);
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
                 Serializer<TaskResult> results = Topics.TASK_RESULTS.serializer(registryUrl)) {
+            // Before the first poll: the first item need not wait for the registry (SerdeWarmUp).
+            SerdeWarmUp.warm(WorkItem.class, topics.get(0), items, registryUrl);
+            SerdeWarmUp.warm(TaskResult.class, Topics.TASK_RESULTS.name(), results, null);
             kafka.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
