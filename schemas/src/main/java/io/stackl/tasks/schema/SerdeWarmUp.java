@@ -1,8 +1,13 @@
 package io.stackl.tasks.schema;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.avro.Conversion;
 import org.apache.avro.Conversions;
 import org.apache.avro.LogicalType;
@@ -17,45 +22,99 @@ import org.apache.kafka.common.serialization.Serializer;
  * record of a topic finds (or registers) the topic's schema in the registry, and a deserializer's first record of a
  * schema id fetches that schema; the first of all also loads the registry client and starts its HTTP client. In a
  * fresh JVM that was ~0.75 s for the first serialize and ~0.1 s for the first deserialize (measured against the local
- * registry), and a task crosses four services: the first task after a start took 2.6-4.1 s, later ones ~0.15 s.
+ * registry), and a task crosses four services: the first no-op task after a start took 2.6-5.6 s, later ones ~0.2 s.
  *
- * <p>Each warm-up writes a sample record of the type (every field at its simplest value) with the serializer and reads
- * the bytes back with the deserializer, without sending anything to Kafka. It is best effort: a registry that cannot
- * be reached now only leaves that work for the first real record, as before, with a warning in the log.
+ * <p>Each warm-up writes a sample record of the type (every field at its simplest value) and reads it back, without
+ * sending anything to Kafka. It is best effort and bounded: a registry that cannot be reached or does not answer within
+ * {@link #DEADLINE} leaves the work to the first real record, as before, with a warning, and the warm-ups after it in
+ * this JVM are skipped, so that a registry that is down delays a start by one deadline at most. Any other failure (a
+ * reader's schema not registered yet, say, on a first install where the history service starts before the broker has
+ * registered the schemas) skips only that warm-up.
  */
 public final class SerdeWarmUp {
 
+    static final Duration DEADLINE = Duration.ofSeconds(5);
     private static final System.Logger LOG = System.getLogger(SerdeWarmUp.class.getName());
+    private static volatile boolean givenUp;
 
     private SerdeWarmUp() {}
 
     /**
-     * Writes a sample of {@code type} for {@code topic} with {@code serializer} (which learns the topic's schema id)
-     * and, when {@code deserializer} is not null, reads it back (which learns the schema of that id).
+     * Warms up a writer: {@code serializer} writes a sample for {@code topic}, which makes it find (or register, as it
+     * would for its first record) the topic's schema and learn its id.
      *
-     * @return whether it was done; if not, the serdes still work and their first record does what was left
+     * @return whether it was done; if not, the serializer still works and its first record does what was left
      */
-    public static <T extends SpecificRecord> boolean warm(Class<T> type, String topic, Serializer<T> serializer,
-            Deserializer<T> deserializer) {
-        try {
-            byte[] bytes = serializer.serialize(topic, sample(type));
-            if (deserializer != null) {
-                deserializer.deserialize(topic, bytes);
+    public static <T extends SpecificRecord> boolean warmWriter(Class<T> type, String topic, Serializer<T> serializer) {
+        return bounded(type, topic, () -> serializer.serialize(topic, sample(type)));
+    }
+
+    /**
+     * Warms up a reader: {@code deserializer} reads a sample written with the id of this build's schema as already
+     * registered for {@code topic}, which makes it fetch that schema. Registers nothing: a reader has no business
+     * writing to the registry, and one whose schema the topic's writers have not registered yet is not warmed.
+     *
+     * @return whether it was done; if not, the deserializer still works and its first record does what was left
+     */
+    public static <T extends SpecificRecord> boolean warmReader(Class<T> type, String topic,
+            Deserializer<T> deserializer, String registryUrl) {
+        return bounded(type, topic, () -> {
+            try (Serializer<T> finder = AvroSerdes.findingSerializer(type, registryUrl)) {
+                deserializer.deserialize(topic, finder.serialize(topic, sample(type)));
             }
-            return true;
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "serdes of {0} on {1} not warmed up at start-up (their first record"
-                    + " will be): {2}", type.getSimpleName(), topic, e.getMessage());
+        });
+    }
+
+    private static boolean bounded(Class<?> type, String topic, Runnable warmUp) {
+        if (givenUp) {
             return false;
+        }
+        // On a thread of its own, so that a registry that accepts connections but never answers cannot hold the start.
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                warmUp.run();
+                done.complete(null);
+            } catch (Throwable e) { // anything: a warm-up must never stop a service from starting
+                done.completeExceptionally(e);
+            }
+        }, "serde-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            done.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return giveUp(type, topic, "no answer within " + DEADLINE.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            if (AvroSerdes.CheckedDeserializer.registryUnreachable(e.getCause())) {
+                return giveUp(type, topic, shortened(e.getCause()));
+            }
+            LOG.log(System.Logger.Level.INFO, "serdes of {0} on {1} not warmed up at start-up (their first record will"
+                    + " do it): {2}", type.getSimpleName(), topic, shortened(e.getCause()));
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return giveUp(type, topic, "interrupted");
         }
     }
 
-    /** Reads with {@code deserializer} a sample written by a serializer of its own, which it then closes. */
-    public static <T extends SpecificRecord> boolean warm(Class<T> type, String topic, Deserializer<T> deserializer,
-            String registryUrl) {
-        try (Serializer<T> serializer = AvroSerdes.serializer(type, registryUrl)) {
-            return warm(type, topic, serializer, deserializer);
-        }
+    private static boolean giveUp(Class<?> type, String topic, String why) {
+        givenUp = true;
+        LOG.log(System.Logger.Level.WARNING, "serdes of {0} on {1} not warmed up at start-up, nor any after them (their"
+                + " first records will do it): {2}", type.getSimpleName(), topic, why);
+        return false;
+    }
+
+    /** Apicurio's messages can quote the whole schema: the class and the start of the message are enough here. */
+    private static String shortened(Throwable error) {
+        String text = error.toString();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    /** For tests: lets the warm-ups after a failed one run again. */
+    static void reset() {
+        givenUp = false;
     }
 
     /** A record of {@code type} whose every field holds the simplest value its schema allows. */
@@ -90,8 +149,9 @@ public final class SerdeWarmUp {
                 }
                 yield record;
             }
-            // The first branch: "null" where the field is optional, which is also its usual default.
-            case UNION -> sample(schema.getTypes().get(0), data);
+            // The null branch where there is one (optional fields, and it ends recursive types); else the first.
+            case UNION -> sample(schema.getTypes().stream().filter(branch -> branch.getType() == Schema.Type.NULL)
+                    .findFirst().orElse(schema.getTypes().get(0)), data);
             case STRING -> "";
             case LONG -> 0L;
             case INT -> 0;

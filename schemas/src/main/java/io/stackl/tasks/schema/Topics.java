@@ -2,6 +2,7 @@ package io.stackl.tasks.schema;
 
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -50,8 +51,7 @@ public final class Topics {
 
     /** The fixed topics (work topics come on top of these, one per task topic). */
     public static List<String> fixedTopicNames() {
-        return List.of(TASK_REQUESTS.name(), TASK_COMMANDS.name(), TASK_EVENTS.name(), TASK_RESULTS.name(),
-                TASK_ROLLBACKS.name(), TASK_ROLLBACK_REPORTS.name(), TASK_COMPENSATIONS.name(), TASK_DEAD_LETTERS);
+        return Stream.concat(recordTopics().stream().map(Topic::name), Stream.of(TASK_DEAD_LETTERS)).toList();
     }
 
     public static boolean isValidTaskTopic(String taskTopic) {

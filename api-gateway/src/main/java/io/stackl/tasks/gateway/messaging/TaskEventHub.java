@@ -126,7 +126,7 @@ public class TaskEventHub {
                 Deserializer<TaskEvent> events = Topics.TASK_EVENTS.deserializer(registryUrl)) {
             consumer = kafka;
             // Before the hub reads (and so before the gateway is ready): the first event need not wait for the registry.
-            SerdeWarmUp.warm(TaskEvent.class, Topics.TASK_EVENTS.name(), events, registryUrl);
+            SerdeWarmUp.warmReader(TaskEvent.class, Topics.TASK_EVENTS.name(), events, registryUrl);
             kafka.subscribe(List.of(Topics.TASK_EVENTS.name()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {

@@ -5,9 +5,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.gateway.config.GatewayConfig;
 import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.kit.problem.Problem;
+import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskRequest;
-import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -52,8 +52,8 @@ public class TaskSubmitter {
 
     /** At start-up, not on the first submission: find the schemas and start the registry client (SerdeWarmUp). */
     void warmUp(@Observes StartupEvent event) {
-        SerdeWarmUp.warm(TaskRequest.class, Topics.TASK_REQUESTS.name(), requests, null);
-        SerdeWarmUp.warm(TaskCommand.class, Topics.TASK_COMMANDS.name(), commands, null);
+        SerdeWarmUp.warmWriter(TaskRequest.class, Topics.TASK_REQUESTS.name(), requests);
+        SerdeWarmUp.warmWriter(TaskCommand.class, Topics.TASK_COMMANDS.name(), commands);
     }
 
     public CompletionStage<Void> submit(TaskRequest request) {

@@ -6,6 +6,8 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -30,6 +33,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -45,6 +49,8 @@ final class LocalCertificates {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration VALIDITY = Duration.ofDays(3650);
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private final Path dir;
 
@@ -55,6 +61,7 @@ final class LocalCertificates {
     /** The certificates in {@code dir}, made there first if they are not there yet. */
     static LocalCertificates in(Path dir) {
         LocalCertificates certificates = new LocalCertificates(dir);
+        certificates.deleteKeytoolLeftovers();
         if (!Files.exists(certificates.serverKeystore()) || !Files.exists(certificates.caPem())
                 || !Files.exists(certificates.clientPem())) {
             certificates.make();
@@ -91,13 +98,27 @@ final class LocalCertificates {
         }
     }
 
+    /**
+     * What earlier versions made with keytool and this one does not use. {@code ca.p12} held the CA's private key,
+     * readable by all and kept in a folder that a local run reuses: it must not outlive the version that needed it.
+     */
+    private void deleteKeytoolLeftovers() {
+        try {
+            for (String leftover : List.of("ca.p12", "server.csr", "server.pem", "client.p12", "client.csr",
+                    "client-cert.pem", "keytool.log")) {
+                Files.deleteIfExists(dir.resolve(leftover));
+            }
+        } catch (IOException e) {
+            throw new InfrastructureException("could not delete old certificate files in " + dir + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
     private void make() {
         try {
             Files.createDirectories(dir);
-            // Files an earlier version made with keytool, and the keys of an earlier make: none may survive it.
-            for (String stale : List.of("ca.p12", "ca.pem", "server.p12", "server.csr", "server.pem", "client.p12",
-                    "client.csr", "client-cert.pem", "client.pem", "keytool.log")) {
-                Files.deleteIfExists(dir.resolve(stale));
+            for (String earlier : List.of("ca.pem", "server.p12", "client.pem")) {
+                Files.deleteIfExists(dir.resolve(earlier));
             }
             byte[] secret = new byte[24];
             RANDOM.nextBytes(secret);
@@ -105,16 +126,18 @@ final class LocalCertificates {
             writePrivate(dir.resolve("keystore-password"), password);
 
             // In this JVM with Bouncy Castle: keytool took ten JVM starts, ~8 s of every test module's start-up.
+            // The CA's key lives only in this method: nothing can sign with it after the three certificates are made.
             KeyPair caKeys = newKeyPair();
             X500Name caName = new X500Name("CN=Stackl Tasks local CA");
-            X509Certificate ca = sign(caName, caKeys, caName, caKeys.getPublic(), builder -> {
+            Instant now = Instant.now();
+            X509Certificate ca = sign(now, caName, caKeys, caName, caKeys.getPublic(), builder -> {
                 builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             });
             Files.writeString(caPem(), pem("CERTIFICATE", ca.getEncoded()));
 
             KeyPair serverKeys = newKeyPair();
-            X509Certificate server = sign(caName, caKeys, new X500Name("CN=127.0.0.1"), serverKeys.getPublic(),
+            X509Certificate server = sign(now, caName, caKeys, new X500Name("CN=127.0.0.1"), serverKeys.getPublic(),
                     builder -> {
                         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                             new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
@@ -128,13 +151,13 @@ final class LocalCertificates {
             serverStore.load(null, null);
             serverStore.setKeyEntry("server", serverKeys.getPrivate(), password.toCharArray(),
                     new Certificate[] {server, ca});
+            Files.createFile(serverKeystore(), OWNER_ONLY);
             try (OutputStream out = Files.newOutputStream(serverKeystore())) {
                 serverStore.store(out, password.toCharArray());
             }
-            Files.setPosixFilePermissions(serverKeystore(), PosixFilePermissions.fromString("rw-------"));
 
             KeyPair clientKeys = newKeyPair();
-            X509Certificate client = sign(caName, caKeys, new X500Name("CN=" + CLIENT), clientKeys.getPublic(),
+            X509Certificate client = sign(now, caName, caKeys, new X500Name("CN=" + CLIENT), clientKeys.getPublic(),
                     builder -> {
                         builder.addExtension(Extension.keyUsage, true,
                                 new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
@@ -154,11 +177,17 @@ final class LocalCertificates {
         void addTo(X509v3CertificateBuilder builder) throws IOException;
     }
 
-    private static X509Certificate sign(X500Name issuer, KeyPair issuerKeys, X500Name subject, PublicKey subjectKey,
-            Extensions extensions) throws IOException, GeneralSecurityException, OperatorCreationException {
-        Instant now = Instant.now();
+    private static X509Certificate sign(Instant now, X500Name issuer, KeyPair issuerKeys, X500Name subject,
+            PublicKey subjectKey, Extensions extensions)
+            throws IOException, GeneralSecurityException, OperatorCreationException {
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, RANDOM),
                 Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject, subjectKey);
+        // Key identifiers, as keytool wrote them: strict verifiers (OpenSSL's X509_V_FLAG_X509_STRICT, which Python's
+        // default TLS context sets since 3.13) refuse a chain without them.
+        JcaX509ExtensionUtils ids = new JcaX509ExtensionUtils();
+        builder.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(subjectKey));
+        builder.addExtension(Extension.authorityKeyIdentifier, false,
+                ids.createAuthorityKeyIdentifier(issuerKeys.getPublic()));
         extensions.addTo(builder);
         ContentSigner signer = new JcaContentSignerBuilder("SHA256withRSA").build(issuerKeys.getPrivate());
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
@@ -178,7 +207,7 @@ final class LocalCertificates {
 
     private static void writePrivate(Path file, String content) throws IOException {
         Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(file, OWNER_ONLY);
         Files.writeString(file, content);
     }
 }

@@ -33,13 +33,16 @@ class LocalCertificatesTest {
         X509Certificate ca = (X509Certificate) x509.generateCertificate(
                 new ByteArrayInputStream(Files.readAllBytes(certificates.caPem())));
         assertThat(ca.getBasicConstraints()).as("a CA").isGreaterThanOrEqualTo(0);
+        assertThat(ca.getKeyUsage()[5]).as("keyCertSign").isTrue();
 
         KeyStore server = KeyStore.getInstance("PKCS12");
         try (var in = Files.newInputStream(certificates.serverKeystore())) {
             server.load(in, certificates.password().toCharArray());
         }
         assertThat(server.getKey("server", certificates.password().toCharArray())).isNotNull();
+        assertThat(server.getCertificateChain("server")).as("the server's certificate, then the CA's").hasSize(2);
         X509Certificate serverCert = (X509Certificate) server.getCertificateChain("server")[0];
+        assertThat(server.getCertificateChain("server")[1]).isEqualTo(ca);
         assertThat(serverCert.getSubjectAlternativeNames()).extracting(name -> (Object) name.get(1))
                 .containsExactlyInAnyOrder("127.0.0.1", "localhost");
         assertThat(serverCert.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1"); // serverAuth
@@ -53,6 +56,11 @@ class LocalCertificatesTest {
         assertThat(clientCert.getSubjectX500Principal().getName()).isEqualTo("CN=" + LocalCertificates.CLIENT);
         assertThat(clientCert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2"); // clientAuth
         validate(x509, ca, clientCert);
+        for (X509Certificate certificate : List.of(ca, serverCert, clientCert)) {
+            // Subject and authority key identifiers: strict verifiers (OpenSSL's strict mode) want both.
+            assertThat(certificate.getExtensionValue("2.5.29.14")).as("SKI").isNotNull();
+            assertThat(certificate.getExtensionValue("2.5.29.35")).as("AKI").isNotNull();
+        }
 
         for (Path secret : List.of(certificates.clientPem(), certificates.serverKeystore(), dir.resolve("keystore-password"))) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).as(secret.toString())
@@ -70,6 +78,16 @@ class LocalCertificatesTest {
 
         assertThat(Files.readAllBytes(again.caPem())).isEqualTo(ca);
         assertThat(again.password()).isEqualTo(password);
+    }
+
+    @Test
+    void shouldDeleteTheKeytoolVersionsCaKeyStoreFromAFolderItKeeps() throws Exception {
+        LocalCertificates.in(dir);
+        Path oldCaKeys = Files.writeString(dir.resolve("ca.p12"), "the CA's key, as keytool kept it");
+
+        LocalCertificates.in(dir);
+
+        assertThat(oldCaKeys).doesNotExist();
     }
 
     private static void validate(CertificateFactory x509, X509Certificate ca, X509Certificate leaf) throws Exception {

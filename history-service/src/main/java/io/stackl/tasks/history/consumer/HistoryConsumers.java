@@ -97,9 +97,9 @@ public class HistoryConsumers {
         resultReader = Topics.TASK_RESULTS.deserializer(registryUrl);
         rollbackReader = Topics.TASK_ROLLBACKS.deserializer(registryUrl);
         // Before the loops read: a task's first events and result need not wait for the registry (SerdeWarmUp).
-        SerdeWarmUp.warm(TaskEvent.class, Topics.TASK_EVENTS.name(), eventReader, registryUrl);
-        SerdeWarmUp.warm(TaskResult.class, Topics.TASK_RESULTS.name(), resultReader, registryUrl);
-        SerdeWarmUp.warm(RollbackCommand.class, Topics.TASK_ROLLBACKS.name(), rollbackReader, registryUrl);
+        SerdeWarmUp.warmReader(TaskEvent.class, Topics.TASK_EVENTS.name(), eventReader, registryUrl);
+        SerdeWarmUp.warmReader(TaskResult.class, Topics.TASK_RESULTS.name(), resultReader, registryUrl);
+        SerdeWarmUp.warmReader(RollbackCommand.class, Topics.TASK_ROLLBACKS.name(), rollbackReader, registryUrl);
         start("history-recorder", config.consumerGroup(),
                 List.of(Topics.TASK_EVENTS.name(), Topics.TASK_RESULTS.name()), this::record);
         start("history-rollbacks", config.consumerGroup() + "-rollbacks", List.of(Topics.TASK_ROLLBACKS.name()),

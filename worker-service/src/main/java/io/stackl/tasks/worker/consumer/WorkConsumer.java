@@ -175,8 +175,10 @@ public class WorkConsumer {
                 Deserializer<WorkItem> items = AvroSerdes.deserializer(WorkItem.class, registryUrl);
                 Serializer<TaskResult> results = Topics.TASK_RESULTS.serializer(registryUrl)) {
             // Before the first poll: the first item need not wait for the registry (SerdeWarmUp).
-            SerdeWarmUp.warm(WorkItem.class, topics.get(0), items, registryUrl);
-            SerdeWarmUp.warm(TaskResult.class, Topics.TASK_RESULTS.name(), results, null);
+            if (!topics.isEmpty()) {
+                SerdeWarmUp.warmReader(WorkItem.class, topics.get(0), items, registryUrl);
+            }
+            SerdeWarmUp.warmWriter(TaskResult.class, Topics.TASK_RESULTS.name(), results);
             kafka.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
