@@ -91,8 +91,7 @@ class RetriesE2ETest {
 
         suite.crashAndRestart(suite.broker);
 
-        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() ->
-                "SUCCEEDED".equals(suite.get("/tasks/" + id + "/result").body().path("state").asText()));
+        suite.awaitResult(id, "SUCCEEDED", WAIT);
         List<TaskEvent> timeline = timeline("the broker crashed during the backoff", id);
         assertThat(timeline.get(timeline.size() - 1).getAttempt()).isEqualTo(2);
         TaskEvent waiting = timeline.stream().filter(e -> e.getState() == TaskState.RETRY_WAITING).findFirst()
@@ -125,8 +124,7 @@ class RetriesE2ETest {
                             .anyMatch(e -> e.getState() == TaskState.TIMED_OUT));
             second = suite.startAnother("worker-service");
 
-            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() ->
-                    "SUCCEEDED".equals(suite.get("/tasks/" + id + "/result").body().path("state").asText()));
+            suite.awaitResult(id, "SUCCEEDED", WAIT);
             List<TaskEvent> timeline = timeline("a worker killed mid-attempt", id);
             JsonNode attempts = attemptsOf(id);
             System.out.println("Attempts (GET /tasks/" + id + "): " + attempts.toPrettyString());

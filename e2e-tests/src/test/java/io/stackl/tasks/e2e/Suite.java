@@ -226,6 +226,47 @@ final class Suite {
     }
 
     /**
+     * Waits until the gateway's {@code GET /tasks/{id}/result} says {@code state}. On timeout it fails with one line
+     * that says where the task stood: its states on {@code task-events}, the gateway's last answer, and the broker's
+     * readiness. CI keeps only the failure's message, so a timeout there must explain itself.
+     */
+    void awaitResult(String taskId, String state, Duration within) {
+        java.util.concurrent.atomic.AtomicReference<Reply> last = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(500)).until(() -> {
+                Reply reply = get("/tasks/" + taskId + "/result");
+                last.set(reply);
+                return state.equals(reply.body().path("state").asText());
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            Reply reply = last.get();
+            String events = EventsTopic.get(this).catchUp().getOrDefault(taskId, java.util.List.of()).stream()
+                    .map(event -> event.getState() + "#" + event.getAttempt()).toList().toString();
+            String gateway = reply == null ? "no answer" : reply.status() + " " + abbreviate(reply.body().toString());
+            throw new AssertionError("task " + taskId + " not " + state + " within " + within.toSeconds()
+                    + " s; on task-events: " + events + "; gateway's last answer: " + gateway + "; broker ready: "
+                    + readiness(broker), e);
+        }
+    }
+
+    private String readiness(ServiceProcess service) {
+        try {
+            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(service.url() + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return ready.statusCode() + " " + abbreviate(ready.body().replaceAll("\\s+", " "));
+        } catch (IOException e) {
+            return e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 400 ? text : text.substring(0, 400) + "...";
+    }
+
+    /**
      * The gateway's open listeners ({@code tasks_gateway_open_waits}: waiting submissions and event streams), so that a
      * test can tell when a stream it opened is listening.
      */
