@@ -18,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -240,7 +241,7 @@ final class Suite {
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             Reply reply = last.get();
-            String events = EventsTopic.get(this).catchUp().getOrDefault(taskId, java.util.List.of()).stream()
+            String events = EventsTopic.get(this).catchUp().getOrDefault(taskId, List.of()).stream()
                     .map(event -> event.getState() + "#" + event.getAttempt()).toList().toString();
             String gateway = reply == null ? "no answer" : reply.status() + " " + abbreviate(reply.body().toString());
             throw new AssertionError("task " + taskId + " not " + state + " within " + within.toSeconds()

@@ -83,9 +83,7 @@ public final class AvroSerdes {
     }
 
     public static <T extends SpecificRecord> Serializer<T> serializer(Class<T> type, String registryUrl) {
-        AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
-        serializer.configure(wireFormatConfig(registryUrl), false);
-        return new HeaderReusingSerializer<>(type, serializer);
+        return new HeaderReusingSerializer<>(type, apicurioSerializer(wireFormatConfig(registryUrl)));
     }
 
     /**
@@ -95,6 +93,10 @@ public final class AvroSerdes {
     static <T extends SpecificRecord> Serializer<T> findingSerializer(Class<T> type, String registryUrl) {
         Map<String, Object> config = wireFormatConfig(registryUrl);
         config.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, false);
+        return apicurioSerializer(config);
+    }
+
+    private static <T extends SpecificRecord> AvroKafkaSerializer<T> apicurioSerializer(Map<String, Object> config) {
         AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
         serializer.configure(config, false);
         return serializer;

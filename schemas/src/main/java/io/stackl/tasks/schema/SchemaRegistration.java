@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 
 /**
  * Registers the schema of every public topic under its subject ({@code <topic>-value}) so that a client in another language can encode with the latest version of a subject (a result
@@ -27,16 +28,8 @@ public final class SchemaRegistration {
     /** The subjects and schemas of the fixed topics, plus {@code WorkItem} for each given work topic. */
     public static Map<String, Schema> subjects(Iterable<String> workTopics) {
         Map<String, Schema> subjects = new LinkedHashMap<>();
-        subjects.put(Topics.TASK_REQUESTS.name() + "-value", TaskRequest.getClassSchema());
-        subjects.put(Topics.TASK_COMMANDS.name() + "-value", TaskCommand.getClassSchema());
-        subjects.put(Topics.TASK_EVENTS.name() + "-value", TaskEvent.getClassSchema());
-        subjects.put(Topics.TASK_RESULTS.name() + "-value", TaskResult.getClassSchema());
-        subjects.put(Topics.TASK_ROLLBACKS.name() + "-value", RollbackCommand.getClassSchema());
-        subjects.put(Topics.TASK_ROLLBACK_REPORTS.name() + "-value", RollbackReport.getClassSchema());
-        subjects.put(Topics.TASK_COMPENSATIONS.name() + "-value", CompensationEvent.getClassSchema());
-        for (String workTopic : workTopics) {
-            subjects.put(workTopic + "-value", WorkItem.getClassSchema());
-        }
+        Topics.recordTypes(workTopics).forEach((topic, type) ->
+                subjects.put(topic + "-value", SpecificData.get().getSchema(type)));
         return subjects;
     }
 

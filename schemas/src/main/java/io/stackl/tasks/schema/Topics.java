@@ -1,6 +1,8 @@
 package io.stackl.tasks.schema;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
@@ -47,6 +49,18 @@ public final class Topics {
     public static List<Topic<?>> recordTopics() {
         return List.of(TASK_REQUESTS, TASK_COMMANDS, TASK_EVENTS, TASK_RESULTS, TASK_ROLLBACKS, TASK_ROLLBACK_REPORTS,
                 TASK_COMPENSATIONS);
+    }
+
+    /**
+     * Every topic whose values are Avro records, with its record type: the {@link #recordTopics} and, for each of
+     * {@code workTopics}, {@link WorkItem}. The one place that says which schema a topic's values have (its subject in
+     * the registry, and what a service warms up for it).
+     */
+    public static Map<String, Class<? extends SpecificRecord>> recordTypes(Iterable<String> workTopics) {
+        Map<String, Class<? extends SpecificRecord>> types = new LinkedHashMap<>();
+        recordTopics().forEach(topic -> types.put(topic.name(), topic.valueType()));
+        workTopics.forEach(workTopic -> types.put(workTopic, WorkItem.class));
+        return types;
     }
 
     /** The fixed topics (work topics come on top of these, one per task topic). */

@@ -5,6 +5,7 @@ import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
@@ -53,10 +54,7 @@ public interface RecordSerdes {
     }
 
     private static List<String> topicsOf(Class<?> type, Set<String> taskTopics) {
-        if (type == WorkItem.class) {
-            return taskTopics.stream().sorted().map(Topics::workTopic).toList();
-        }
-        return Topics.recordTopics().stream().filter(topic -> topic.valueType() == type).map(Topics.Topic::name)
-                .toList();
+        return Topics.recordTypes(taskTopics.stream().sorted().map(Topics::workTopic).toList()).entrySet().stream()
+                .filter(topic -> topic.getValue() == type).map(Map.Entry::getKey).toList();
     }
 }
