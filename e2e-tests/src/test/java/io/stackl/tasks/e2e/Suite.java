@@ -21,6 +21,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The whole suite as a user runs it: the real infrastructure and the four packaged services as separate processes,
@@ -232,20 +235,29 @@ final class Suite {
      * readiness. CI keeps only the failure's message, so a timeout there must explain itself.
      */
     void awaitResult(String taskId, String state, Duration within) {
-        java.util.concurrent.atomic.AtomicReference<Reply> last = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<String> last = new AtomicReference<>("no answer");
         try {
-            org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(500)).until(() -> {
-                Reply reply = get("/tasks/" + taskId + "/result");
-                last.set(reply);
+            Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(500)).until(() -> {
+                Reply reply;
+                try {
+                    reply = get("/tasks/" + taskId + "/result");
+                } catch (IllegalStateException e) { // the gateway unreachable: a state worth reporting, not a failure
+                    last.set(e.getCause() == null ? e.toString() : e.getCause().toString());
+                    return false;
+                }
+                last.set(reply.status() + " " + abbreviate(reply.body().toString()));
                 return state.equals(reply.body().path("state").asText());
             });
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            Reply reply = last.get();
-            String events = EventsTopic.get(this).catchUp().getOrDefault(taskId, List.of()).stream()
-                    .map(event -> event.getState() + "#" + event.getAttempt()).toList().toString();
-            String gateway = reply == null ? "no answer" : reply.status() + " " + abbreviate(reply.body().toString());
+        } catch (ConditionTimeoutException e) {
+            String events;
+            try {
+                events = EventsTopic.get(this).catchUp().getOrDefault(taskId, List.of()).stream()
+                        .map(event -> event.getState() + "#" + event.getAttempt()).toList().toString();
+            } catch (RuntimeException unread) {
+                events = "not read (" + unread + ")";
+            }
             throw new AssertionError("task " + taskId + " not " + state + " within " + within.toSeconds()
-                    + " s; on task-events: " + events + "; gateway's last answer: " + gateway + "; broker ready: "
+                    + " s; on task-events: " + events + "; gateway's last answer: " + last.get() + "; broker ready: "
                     + readiness(broker), e);
         }
     }

@@ -23,6 +23,9 @@ import org.apache.avro.specific.SpecificData;
  */
 public final class SchemaRegistration {
 
+    /** One client for the few requests of a start-up: a client starts a selector thread of its own. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
     private SchemaRegistration() {}
 
     /** The subjects and schemas of the fixed topics, plus {@code WorkItem} for each given work topic. */
@@ -43,7 +46,6 @@ public final class SchemaRegistration {
 
     /** The same, with the registry's credentials taken from {@code settings} (RegistrySecurity's variables). */
     static void registerAll(String apicurioApiUrl, Map<String, Schema> subjects, Map<String, String> settings) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Optional<String> authorization = RegistrySecurity.authorization(settings);
         for (Map.Entry<String, Schema> subject : subjects.entrySet()) {
             String body = "{\"artifactId\":" + quote(subject.getKey()) + ",\"artifactType\":\"AVRO\","
@@ -56,7 +58,7 @@ public final class SchemaRegistration {
                     .POST(HttpRequest.BodyPublishers.ofString(body));
             authorization.ifPresent(value -> request.header("Authorization", value));
             try {
-                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() / 100 != 2) {
                     throw new IllegalStateException("the registry refused the schema of " + subject.getKey() + ": HTTP "
                             + response.statusCode() + " " + response.body());
@@ -68,6 +70,33 @@ public final class SchemaRegistration {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while registering schemas", e);
             }
+        }
+    }
+
+    /**
+     * Whether anything is registered under {@code subject}. Only the registry's own "not found" counts as no; a
+     * registry that cannot be reached, or answers anything else (a wrong URL's 404 included), counts as yes: the
+     * caller's own lookup then meets the same trouble and says what it is.
+     */
+    static boolean hasSubject(String apicurioApiUrl, String subject) {
+        return hasSubject(apicurioApiUrl, subject, System.getenv());
+    }
+
+    /** The same, with the registry's credentials taken from {@code settings} (RegistrySecurity's variables). */
+    static boolean hasSubject(String apicurioApiUrl, String subject, Map<String, String> settings) {
+        String base = apicurioApiUrl.endsWith("/") ? apicurioApiUrl.substring(0, apicurioApiUrl.length() - 1)
+                : apicurioApiUrl;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/groups/default/artifacts/" + subject))
+                .timeout(Duration.ofSeconds(3)).GET();
+        RegistrySecurity.authorization(settings).ifPresent(value -> request.header("Authorization", value));
+        try {
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return !(response.statusCode() == 404 && response.body().contains("NotFoundException"));
+        } catch (IOException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
         }
     }
 

@@ -54,10 +54,15 @@ class SerdeWarmUpTest {
             assertThat(SerdeWarmUp.warmReader(TaskEvent.class, topic, reader, registryUrl)).isFalse();
         }
         assertThat(subjectStatus(topic + "-value")).as("no subject registered by a reader").isEqualTo(404);
+        assertThat(SchemaRegistration.hasSubject(registryUrl, topic + "-value")).isFalse();
+        assertThat(SchemaRegistration.hasSubject(registryUrl + "/", topic + "-value")).isFalse();
+        // Only the registry's own "not found" is a no: a registry that cannot be reached is left to the real lookup.
+        assertThat(SchemaRegistration.hasSubject("http://127.0.0.1:1/apis/registry/v3", topic + "-value")).isTrue();
         // A schema not registered yet is not a registry that is down: the warm-ups after it still run.
         try (Serializer<TaskEvent> writer = Topics.TASK_EVENTS.serializer(registryUrl)) {
             assertThat(SerdeWarmUp.warmWriter(TaskEvent.class, Topics.TASK_EVENTS.name(), writer)).isTrue();
         }
+        assertThat(SchemaRegistration.hasSubject(registryUrl, Topics.TASK_EVENTS.name() + "-value")).isTrue();
     }
 
     @Test

@@ -21,10 +21,14 @@ class TopicsTest {
 
     @Test
     void shouldRegisterEachRecordTopicsSchemaUnderItsValueSubject() {
-        assertThat(SchemaRegistration.subjects(List.of("task-work.a"))).hasSize(8)
-                .containsEntry("task-requests-value", TaskRequest.getClassSchema())
-                .containsEntry("task-results-value", TaskResult.getClassSchema())
-                .containsEntry("task-compensations-value", CompensationEvent.getClassSchema())
-                .containsEntry("task-work.a-value", WorkItem.getClassSchema());
+        assertThat(SchemaRegistration.subjects(List.of("task-work.a"))).containsExactly(
+                entry("task-requests-value", TaskRequest.getClassSchema()),
+                entry("task-commands-value", TaskCommand.getClassSchema()),
+                entry("task-events-value", TaskEvent.getClassSchema()),
+                entry("task-results-value", TaskResult.getClassSchema()),
+                entry("task-rollbacks-value", RollbackCommand.getClassSchema()),
+                entry("task-rollback-reports-value", RollbackReport.getClassSchema()),
+                entry("task-compensations-value", CompensationEvent.getClassSchema()),
+                entry("task-work.a-value", WorkItem.getClassSchema()));
     }
 }
