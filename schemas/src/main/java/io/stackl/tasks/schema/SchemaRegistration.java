@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 
@@ -46,17 +45,14 @@ public final class SchemaRegistration {
 
     /** The same, with the registry's credentials taken from {@code settings} (RegistrySecurity's variables). */
     static void registerAll(String apicurioApiUrl, Map<String, Schema> subjects, Map<String, String> settings) {
-        Optional<String> authorization = RegistrySecurity.authorization(settings);
         for (Map.Entry<String, Schema> subject : subjects.entrySet()) {
             String body = "{\"artifactId\":" + quote(subject.getKey()) + ",\"artifactType\":\"AVRO\","
                     + "\"firstVersion\":{\"content\":{\"contentType\":\"application/json\",\"content\":"
                     + quote(subject.getValue().toString()) + "}}}";
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(apicurioApiUrl
-                            + "/groups/default/artifacts?ifExists=FIND_OR_CREATE_VERSION"))
-                    .timeout(Duration.ofSeconds(10))
+            HttpRequest.Builder request = registryRequest(apicurioApiUrl,
+                    "/groups/default/artifacts?ifExists=FIND_OR_CREATE_VERSION", Duration.ofSeconds(10), settings)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body));
-            authorization.ifPresent(value -> request.header("Authorization", value));
             try {
                 HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() / 100 != 2) {
@@ -84,11 +80,8 @@ public final class SchemaRegistration {
 
     /** The same, with the registry's credentials taken from {@code settings} (RegistrySecurity's variables). */
     static boolean hasSubject(String apicurioApiUrl, String subject, Map<String, String> settings) {
-        String base = apicurioApiUrl.endsWith("/") ? apicurioApiUrl.substring(0, apicurioApiUrl.length() - 1)
-                : apicurioApiUrl;
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/groups/default/artifacts/" + subject))
-                .timeout(Duration.ofSeconds(3)).GET();
-        RegistrySecurity.authorization(settings).ifPresent(value -> request.header("Authorization", value));
+        HttpRequest.Builder request = registryRequest(apicurioApiUrl, "/groups/default/artifacts/" + subject,
+                Duration.ofSeconds(3), settings).GET();
         try {
             HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return !(response.statusCode() == 404 && response.body().contains("NotFoundException"));
@@ -98,6 +91,16 @@ public final class SchemaRegistration {
             Thread.currentThread().interrupt();
             return true;
         }
+    }
+
+    /** A request to the registry's API at {@code path}, with the registry's credentials when they are set. */
+    private static HttpRequest.Builder registryRequest(String apicurioApiUrl, String path, Duration timeout,
+            Map<String, String> settings) {
+        String base = apicurioApiUrl.endsWith("/") ? apicurioApiUrl.substring(0, apicurioApiUrl.length() - 1)
+                : apicurioApiUrl;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
+        RegistrySecurity.authorization(settings).ifPresent(value -> request.header("Authorization", value));
+        return request;
     }
 
     private static String quote(String text) {
