@@ -143,6 +143,11 @@ final class ChildProcess implements AutoCloseable {
                 : java.util.OptionalInt.empty();
     }
 
+    /** The process's exit status, or empty while it runs. */
+    java.util.OptionalInt exitStatus() {
+        return process.isAlive() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(process.exitValue());
+    }
+
     /** Forcibly ends the process at once, as a crash would (for fault tests). */
     void kill() {
         killTree(process.toHandle());

@@ -16,9 +16,18 @@ final class InfraPaths {
 
     private InfraPaths() {}
 
+    private static Path kafkaClasspathFile() {
+        return Path.of(value("STACKL_KAFKA_CLASSPATH_FILE", "stackl.kafka.classpath.file", "kafka.classpath.file"));
+    }
+
+    /** Where the class-data archives of Kafka's programs are kept: beside the file that names Kafka's jars. */
+    static Path kafkaClassDataDir() {
+        return kafkaClasspathFile().toAbsolutePath().getParent();
+    }
+
     /** The classpath of the Kafka server child process (the Kafka jars from Maven Central). */
     static String kafkaClasspath() {
-        Path file = Path.of(value("STACKL_KAFKA_CLASSPATH_FILE", "stackl.kafka.classpath.file", "kafka.classpath.file"));
+        Path file = kafkaClasspathFile();
         try {
             String classpath = Files.readString(file).trim();
             if (classpath.isEmpty()) {

@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +52,8 @@ public final class KafkaBroker implements AutoCloseable {
     private final int saslSslPort;
     private final int mutualTlsPort;
     private volatile ChildProcess process;
+    /** The class-data archive of the running server's JVM: read, or written when it stops (ClassDataArchive). */
+    private volatile ClassDataArchive serverClassData;
     private volatile LocalCertificates certificates;
     private volatile Properties saslPasswords;
 
@@ -119,7 +122,10 @@ public final class KafkaBroker implements AutoCloseable {
             if (!Files.exists(dir.resolve("data/meta.properties"))) {
                 format(classpath, config);
             }
-            process = ChildProcess.start("kafka", java(classpath, List.of("-Xms128m", "-Xmx512m"), "kafka.Kafka", config.toString()),
+            serverClassData = ClassDataArchive.of(InfraPaths.kafkaClassDataDir(), "kafka-server", classpath);
+            List<String> options = new ArrayList<>(List.of("-Xms128m", "-Xmx512m"));
+            options.addAll(serverClassData.jvmOptions());
+            process = ChildProcess.start("kafka", java(classpath, options, "kafka.Kafka", config.toString()),
                     Map.of(), dir, dir.resolve("kafka.log"), pidFile);
             awaitReady();
             addSaslUsers();
@@ -140,6 +146,7 @@ public final class KafkaBroker implements AutoCloseable {
         ChildProcess current = process;
         if (current != null) {
             current.kill();
+            serverClassData.afterExit(OptionalInt.empty()); // a crash writes no archive worth keeping
         }
     }
 
@@ -254,16 +261,22 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void format(String classpath, Path config) {
         String clusterId = Uuid.randomUuid().toString();
-        List<String> command = java(classpath, List.of("-Xmx256m"), "kafka.tools.StorageTool", "format", "-t", clusterId,
+        ClassDataArchive classData = ClassDataArchive.of(InfraPaths.kafkaClassDataDir(), "kafka-format", classpath);
+        List<String> options = new ArrayList<>(List.of("-Xmx256m"));
+        options.addAll(classData.jvmOptions());
+        List<String> command = java(classpath, options, "kafka.tools.StorageTool", "format", "-t", clusterId,
                 "-c", config.toString(), "--standalone");
         try {
             Process format = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka-format.log").toFile())).start();
-            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-                format.destroyForcibly();
+            boolean formatted = format.waitFor(60, TimeUnit.SECONDS) && format.exitValue() == 0;
+            if (!formatted) {
+                format.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                classData.afterExit(OptionalInt.empty());
                 throw new InfrastructureException("formatting Kafka storage failed; see " + dir.resolve("kafka-format.log")
                         + ":\n" + Files.readString(dir.resolve("kafka-format.log")));
             }
+            classData.afterExit(OptionalInt.of(0));
         } catch (IOException e) {
             throw new InfrastructureException("could not run Kafka's StorageTool: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -310,6 +323,7 @@ public final class KafkaBroker implements AutoCloseable {
         process = null;
         if (current != null) {
             current.close();
+            serverClassData.afterExit(current.exitStatus());
         }
     }
 }

@@ -69,6 +69,10 @@ public final class SchemaRegistry implements AutoCloseable {
         Path home = InfraPaths.apicurioHome();
         List<String> command = List.of(java.toString(),
                 "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                // Java 19+: the first run writes the classes it loaded to this archive when it stops; later runs start
+                // from it (and rewrite it if the JVM or the registry changed).
+                "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + home.resolveSibling(home.getFileName()
+                        + ".jsa"),
                 "-Dstackl.owner=" + dir,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
