@@ -51,6 +51,9 @@ public final class KafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final int saslSslPort;
     private final int mutualTlsPort;
+    /** Kafka runs on the JVM that starts it. */
+    private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
+
     private volatile ChildProcess process;
     /** The class-data archive of the running server's JVM: read, or written when it stops (ClassDataArchive). */
     private volatile ClassDataArchive serverClassData;
@@ -122,7 +125,7 @@ public final class KafkaBroker implements AutoCloseable {
             if (!Files.exists(dir.resolve("data/meta.properties"))) {
                 format(classpath, config);
             }
-            serverClassData = ClassDataArchive.of(InfraPaths.kafkaClassDataDir(), "kafka-server", classpath);
+            serverClassData = ClassDataArchive.of(InfraPaths.kafkaClassDataDir(), "kafka-server", JAVA_HOME, classpath);
             List<String> options = new ArrayList<>(List.of("-Xms128m", "-Xmx512m"));
             options.addAll(serverClassData.jvmOptions());
             process = ChildProcess.start("kafka", java(classpath, options, "kafka.Kafka", config.toString()),
@@ -261,13 +264,15 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void format(String classpath, Path config) {
         String clusterId = Uuid.randomUuid().toString();
-        ClassDataArchive classData = ClassDataArchive.of(InfraPaths.kafkaClassDataDir(), "kafka-format", classpath);
+        ClassDataArchive classData = ClassDataArchive.of(InfraPaths.kafkaClassDataDir(), "kafka-format", JAVA_HOME,
+                classpath);
         List<String> options = new ArrayList<>(List.of("-Xmx256m"));
         options.addAll(classData.jvmOptions());
         List<String> command = java(classpath, options, "kafka.tools.StorageTool", "format", "-t", clusterId,
                 "-c", config.toString(), "--standalone");
+        Process format = null;
         try {
-            Process format = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+            format = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka-format.log").toFile())).start();
             boolean formatted = format.waitFor(60, TimeUnit.SECONDS) && format.exitValue() == 0;
             if (!formatted) {
@@ -281,6 +286,10 @@ public final class KafkaBroker implements AutoCloseable {
             throw new InfrastructureException("could not run Kafka's StorageTool: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (format != null) {
+                format.destroyForcibly();
+            }
+            classData.afterExit(OptionalInt.empty());
             throw new InfrastructureException("interrupted while formatting Kafka storage", e);
         }
     }
@@ -306,7 +315,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static List<String> java(String classpath, List<String> jvmOptions, String mainClass, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(JAVA_HOME.resolve("bin/java").toString());
         command.addAll(jvmOptions);
         command.add("-XX:+UseSerialGC");
         command.add("-Djava.awt.headless=true");

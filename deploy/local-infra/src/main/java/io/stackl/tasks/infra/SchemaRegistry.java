@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,8 @@ public final class SchemaRegistry implements AutoCloseable {
     private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile ChildProcess process;
+    /** The class-data archive of the running registry's JVM: read, or written when it stops (ClassDataArchive). */
+    private volatile ClassDataArchive classData;
 
     SchemaRegistry(Path dir, int port, int managementPort) {
         this.dir = dir;
@@ -67,12 +70,13 @@ public final class SchemaRegistry implements AutoCloseable {
         ChildProcess.killStale(pidFile, "-Dstackl.owner=" + dir);
         Path java = JavaRuntimes.javaExecutable(21);
         Path home = InfraPaths.apicurioHome();
-        List<String> command = List.of(java.toString(),
-                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                // Java 19+: the first run writes the classes it loaded to this archive when it stops; later runs start
-                // from it (and rewrite it if the JVM or the registry changed).
-                "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + home.resolveSibling(home.getFileName()
-                        + ".jsa"),
+        Path jar = home.resolve("quarkus-run.jar");
+        classData = ClassDataArchive.of(home.toAbsolutePath().getParent(), "apicurio-registry",
+                java.getParent().getParent(), jar.toString());
+        List<String> command = new ArrayList<>(List.of(java.toString(),
+                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        command.addAll(classData.jvmOptions());
+        command.addAll(List.of(
                 "-Dstackl.owner=" + dir,
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
@@ -83,7 +87,7 @@ public final class SchemaRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.url=" + jdbcUrl,
                 "-Dapicurio.datasource.username=" + user,
                 "-Dapicurio.datasource.password=" + password,
-                "-jar", home.resolve("quarkus-run.jar").toString());
+                "-jar", jar.toString()));
         process = ChildProcess.start("schema-registry", command, Map.of(), dir, dir.resolve("registry.log"), pidFile);
         awaitReady();
         setGlobalCompatibility("BACKWARD");
@@ -124,6 +128,7 @@ public final class SchemaRegistry implements AutoCloseable {
         process = null;
         if (current != null) {
             current.close();
+            classData.afterExit(current.exitStatus());
         }
     }
 }

@@ -24,6 +24,7 @@ class ClassDataArchiveTest {
     Path dir;
     @TempDir
     static Path jarDir;
+    private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
     private static String CLASSPATH;
 
     @BeforeAll
@@ -41,14 +42,15 @@ class ClassDataArchiveTest {
 
     @Test
     void shouldWriteTheArchiveOnAFirstNormalExitAndReadItOnTheNextRun() throws Exception {
-        ClassDataArchive first = ClassDataArchive.of(dir, "program", CLASSPATH);
+        ClassDataArchive first = ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH);
         assertThat(first.jvmOptions()).singleElement().asString().startsWith("-XX:ArchiveClassesAtExit=");
         first.afterExit(run(first));
         assertThat(archives()).hasSize(1);
 
-        ClassDataArchive second = ClassDataArchive.of(dir, "program", CLASSPATH);
+        ClassDataArchive second = ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH);
         assertThat(second.jvmOptions()).containsExactly("-XX:SharedArchiveFile=" + archives().get(0));
-        OptionalInt status = run(second);
+        // -Xshare:on: a JVM that cannot map the archive exits with an error instead of going on without it.
+        OptionalInt status = run(second, "-Xshare:on");
         assertThat(status).hasValue(0);
         second.afterExit(status);
         assertThat(archives()).hasSize(1); // read, not written again, and no file left behind
@@ -56,31 +58,57 @@ class ClassDataArchiveTest {
     }
 
     @Test
+    void shouldKeepTheArchiveOfARunStoppedWithSigterm() throws Exception {
+        ClassDataArchive archive = ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH);
+        Process process = start(archive, List.of(), "wait");
+        assertThat(process.getInputStream().read()).isEqualTo('.'); // its classes are loaded: it is waiting
+        process.destroy(); // SIGTERM, as ChildProcess.close() stops Kafka and the registry
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(143);
+        archive.afterExit(OptionalInt.of(process.exitValue()));
+        assertThat(archives()).hasSize(1);
+        assertThat(run(ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH), "-Xshare:on")).hasValue(0);
+    }
+
+    @Test
     void shouldKeepNothingFromARunThatDidNotExitNormally() throws Exception {
-        ClassDataArchive archive = ClassDataArchive.of(dir, "program", CLASSPATH);
+        ClassDataArchive archive = ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH);
         run(archive); // it wrote its file; but say it was killed
         archive.afterExit(OptionalInt.empty());
         assertThat(files()).isEmpty();
-        assertThat(ClassDataArchive.of(dir, "program", CLASSPATH).jvmOptions()).singleElement().asString()
+        assertThat(ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH).jvmOptions()).singleElement().asString()
                 .startsWith("-XX:ArchiveClassesAtExit=");
     }
 
     @Test
     void shouldGiveAnotherClassPathItsOwnArchive() throws Exception {
-        ClassDataArchive archive = ClassDataArchive.of(dir, "program", CLASSPATH);
+        ClassDataArchive archive = ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH);
         archive.afterExit(run(archive));
-        assertThat(ClassDataArchive.of(dir, "program", CLASSPATH + java.io.File.pathSeparator + "other.jar")
+        assertThat(ClassDataArchive.of(dir, "program", JAVA_HOME, CLASSPATH + java.io.File.pathSeparator + "other.jar")
                 .jvmOptions()).singleElement().asString().startsWith("-XX:ArchiveClassesAtExit=");
     }
 
-    private static OptionalInt run(ClassDataArchive archive) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    private static OptionalInt run(ClassDataArchive archive, String... jvmOptions)
+            throws IOException, InterruptedException {
+        Process process = start(archive, List.of(jvmOptions));
+        process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the program did not end within 60 s");
+        }
+        return OptionalInt.of(process.exitValue());
+    }
+
+    private static Process start(ClassDataArchive archive, List<String> jvmOptions, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(JAVA_HOME.resolve("bin/java").toString()));
+        command.addAll(jvmOptions);
         command.addAll(archive.jvmOptions());
         command.addAll(List.of("-cp", CLASSPATH, Main.class.getName()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return OptionalInt.of(process.exitValue());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("JDK_JAVA_OPTIONS"); // an inherited -Xshare:off would turn archives off
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        return builder.start();
     }
 
     private List<Path> archives() throws IOException {
@@ -93,10 +121,16 @@ class ClassDataArchiveTest {
         }
     }
 
-    /** The program the test runs: loads a few classes, exits normally. */
+    /** The program the test runs: loads a few classes, then exits, or with "wait" waits to be stopped. */
     public static final class Main {
-        public static void main(String[] args) {
-            System.out.println(java.util.Arrays.stream(args).map(String::length).toList());
+        public static void main(String[] args) throws InterruptedException {
+            if (args.length > 0 && args[0].equals("wait")) {
+                System.out.print('.');
+                System.out.flush();
+                Thread.sleep(60_000);
+            } else {
+                System.out.println(java.util.Arrays.stream(args).map(String::length).toList());
+            }
         }
     }
 }
