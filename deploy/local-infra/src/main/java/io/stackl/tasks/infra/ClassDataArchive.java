@@ -24,8 +24,9 @@ import java.util.UUID;
  * infrastructure about ten times per build.
  *
  * <p>The JVM writes an archive only when asked to, when the program exits. So a run without an archive writes one to a
- * file of its own, which is moved into place only once that run has exited normally: a run killed while it wrote,
- * or one that failed, leaves nothing where a later run would read it, and two runs never write the same file. The
+ * file of its own, which is moved into place only once that run has got through its start and exited normally: a run
+ * killed while it wrote, or one whose start failed, leaves nothing where a later run would read it, and two runs never
+ * write the same file. The
  * archive is named after the JVM, the program and its class path (each entry with its size and time), so that another
  * JDK, Kafka or registry gets its own. In the JVM's default mode ({@code -Xshare:auto}) an archive it cannot use is
  * skipped and the program starts as without one.
@@ -39,6 +40,8 @@ final class ClassDataArchive {
 
     private final Path archive;
     private final Path pending;
+    /** Whether the run got through its start: the archive of a start that failed or was cut short holds too little. */
+    private volatile boolean started;
 
     private ClassDataArchive(Path archive) {
         this.archive = archive;
@@ -62,10 +65,19 @@ final class ClassDataArchive {
                 : List.of("-XX:ArchiveClassesAtExit=" + pending);
     }
 
-    /** After a run has ended: keeps the archive it wrote if it exited normally, else drops what it may have left. */
+    /** Says that the run has got through its whole start (served a request, say); only such a run's archive is kept. */
+    void started() {
+        started = true;
+    }
+
+    /**
+     * After a run has ended: keeps the archive it wrote if it had {@linkplain #started() started} and exited normally,
+     * else drops what it may have left.
+     */
     void afterExit(OptionalInt exitStatus) {
         try {
-            if (exitStatus.isPresent() && NORMAL_EXITS.contains(exitStatus.getAsInt()) && Files.size(pending) > 0) {
+            if (started && exitStatus.isPresent() && NORMAL_EXITS.contains(exitStatus.getAsInt())
+                    && Files.size(pending) > 0) {
                 Files.move(pending, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {

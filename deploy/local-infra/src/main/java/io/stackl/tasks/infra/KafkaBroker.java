@@ -132,6 +132,7 @@ public final class KafkaBroker implements AutoCloseable {
                     Map.of(), dir, dir.resolve("kafka.log"), pidFile);
             awaitReady();
             addSaslUsers();
+            serverClassData.started();
             return this;
         } catch (IOException e) {
             throw new InfrastructureException("Kafka could not be prepared in " + dir + ": " + e.getMessage(), e);
@@ -281,6 +282,7 @@ public final class KafkaBroker implements AutoCloseable {
                 throw new InfrastructureException("formatting Kafka storage failed; see " + dir.resolve("kafka-format.log")
                         + ":\n" + Files.readString(dir.resolve("kafka-format.log")));
             }
+            classData.started();
             classData.afterExit(OptionalInt.of(0));
         } catch (IOException e) {
             throw new InfrastructureException("could not run Kafka's StorageTool: " + e.getMessage(), e);

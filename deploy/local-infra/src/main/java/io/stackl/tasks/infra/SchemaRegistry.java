@@ -91,6 +91,7 @@ public final class SchemaRegistry implements AutoCloseable {
         process = ChildProcess.start("schema-registry", command, Map.of(), dir, dir.resolve("registry.log"), pidFile);
         awaitReady();
         setGlobalCompatibility("BACKWARD");
+        classData.started();
         return this;
     }
 
