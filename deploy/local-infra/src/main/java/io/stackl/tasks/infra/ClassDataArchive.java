@@ -26,10 +26,9 @@ import java.util.UUID;
  * <p>The JVM writes an archive only when asked to, when the program exits. So a run without an archive writes one to a
  * file of its own, which is moved into place only once that run has got through its start and exited normally: a run
  * killed while it wrote, or one whose start failed, leaves nothing where a later run would read it, and two runs never
- * write the same file. The
- * archive is named after the JVM, the program and its class path (each entry with its size and time), so that another
- * JDK, Kafka or registry gets its own. In the JVM's default mode ({@code -Xshare:auto}) an archive it cannot use is
- * skipped and the program starts as without one.
+ * write the same file. The archive is named after the JVM, the program and its class path (each entry with its size
+ * and time), so that another JDK, Kafka or registry gets its own. In the JVM's default mode ({@code -Xshare:auto}) an
+ * archive it cannot use is skipped and the program starts as without one.
  */
 final class ClassDataArchive {
 

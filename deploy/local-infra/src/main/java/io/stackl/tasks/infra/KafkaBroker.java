@@ -45,15 +45,14 @@ public final class KafkaBroker implements AutoCloseable {
     public static final List<String> SASL_USERS = List.of("stackl-gateway", "stackl-broker", "stackl-worker",
             "stackl-history", "stackl-client");
     private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+    /** Kafka runs on the JVM that starts it. */
+    private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
 
     private final Path dir;
     private final int port;
     private final int controllerPort;
     private final int saslSslPort;
     private final int mutualTlsPort;
-    /** Kafka runs on the JVM that starts it. */
-    private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
-
     private volatile ChildProcess process;
     /** The class-data archive of the running server's JVM: read, or written when it stops (ClassDataArchive). */
     private volatile ClassDataArchive serverClassData;
