@@ -151,6 +151,34 @@ final class Bench implements AutoCloseable {
                 .with("kafkaBytesPerTask", (kafkaAfter[1] - kafkaBefore[1]) / (double) calls.size());
     }
 
+    /**
+     * {@code count} tasks over REST ({@code POST /tasks?wait=30}), each sent when the one before has answered: what
+     * each of the first tasks after a start costs, in order. {@code eachMs} lists them (NaN: not answered as expected).
+     */
+    CellResult oneAtATime(String name, int count, LongFunction<Map<String, Object>> body, String expectedState)
+            throws Exception {
+        Latencies all = new Latencies();
+        List<Double> eachMs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/tasks?wait=30"))
+                    .timeout(Duration.ofSeconds(40)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body.apply(i)))).build();
+            long sent = System.nanoTime();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            long micros = (System.nanoTime() - sent) / 1_000;
+            if (response.statusCode() == 200 && expectedState.equals(state(response.body()))) {
+                all.record(micros);
+                eachMs.add(micros / 1000.0);
+            } else {
+                all.error();
+                eachMs.add(Double.NaN);
+            }
+        }
+        return CellResult.of(name, "POST ?wait=30 round trip, each sent after the last answered", all, Double.NaN,
+                Double.NaN).with("eachMs", eachMs)
+                .with("first ÷ last", eachMs.get(0) / eachMs.get(eachMs.size() - 1));
+    }
+
     /** Requests produced onto {@code task-requests} at {@code rate}: from the intended send to the end event seen. */
     CellResult produced(String name, double rate, Function<String, TaskRequest.Builder> request) throws Exception {
         Latencies measured = new Latencies();

@@ -176,6 +176,14 @@ public final class Benchmarks {
         Map<Integer, CellResult> chain = new LinkedHashMap<>();
         Map<Integer, CellResult> restNoop = new LinkedHashMap<>();
         CellResult eosMax = null;
+        // First of all, before any load has warmed Kafka or the services: a user's first tasks after a start. Issue 12
+        // asks that the first be no slower than the tenth.
+        progress("the first tasks after the start");
+        String firstKeys = "bench/" + bench.runId() + "/first/";
+        add(cells, bench.oneAtATime("first 10 document puts after the start, one at a time", 10,
+                i -> Map.of("topic", "document", "subtype", "put", "arguments",
+                        Map.of("key", firstKeys + i, "value", Map.of("n", i)), "changedDocumentKeys",
+                        List.of(firstKeys + i)), "SUCCEEDED"));
         if (only.contains("raw")) {
             progress("raw baselines");
             try (RawShapes.Shape shape = RawShapes.plain(kafka)) {
