@@ -35,7 +35,7 @@ public final class Benchmarks {
         static Profile quick() {
             return new Profile("quick", new Bench.Timing(Duration.ofSeconds(1), Duration.ofSeconds(3)),
                     Duration.ofSeconds(8), List.of(50, 200, 500),
-                    List.of(200, 350, 500, 1000, 2000, 4000), Duration.ofSeconds(3), 10, 50, List.of(50, 200, 500),
+                    List.of(200, 350, 500, 1000, 2000, 4000), Duration.ofSeconds(3), 10, 50, List.of(50, 100, 200, 500),
                     500, 20, 200);
         }
 
