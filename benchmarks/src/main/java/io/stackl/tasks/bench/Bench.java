@@ -125,12 +125,10 @@ final class Bench implements AutoCloseable {
         long[] kafkaBefore = kafka.recordsAndBytes();
         OpenLoop.run(rate, timing.warmUp(), timing.measure(), (i, due) -> {
             Latencies into = i < firstMeasured ? warm : measured;
-            HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/tasks?wait=10"))
-                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body.apply(i)))).build();
+            HttpRequest request = submission(10, Duration.ofSeconds(30), body.apply(i));
             calls.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
                 long done = System.nanoTime();
-                if (error == null && response.statusCode() == 200 && expectedState.equals(state(response.body()))) {
+                if (error == null && answeredAs(response, expectedState)) {
                     into.record((done - due) / 1_000);
                 } else {
                     into.error();
@@ -160,13 +158,11 @@ final class Bench implements AutoCloseable {
         Latencies all = new Latencies();
         List<Double> eachMs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/tasks?wait=30"))
-                    .timeout(Duration.ofSeconds(40)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body.apply(i)))).build();
+            HttpRequest request = submission(30, Duration.ofSeconds(40), body.apply(i));
             long sent = System.nanoTime();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             long micros = (System.nanoTime() - sent) / 1_000;
-            if (response.statusCode() == 200 && expectedState.equals(state(response.body()))) {
+            if (answeredAs(response, expectedState)) {
                 all.record(micros);
                 eachMs.add(micros / 1000.0);
             } else {
@@ -177,6 +173,19 @@ final class Bench implements AutoCloseable {
         return CellResult.of(name, "POST ?wait=30 round trip, each sent after the last answered", all, Double.NaN,
                 Double.NaN).with("eachMs", eachMs)
                 .with("first ÷ last", eachMs.get(0) / eachMs.get(eachMs.size() - 1));
+    }
+
+    /** {@code POST /tasks?wait=<waitSeconds>} with {@code body} as JSON. */
+    private HttpRequest submission(int waitSeconds, Duration timeout, Map<String, Object> body)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        return HttpRequest.newBuilder(URI.create(gatewayUrl + "/tasks?wait=" + waitSeconds)).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+    }
+
+    /** The gateway answered 200 with the task in {@code expectedState}. */
+    private static boolean answeredAs(HttpResponse<String> response, String expectedState) {
+        return response.statusCode() == 200 && expectedState.equals(state(response.body()));
     }
 
     /** Requests produced onto {@code task-requests} at {@code rate}: from the intended send to the end event seen. */
