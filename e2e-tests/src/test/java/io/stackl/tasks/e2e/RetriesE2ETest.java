@@ -70,8 +70,8 @@ class RetriesE2ETest {
 
         Suite.Reply reply = submit(task);
 
-        assertThat(reply.body().path("state").asText()).isEqualTo("ROLLED_BACK");
         List<TaskEvent> timeline = timeline("every attempt times out", reply.body().path("taskId").asText());
+        assertThat(reply.body().path("state").asText()).isEqualTo("ROLLED_BACK");
         assertThat(timeline).extracting(TaskEvent::getState).containsExactly(TaskState.SUBMITTED,
                 TaskState.WAITING_FOR_LOCKS, TaskState.DISPATCHED, TaskState.TIMED_OUT, TaskState.ROLLING_BACK,
                 TaskState.RETRY_WAITING, TaskState.DISPATCHED, TaskState.TIMED_OUT, TaskState.ROLLING_BACK,
