@@ -68,6 +68,15 @@ public interface BrokerConfig {
     @WithDefault("true")
     boolean tryLocksAtOnce();
 
+    /**
+     * The task partition takes and hands over the locks of keys on its own partition itself, in one transaction with
+     * the task's own step, instead of a round trip through {@code task-lock-requests} and {@code task-lock-grants}
+     * (ADR 0017). It numbers lock grants in a way older brokers do not, and connects the lock store to the task
+     * processor: change it, and upgrade to the release that brings it, only with every instance stopped.
+     */
+    @WithDefault("true")
+    boolean localLocks();
+
     interface Timeouts {
         @WithDefault("30s")
         Duration queueDefault();
@@ -153,6 +162,7 @@ public interface BrokerConfig {
         return new BrokerSettings(Set.copyOf(taskTopics()), timeouts().queueDefault(), timeouts().queueMax(),
                 timeouts().executionDefault(), timeouts().executionMax(), timeouts().requireExplicit(),
                 timeouts().rollback(), terminalRetention(), idempotencyWindow(), deadlineScan().interval(),
-                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce(), retries);
+                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce(), localLocks(), partitions(),
+                retries);
     }
 }

@@ -12,6 +12,10 @@ import java.util.Set;
  * @param requireExplicitTimeouts when true a request without both timeouts is rejected; when false the defaults apply
  * @param tryLocksAtOnce a task declaring several keys first tries them all at once (ADR 0008); when false it queues
  *     for them one after another, as brokers before ADR 0008 did
+ * @param localLocks the task partition takes and hands over the locks of the keys that live on its own partition
+ *     itself, in the same transaction, instead of through the lock topics (ADR 0017)
+ * @param partitions the partition count of the task-keyed topics and of {@code task-lock-requests}: which keys and
+ *     task ids are local to a partition is computed from it, so it must be the topics' real count
  */
 public record BrokerSettings(
         Set<String> taskTopics,
@@ -28,9 +32,14 @@ public record BrokerSettings(
         Duration deadlineScanBudget,
         int maxLockKeys,
         boolean tryLocksAtOnce,
+        boolean localLocks,
+        int partitions,
         Map<String, RetryPolicy> retryDefaults) {
 
     public BrokerSettings {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+        }
         retryDefaults = retryDefaults == null ? Map.of() : Map.copyOf(retryDefaults);
     }
 
@@ -43,15 +52,23 @@ public record BrokerSettings(
         return toBuilder().retryDefaults(defaults).build();
     }
 
-    /** Defaults that suit tests and a local run; production values come from configuration. */
+    /**
+     * Defaults that suit tests and a local run; production values come from configuration. One partition, as in a
+     * {@code TopologyTestDriver}: every key and task is local.
+     */
     public static BrokerSettings defaults(Set<String> taskTopics) {
         return new BrokerSettings(taskTopics, Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofSeconds(60),
                 Duration.ofHours(24), false, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofHours(24),
-                Duration.ofMillis(100), 1000, Duration.ofMillis(50), 256, true, Map.of());
+                Duration.ofMillis(100), 1000, Duration.ofMillis(50), 256, true, true, 1, Map.of());
     }
 
     public BrokerSettings withTryLocksAtOnce(boolean tryAtOnce) {
         return toBuilder().tryLocksAtOnce(tryAtOnce).build();
+    }
+
+    /** With the local lock path on or off (ADR 0017), for topics of {@code count} partitions. */
+    public BrokerSettings withLocalLocks(boolean local, int count) {
+        return toBuilder().localLocks(local).partitions(count).build();
     }
 
     public BrokerSettings withRequireExplicitTimeouts(boolean required) {
@@ -78,6 +95,8 @@ public record BrokerSettings(
         private Duration deadlineScanBudget;
         private int maxLockKeys;
         private boolean tryLocksAtOnce;
+        private boolean localLocks;
+        private int partitions;
         private Map<String, RetryPolicy> retryDefaults;
 
         private Builder(BrokerSettings settings) {
@@ -95,6 +114,8 @@ public record BrokerSettings(
             deadlineScanBudget = settings.deadlineScanBudget;
             maxLockKeys = settings.maxLockKeys;
             tryLocksAtOnce = settings.tryLocksAtOnce;
+            localLocks = settings.localLocks;
+            partitions = settings.partitions;
             retryDefaults = settings.retryDefaults;
         }
 
@@ -108,6 +129,16 @@ public record BrokerSettings(
             return this;
         }
 
+        Builder localLocks(boolean value) {
+            localLocks = value;
+            return this;
+        }
+
+        Builder partitions(int value) {
+            partitions = value;
+            return this;
+        }
+
         Builder retryDefaults(Map<String, RetryPolicy> value) {
             retryDefaults = value;
             return this;
@@ -117,7 +148,7 @@ public record BrokerSettings(
             return new BrokerSettings(taskTopics, defaultQueueTimeout, maxQueueTimeout, defaultExecutionTimeout,
                     maxExecutionTimeout, requireExplicitTimeouts, rollbackTimeout, terminalRetention, idempotencyWindow,
                     deadlineScanInterval, deadlineScanMaxEntries, deadlineScanBudget, maxLockKeys, tryLocksAtOnce,
-                    retryDefaults);
+                    localLocks, partitions, retryDefaults);
         }
     }
 }

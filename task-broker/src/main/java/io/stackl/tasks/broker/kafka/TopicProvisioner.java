@@ -3,6 +3,7 @@ package io.stackl.tasks.broker.kafka;
 import io.quarkus.runtime.StartupEvent;
 import io.stackl.tasks.broker.config.BrokerConfig;
 import io.stackl.tasks.broker.topology.TaskTopology;
+import io.stackl.tasks.broker.topology.TopologyNames;
 import io.stackl.tasks.schema.KafkaSecurity;
 import io.stackl.tasks.schema.SchemaRegistration;
 import io.stackl.tasks.schema.TopicAdmin;
@@ -32,9 +33,13 @@ public class TopicProvisioner {
 
     private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
 
-    /** Topics that must be co-partitioned with the tasks-store: everything keyed by task id or read by a processor. */
+    /**
+     * Topics that must be co-partitioned with the tasks-store: everything keyed by task id or read by a processor, and
+     * {@code task-lock-requests}, whose partition of a key the task processor computes with local locks (ADR 0017).
+     */
     private static final Set<String> MUST_MATCH = Set.of(Topics.TASK_REQUESTS.name(), Topics.TASK_COMMANDS.name(),
-            Topics.TASK_RESULTS.name(), Topics.TASK_ROLLBACK_REPORTS.name(), "task-admissions", "task-lock-grants");
+            Topics.TASK_RESULTS.name(), Topics.TASK_ROLLBACK_REPORTS.name(), TopologyNames.ADMISSIONS_TOPIC,
+            TopologyNames.LOCK_GRANTS_TOPIC, TopologyNames.LOCK_REQUESTS_TOPIC);
 
     private final BrokerConfig config;
     private final String bootstrapServers;
@@ -49,7 +54,12 @@ public class TopicProvisioner {
     }
 
     void onStart(@Observes @Priority(0) StartupEvent event) throws InterruptedException, ExecutionException {
-        if (config.provisionTopics()) {
+        if (!config.provisionTopics()) {
+            if (config.localLocks()) {
+                // Topics made by someone else: local locks still need every one to have the configured count.
+                checkPartitionCounts();
+            }
+        } else {
             provision();
             // Every public subject exists from the start, so clients in other languages can encode with the latest
             // version of any of them (e.g. a result) before a Java service has written one.
@@ -66,6 +76,10 @@ public class TopicProvisioner {
         if (!created.isEmpty()) {
             LOG.infof("topics created: %s (%d partitions)", created, config.partitions());
         }
+        checkPartitionCounts();
+    }
+
+    private void checkPartitionCounts() throws InterruptedException, ExecutionException {
         try (Admin admin = Admin.create(KafkaSecurity.withSecurity(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             Map<String, TopicDescription> described =

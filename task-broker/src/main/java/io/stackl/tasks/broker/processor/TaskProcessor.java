@@ -9,6 +9,7 @@ import io.stackl.tasks.broker.domain.LockGrant;
 import io.stackl.tasks.broker.domain.Outcome;
 import io.stackl.tasks.broker.domain.TaskLifecycle;
 import io.stackl.tasks.broker.store.DeadlineIndex;
+import io.stackl.tasks.broker.store.LockTable;
 import io.stackl.tasks.broker.topology.TaskObserver;
 import io.stackl.tasks.broker.topology.TopologyNames;
 import io.stackl.tasks.schema.RollbackCommand;
@@ -17,6 +18,9 @@ import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.WorkItem;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -30,6 +34,11 @@ import org.jboss.logging.Logger;
  * Runs the lifecycle of the tasks in its partition: feeds each input to {@link TaskLifecycle}, then writes the
  * task's record and deadline and forwards what the lifecycle decided, all in the same transaction (exactly-once).
  * A wall-clock punctuator fires deadlines even when no record arrives.
+ *
+ * <p>With local locks (ADR 0017) it also carries out the lock commands for keys on its own partition itself, in the
+ * same transaction, and a grant that follows for a task of this partition is fed back to the lifecycle at once: a task
+ * that ends hands its key to the next one, which is dispatched, in one step. Commands for keys elsewhere, and grants
+ * for tasks elsewhere, still go through the lock topics.
  */
 public final class TaskProcessor implements Processor<String, Object, String, Object> {
 
@@ -44,6 +53,11 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
     private KeyValueStore<String, BrokerTask> tasks;
     private DeadlineIndex deadlines;
     private Cancellable deadlineScan;
+    /** Null unless local locks are on. */
+    private LockTable locks;
+    private LockTable.Placement placement;
+    /** Grants for tasks of this partition, from a lock command carried out here, not yet fed to the lifecycle. */
+    private final Deque<LockGrant> localGrants = new ArrayDeque<>();
 
     public TaskProcessor(BrokerSettings settings, TaskObserver observer, LongSupplier nanoClock) {
         this.settings = settings;
@@ -57,6 +71,13 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
         this.context = context;
         this.tasks = context.getStateStore(TopologyNames.TASKS_STORE);
         this.deadlines = new DeadlineIndex(context.getStateStore(TopologyNames.DEADLINES_STORE));
+        // A stream task revived after an aborted transaction keeps its processor: nothing of that step may remain.
+        localGrants.clear();
+        if (settings.localLocks()) {
+            this.locks = new LockTable(context.getStateStore(TopologyNames.LOCKS_STORE),
+                    context.getStateStore(TopologyNames.LOCK_EPOCHS_STORE));
+            this.placement = new LockTable.Placement(context.taskId().partition(), settings.partitions());
+        }
         this.deadlineScan = context.schedule(settings.deadlineScanInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::scanDeadlines);
     }
@@ -64,9 +85,15 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
     @Override
     public void process(Record<String, Object> record) {
         long now = context.currentSystemTimeMs();
-        String taskId = record.key();
+        // Left over only if an earlier step threw (its transaction is aborted, and with it the lock changes that made
+        // these grants): never to be handed out.
+        localGrants.clear();
+        handle(record.key(), record.value(), record, now);
+        settleLocalGrants(now);
+    }
+
+    private void handle(String taskId, Object input, Record<String, Object> record, long now) {
         BrokerTask current = tasks.get(taskId);
-        Object input = record.value();
         Outcome outcome;
         try {
             outcome = decide(current, input, now);
@@ -118,6 +145,7 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             if (handled > 0 && nanoClock.getAsLong() - started > budget) {
                 break;
             }
+            localGrants.clear();
             BrokerTask task = tasks.get(due.id());
             if (task == null || task.deadlinePhase() == Phase.NONE || task.deadline() != due.deadline()) {
                 // Left behind by a change that moved the deadline; the live entry is elsewhere in the index.
@@ -134,6 +162,7 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
                 observer.rollbackOverdue();
             }
             apply(due.id(), task, outcome, now);
+            settleLocalGrants(now);
             handled++;
         }
         observer.deadlineScan(handled, nanoClock.getAsLong() - started);
@@ -161,10 +190,34 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             context.forward(new Record<String, Object>(taskId, rollback, now), TopologyNames.ROLLBACKS_SINK);
         }
         for (LockCommand lock : outcome.lockCommands()) {
-            context.forward(new Record<String, Object>(lock.key(), lock, now), TopologyNames.LOCK_REQUESTS_SINK);
+            // The task is always of this partition in a real stream task; checked anyway, as it is what makes the
+            // command local: task and key on one partition.
+            if (locks != null && placement.isLocal(lock.key()) && placement.isLocal(taskId)) {
+                LockGrant answer = locks.apply(lock, now, OptionalLong.empty());
+                if (answer != null && placement.isLocal(answer.taskId())) {
+                    localGrants.add(answer);
+                } else if (answer != null) {
+                    context.forward(new Record<String, Object>(answer.taskId(), answer, now),
+                            TopologyNames.LOCK_GRANTS_SINK);
+                }
+            } else {
+                context.forward(new Record<String, Object>(lock.key(), lock, now), TopologyNames.LOCK_REQUESTS_SINK);
+            }
         }
         if (outcome.lockWaitMs() != null) {
             observer.lockWait(outcome.lockWaitMs());
+        }
+    }
+
+    /**
+     * Feeds the grants of local lock commands to the lifecycle, in the order they were made, until none is left: a
+     * grant may dispatch a task, or make it ask for its next key, which may be granted here too. Each grant is the same
+     * input a grant from the lock topic would be, only sooner (ADR 0017).
+     */
+    private void settleLocalGrants(long now) {
+        LockGrant grant;
+        while ((grant = localGrants.poll()) != null) {
+            handle(grant.taskId(), grant, new Record<>(grant.taskId(), grant, now), now);
         }
     }
 

@@ -24,6 +24,7 @@ import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -42,8 +43,12 @@ import org.apache.kafka.streams.state.Stores;
  *       lock grants feed {@code task-lifecycle-processor}, which owns {@code tasks-store} and
  *       {@code task-deadlines-store} and emits events, work items, rollback commands and lock commands.
  *   <li><b>Idempotency partition</b> (keyed by source + idempotency key): decides new / duplicate / conflict.
- *   <li><b>Lock partition</b> (keyed by document key): FIFO lock queues in {@code document-locks-store}.
+ *   <li><b>Lock partition</b> (keyed by document key): FIFO lock queues in {@code document-locks-store}, grants
+ *       numbered in {@code lock-epochs-store}.
  * </ol>
+ * They are one sub-topology for Kafka Streams (they share sinks), so stream task p holds partition p of each. With
+ * local locks (ADR 0017) the task processor takes the locks of keys on its own partition itself, and the lock
+ * processor hands grants for tasks on its own partition straight to it.
  * All task-keyed input topics must have the same partition count (the broker creates them so). Plain Java: tests
  * build it without Quarkus.
  */
@@ -72,13 +77,31 @@ public final class TaskTopology {
                 () -> new DecodingProcessor<>(new JsonSerde<>(Admission.class).deserializer(), TASK_PROCESSOR, observer));
         decoded(topology, LOCK_GRANTS_SOURCE, LOCK_GRANTS_TOPIC, LOCK_GRANTS_DECODER,
                 () -> new DecodingProcessor<>(new JsonSerde<>(LockGrant.class).deserializer(), TASK_PROCESSOR, observer));
+        // 3. Lock partition (declared here: it may feed the task processor). All three parts are one sub-topology
+        // (they share sinks), so stream task p holds partition p of every topic and store. With local locks (ADR 0017)
+        // the lock processor hands grants for tasks on its partition straight to the task processor, which in turn
+        // carries out commands for keys on its own partition.
+        topology.addSource(LOCK_REQUESTS_SOURCE, keys, raw, LOCK_REQUESTS_TOPIC);
+        topology.addProcessor(LOCK_PROCESSOR,
+                () -> new LockProcessor(observer, settings.localLocks(), settings.partitions()), LOCK_REQUESTS_SOURCE);
+
+        List<String> taskInputs = new ArrayList<>(List.of(REQUEST_INTAKE, COMMANDS_DECODER, RESULTS_DECODER,
+                ROLLBACK_REPORTS_DECODER, ADMISSIONS_DECODER, LOCK_GRANTS_DECODER));
+        if (settings.localLocks()) {
+            taskInputs.add(LOCK_PROCESSOR);
+        }
         topology.addProcessor(TASK_PROCESSOR, () -> new TaskProcessor(settings, observer, nanoClock),
-                REQUEST_INTAKE, COMMANDS_DECODER, RESULTS_DECODER, ROLLBACK_REPORTS_DECODER, ADMISSIONS_DECODER,
-                LOCK_GRANTS_DECODER);
+                taskInputs.toArray(String[]::new));
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TASKS_STORE),
                 Serdes.String(), new JsonSerde<>(BrokerTask.class)), TASK_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINES_STORE),
                 Serdes.String(), Serdes.String()), TASK_PROCESSOR);
+        String[] lockOwners = settings.localLocks() ? new String[] {LOCK_PROCESSOR, TASK_PROCESSOR}
+                : new String[] {LOCK_PROCESSOR};
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LOCKS_STORE),
+                Serdes.String(), new JsonSerde<>(LockQueue.class)), lockOwners);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LOCK_EPOCHS_STORE),
+                Serdes.String(), Serdes.Long()), lockOwners);
 
         // 2. Idempotency partition.
         topology.addSource(IDEMPOTENCY_CHECKS_SOURCE, keys, raw, IDEMPOTENCY_CHECKS_TOPIC);
@@ -88,12 +111,6 @@ public final class TaskTopology {
                 Serdes.String(), new JsonSerde<>(IdempotencyEntry.class)), IDEMPOTENCY_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_EXPIRY_STORE),
                 Serdes.String(), Serdes.String()), IDEMPOTENCY_PROCESSOR);
-
-        // 3. Lock partition.
-        topology.addSource(LOCK_REQUESTS_SOURCE, keys, raw, LOCK_REQUESTS_TOPIC);
-        topology.addProcessor(LOCK_PROCESSOR, () -> new LockProcessor(observer), LOCK_REQUESTS_SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LOCKS_STORE),
-                Serdes.String(), new JsonSerde<>(LockQueue.class)), LOCK_PROCESSOR);
 
         // Sinks.
         StringSerializer keyOut = new StringSerializer();
@@ -106,7 +123,7 @@ public final class TaskTopology {
         topology.addSink(LOCK_REQUESTS_SINK, LOCK_REQUESTS_TOPIC, keyOut, new JsonSerde<>(LockCommand.class).serializer(),
                 TASK_PROCESSOR);
         topology.addSink(LOCK_GRANTS_SINK, LOCK_GRANTS_TOPIC, keyOut, new JsonSerde<>(LockGrant.class).serializer(),
-                LOCK_PROCESSOR);
+                lockOwners);
         topology.addSink(IDEMPOTENCY_CHECKS_SINK, IDEMPOTENCY_CHECKS_TOPIC, keyOut,
                 new JsonSerde<>(TaskSpec.class).serializer(), REQUEST_INTAKE);
         topology.addSink(ADMISSIONS_SINK, ADMISSIONS_TOPIC, keyOut, new JsonSerde<>(Admission.class).serializer(),

@@ -48,6 +48,8 @@ public final class TopologyNames {
     public static final String IDEMPOTENCY_EXPIRY_STORE = "task-idempotency-expiry-store";
     /** Document key → {@code LockQueue} (JSON): the holder and the FIFO of waiting task ids. */
     public static final String LOCKS_STORE = "document-locks-store";
+    /** {@code last} → the number of the partition's last lock grant (ADR 0017); see {@code LockTable}. */
+    public static final String LOCK_EPOCHS_STORE = "lock-epochs-store";
 
     // Internal topics (created by the broker with the partition count of the task topics).
     /** Requests with an idempotency key, keyed by that key so that one partition decides. */

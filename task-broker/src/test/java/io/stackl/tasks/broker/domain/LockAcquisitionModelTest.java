@@ -20,7 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The lock protocol under every message order Kafka allows, explored at random: {@link TaskLifecycle} on the task
@@ -31,17 +31,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Checked after every step: no two dispatched tasks share a key, and the lock side agrees that a dispatched task
  * holds each of its keys, with the epochs of its grants. Checked at the end, when nothing can happen any more: every task ended (no deadlock, no
  * task left waiting) and every lock is free (nothing leaked).
+ *
+ * <p>With local locks (ADR 0017), tasks and keys are placed on two partitions at random. A lock command from a task to
+ * a key on its own partition is carried out at once, and a grant to a task on the key's partition is fed to it right
+ * after the step that made it, in order, as the task processor does; everything else still travels a channel.
  */
 class LockAcquisitionModelTest {
 
     private static final long NOW = 1_000_000L;
 
-    @ParameterizedTest(name = "try locks at once: {0}")
-    @ValueSource(booleans = {true, false})
-    void shouldNeverDeadlockLeakOrShareAKeyUnderAnyMessageOrder(boolean tryAtOnce) {
+    @ParameterizedTest(name = "try locks at once: {0}, local locks: {1}")
+    @CsvSource({"true,false", "false,false", "true,true", "false,true"})
+    void shouldNeverDeadlockLeakOrShareAKeyUnderAnyMessageOrder(boolean tryAtOnce, boolean localLocks) {
+        long local = 0;
         for (long seed = 0; seed < 400; seed++) {
-            new Model(seed, tryAtOnce).run();
+            local += new Model(seed, tryAtOnce, localLocks).run();
         }
+        // The local path was taken (or, without local locks, never).
+        assertThat(local > 0).isEqualTo(localLocks);
     }
 
     private static final class Model {
@@ -57,25 +64,37 @@ class LockAcquisitionModelTest {
         private final Map<String, WorkItem> running = new LinkedHashMap<>();
         private int steps;
         private int interventionsLeft = 3;
+        /** With local locks: the partition of each task and key (0 or 1); empty otherwise, so nothing is local. */
+        private final Map<String, Integer> partitions = new HashMap<>();
+        /** Grants to tasks on the key's own partition, fed to them after the step that made them. */
+        private final ArrayDeque<LockGrant> localGrants = new ArrayDeque<>();
+        private int localDeliveries;
 
-        Model(long seed, boolean tryAtOnce) {
+        Model(long seed, boolean tryAtOnce, boolean localLocks) {
             this.seed = seed;
             this.random = new Random(seed);
             this.lifecycle = new TaskLifecycle(BrokerSettings.defaults(Set.of("noop")).withTryLocksAtOnce(tryAtOnce));
             int keyCount = 2 + random.nextInt(6);
             int taskCount = 5 + random.nextInt(25);
+            for (int k = 0; localLocks && k < keyCount; k++) {
+                partitions.put("k" + k, random.nextInt(2));
+            }
             for (int t = 0; t < taskCount; t++) {
                 Set<String> keys = new TreeSet<>();
                 int declared = 1 + random.nextInt(Math.min(4, keyCount));
                 while (keys.size() < declared) {
                     keys.add("k" + random.nextInt(keyCount));
                 }
+                if (localLocks) {
+                    partitions.put("t" + t, random.nextInt(2));
+                }
                 toAdmit.add(new TaskSpec("t" + t, "noop", "run", "test", "{}", List.of(), List.copyOf(keys),
                         600_000L, 600_000L, null, NOW, Map.of()));
             }
         }
 
-        void run() {
+        /** Runs to the end and checks it; returns how many messages took the local path. */
+        int run() {
             while (step()) {
                 steps++;
                 checkExclusion();
@@ -87,6 +106,7 @@ class LockAcquisitionModelTest {
             assertThat(toAdmit).as("seed %d: every task admitted", seed).isEmpty();
             locks.forEach((key, queue) -> assertThat(queue.isFree())
                     .as("seed %d: lock %s is free at the end, was %s", seed, key, queue).isTrue());
+            return localDeliveries;
         }
 
         /** One random thing that can happen now; false when nothing can. */
@@ -125,6 +145,10 @@ class LockAcquisitionModelTest {
                 return false;
             }
             possible.get(random.nextInt(possible.size())).run();
+            LockGrant grant;
+            while ((grant = localGrants.poll()) != null) {
+                deliver(grant);
+            }
             return true;
         }
 
@@ -164,6 +188,16 @@ class LockAcquisitionModelTest {
         }
 
         private void send(String from, String to, Object message) {
+            Integer fromPartition = partitions.get(from);
+            if (fromPartition != null && fromPartition.equals(partitions.get(to))) {
+                localDeliveries++;
+                if (message instanceof LockGrant grant) {
+                    localGrants.add(grant);
+                } else {
+                    deliver(message);
+                }
+                return;
+            }
             channels.computeIfAbsent(from + "->" + to, c -> new ArrayDeque<>()).add(message);
         }
 

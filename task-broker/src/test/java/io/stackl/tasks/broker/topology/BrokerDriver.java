@@ -57,6 +57,8 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
     private final TestOutputTopic<String, TaskEvent> events;
     private final TestOutputTopic<String, RollbackCommand> rollbacks;
     private final TestOutputTopic<String, byte[]> deadLetters;
+    private final TestOutputTopic<String, String> lockRequests;
+    private final TestOutputTopic<String, String> lockGrants;
     private final Map<String, TestOutputTopic<String, WorkItem>> work = new HashMap<>();
     /** Every event read so far, per task, to check the invariants across a whole test. */
     private final Map<String, List<TaskEvent>> history = new HashMap<>();
@@ -93,6 +95,8 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
         rollbacks = driver.createOutputTopic(Topics.TASK_ROLLBACKS.name(), keysIn,
                 serdes.deserializer(RollbackCommand.class));
         deadLetters = driver.createOutputTopic(Topics.TASK_DEAD_LETTERS, keysIn, new ByteArrayDeserializer());
+        lockRequests = driver.createOutputTopic(TopologyNames.LOCK_REQUESTS_TOPIC, keysIn, keysIn);
+        lockGrants = driver.createOutputTopic(TopologyNames.LOCK_GRANTS_TOPIC, keysIn, keysIn);
     }
 
     static BrokerDriver withDefaults() {
@@ -227,6 +231,16 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
 
     List<RollbackCommand> rollbacks() {
         return rollbacks.readValuesToList();
+    }
+
+    /** The lock commands written to {@code task-lock-requests} since the last call, as JSON. */
+    List<String> lockRequests() {
+        return lockRequests.readValuesToList();
+    }
+
+    /** The grants and refusals written to {@code task-lock-grants} since the last call, as JSON. */
+    List<String> lockGrants() {
+        return lockGrants.readValuesToList();
     }
 
     List<TestRecord<String, byte[]>> deadLetters() {

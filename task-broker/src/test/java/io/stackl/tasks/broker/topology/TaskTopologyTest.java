@@ -26,12 +26,20 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The broker's topology under {@code TopologyTestDriver}, with mocked wall-clock time. */
+/**
+ * The broker's topology under {@code TopologyTestDriver}, with mocked wall-clock time. The driver runs one partition:
+ * with the default settings every key and task is on it, so locks take the local path (ADR 0017); the subclasses run
+ * the same tests through the lock topics, and with keys and tasks placed on either side.
+ */
 class TaskTopologyTest {
 
     /** Checks the lifecycle invariants after each test, and closes. */
     @RegisterExtension
-    final BrokerDriver broker = BrokerDriver.withDefaults();
+    final BrokerDriver broker = newDriver();
+
+    BrokerDriver newDriver() {
+        return BrokerDriver.withDefaults();
+    }
 
     // ---------------------------------------------------------------- dispatch and success
 

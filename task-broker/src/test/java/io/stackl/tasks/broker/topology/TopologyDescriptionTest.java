@@ -15,18 +15,30 @@ import org.junit.jupiter.api.Test;
  */
 class TopologyDescriptionTest {
 
+    /** With local locks (ADR 0017), the default: the lock processor feeds the task processor, both own the locks. */
     @Test
     void shouldKeepTheTopologyItsStoresAndTopicsAsRecorded() throws IOException {
-        String described = TaskTopology.build(BrokerSettings.defaults(Set.of("noop")), new PlainAvroSerdes(),
-                TaskObserver.NONE, System::nanoTime).describe().toString();
+        assertRecorded(BrokerSettings.defaults(Set.of("noop")), "topology.txt");
+    }
+
+    /** Without them ({@code tasks.broker.local-locks=false}): only the lock processor owns the locks. */
+    @Test
+    void shouldKeepTheTopologyWithoutLocalLocksAsRecorded() throws IOException {
+        assertRecorded(BrokerSettings.defaults(Set.of("noop")).withLocalLocks(false, 6),
+                "topology-without-local-locks.txt");
+    }
+
+    private void assertRecorded(BrokerSettings settings, String file) throws IOException {
+        String described = TaskTopology.build(settings, new PlainAvroSerdes(), TaskObserver.NONE, System::nanoTime)
+                .describe().toString();
 
         if (Boolean.getBoolean("stackl.topology.record")) {
             // After an ADR that changes the topology: -Dstackl.topology.record=true rewrites the recorded shape.
-            java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources/topology.txt"), described);
+            java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources", file), described);
         }
         String recorded;
-        try (InputStream in = getClass().getResourceAsStream("/topology.txt")) {
-            assertThat(in).as("src/test/resources/topology.txt").isNotNull();
+        try (InputStream in = getClass().getResourceAsStream("/" + file)) {
+            assertThat(in).as("src/test/resources/" + file).isNotNull();
             recorded = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
 
