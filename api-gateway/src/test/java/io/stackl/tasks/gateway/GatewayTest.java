@@ -13,6 +13,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.stackl.tasks.schema.TaskPartitions;
 import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.testkit.KafkaTestClient;
 import java.io.BufferedReader;
@@ -152,6 +153,12 @@ class GatewayTest {
                 .body("waiters.position", org.hamcrest.Matchers.contains(1, 2))
                 .body("waiters[0].waitingMs", org.hamcrest.Matchers.greaterThanOrEqualTo(0)));
         given().get("/locks?limit=500").then().statusCode(200).body("key", org.hamcrest.Matchers.hasItem(key));
+        // The gateway gave each an id on the key's partition, so the broker takes their lock without a round trip
+        // (ADR 0017). The suite's topics have the default 6 partitions.
+        for (String id : List.of(holder, first, second)) {
+            assertThat(TaskPartitions.partitionOf(id, 6)).as(id)
+                    .isEqualTo(TaskPartitions.partitionOf(key, 6));
+        }
         given().get("/tasks/{id}", holder).then().body("locks[0].key", equalTo(key))
                 .body("locks[0].status", equalTo("HELD")).body("locks[0].grantedAt", notNullValue())
                 .body("locks[0].waitedMs", org.hamcrest.Matchers.greaterThanOrEqualTo(0))

@@ -7,12 +7,15 @@ import io.stackl.tasks.kit.kafka.KafkaClientSettings;
 import io.stackl.tasks.kit.problem.Problem;
 import io.stackl.tasks.schema.SerdeWarmUp;
 import io.stackl.tasks.schema.TaskCommand;
+import io.stackl.tasks.schema.TaskPartitions;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.avro.specific.SpecificRecord;
@@ -23,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Hands tasks and commands to Kafka. A send completes only when Kafka acknowledged it (acks=all): the gateway
@@ -34,9 +38,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class TaskSubmitter {
 
+    private static final Logger LOG = Logger.getLogger(TaskSubmitter.class);
+
     private final KafkaProducer<String, byte[]> producer;
     private final Serializer<TaskRequest> requests;
     private final Serializer<TaskCommand> commands;
+    /** Partitions of {@code task-requests}, once known (0 before): new task ids are aligned with them (ADR 0017). */
+    private volatile int partitions;
+    /** Kafka has acknowledged a task, so the producer holds the topic's metadata and can count without waiting. */
+    private volatile boolean requestAcknowledged;
 
     TaskSubmitter(GatewayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
@@ -54,10 +64,38 @@ public class TaskSubmitter {
     void warmUp(@Observes StartupEvent event) {
         SerdeWarmUp.warmWriter(TaskRequest.class, Topics.TASK_REQUESTS.name(), requests);
         SerdeWarmUp.warmWriter(TaskCommand.class, Topics.TASK_COMMANDS.name(), commands);
+        try {
+            partitions = producer.partitionsFor(Topics.TASK_REQUESTS.name()).size();
+        } catch (RuntimeException e) {
+            LOG.warnf("partitions of %s not known yet (%s); task ids are aligned with their keys once they are",
+                    Topics.TASK_REQUESTS.name(), e.toString());
+        }
+    }
+
+    /**
+     * A new task id: random, and on the partition of the document keys it changes when they share one, so that the
+     * broker can take its locks without a round trip (ADR 0017). A plain random id until the partition count is known.
+     */
+    public String newTaskId(List<String> changedDocumentKeys) {
+        String id = UUID.randomUUID().toString();
+        if (partitions == 0 && requestAcknowledged) {
+            // Kafka acknowledged a task: the producer holds the topic's metadata, so this does not wait.
+            try {
+                partitions = producer.partitionsFor(Topics.TASK_REQUESTS.name()).size();
+            } catch (RuntimeException e) {
+                LOG.debugf("partitions of %s still not known: %s", Topics.TASK_REQUESTS.name(), e.toString());
+            }
+        }
+        return partitions == 0 ? id : TaskPartitions.alignedWith(id, changedDocumentKeys, partitions);
     }
 
     public CompletionStage<Void> submit(TaskRequest request) {
-        return send(Topics.TASK_REQUESTS.name(), request.getId(), request, requests);
+        return send(Topics.TASK_REQUESTS.name(), request.getId(), request, requests)
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        requestAcknowledged = true;
+                    }
+                });
     }
 
     public CompletionStage<Void> command(TaskCommand command) {

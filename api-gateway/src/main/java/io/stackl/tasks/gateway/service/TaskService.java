@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,7 +81,7 @@ public class TaskService {
                     + ") must be at least retryPolicy.initialBackoffMs (" + retryPolicy.getInitialBackoffMs() + ")",
                     Map.of("field", "retryPolicy.maxBackoffMs"));
         }
-        String taskId = UUID.randomUUID().toString();
+        String taskId = submitter.newTaskId(body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys());
         TaskRequest request = TaskRequest.newBuilder()
                 .setId(taskId).setTopic(body.topic()).setSubtype(body.subtype()).setSource(source)
                 .setArgumentsJson(arguments)
