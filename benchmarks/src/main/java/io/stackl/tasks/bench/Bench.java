@@ -4,6 +4,7 @@ import io.stackl.tasks.schema.TaskStates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stackl.tasks.schema.TaskEvent;
+import io.stackl.tasks.schema.TaskPartitions;
 import io.stackl.tasks.schema.TaskRequest;
 import io.stackl.tasks.schema.TaskState;
 import io.stackl.tasks.schema.Topics;
@@ -43,6 +44,8 @@ final class Bench implements AutoCloseable {
     private final String runId;
     private Timing timing;
     private final KafkaProducer<String, byte[]> producer;
+    /** Partitions of {@code task-requests}, read once (0 until then). */
+    private volatile int partitions;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final ProcessMeter meter;
@@ -239,7 +242,7 @@ final class Bench implements AutoCloseable {
      */
     private void sendAndTime(TaskRequest.Builder request, long due, Latencies into, Map<String, Boolean> open,
             boolean counted) {
-        String id = request.getId();
+        String id = aligned(request).getId();
         open.put(id, counted);
         events.listen(id, (event, seenAt) -> {
             if (TaskStates.isTerminal(event.getState())) {
@@ -317,7 +320,8 @@ final class Bench implements AutoCloseable {
         Map<String, Boolean> open = new ConcurrentHashMap<>();
         String prefix = "bench-" + runId + "-" + name + "-";
         for (int i = 0; i < count; i++) {
-            String id = prefix + i;
+            TaskRequest.Builder built = aligned(request.apply(prefix + i));
+            String id = built.getId();
             open.put(id, true);
             seen.put(id, java.util.Collections.synchronizedList(new ArrayList<>()));
             events.listen(id, (event, seenAt) -> {
@@ -326,7 +330,7 @@ final class Bench implements AutoCloseable {
                     open.remove(id);
                 }
             });
-            send(request.apply(id));
+            send(built);
             if (!spacing.isZero()) {
                 Thread.sleep(spacing.toMillis());
             }
@@ -404,6 +408,17 @@ final class Bench implements AutoCloseable {
 
     String runId() {
         return runId;
+    }
+
+    /**
+     * The request with its id on the partition of its keys, as the gateway and {@code KafkaTaskProducer} choose ids
+     * (ADR 0017): a benchmark that named its tasks otherwise would measure a path users do not take.
+     */
+    private TaskRequest.Builder aligned(TaskRequest.Builder request) {
+        if (partitions == 0) {
+            partitions = producer.partitionsFor(Topics.TASK_REQUESTS.name()).size();
+        }
+        return request.setId(TaskPartitions.alignedWith(request.getId(), request.getChangedDocumentKeys(), partitions));
     }
 
     private void send(TaskRequest.Builder request) {
