@@ -125,11 +125,6 @@ public final class KafkaTaskProducer implements AutoCloseable {
         return new KafkaTaskProducer(bootstrapServers, registryUrl, source, extraClientConfig);
     }
 
-    /**
-     * Sends the task (filling in an id, the source and the submission time where the builder has none), once Kafka has
-     * acknowledged it. The future completes with its terminal event: SUCCEEDED, ROLLED_BACK, ROLLBACK_FAILED or
-     * REJECTED.
-     */
     /** A random id, on the partition of {@code keys} once the topic's partition count is known (ADR 0017). */
     private String alignedId(List<String> keys) {
         String id = UUID.randomUUID().toString();
@@ -144,6 +139,11 @@ public final class KafkaTaskProducer implements AutoCloseable {
         return TaskPartitions.alignedWith(id, keys, partitions);
     }
 
+    /**
+     * Sends the task (filling in an id, the source and the submission time where the builder has none), once Kafka has
+     * acknowledged it. The future completes with its terminal event: SUCCEEDED, ROLLED_BACK, ROLLBACK_FAILED or
+     * REJECTED.
+     */
     public CompletableFuture<TaskEvent> send(TaskRequest.Builder request) {
         if (broken != null) {
             throw new IllegalStateException("task-events can no longer be read: " + broken, broken);

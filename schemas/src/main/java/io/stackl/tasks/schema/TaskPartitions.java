@@ -14,7 +14,6 @@ import org.apache.kafka.common.utils.Utils;
  */
 public final class TaskPartitions {
 
-
     private TaskPartitions() {}
 
     /** The partition out of {@code partitions} that Kafka's default partitioner gives {@code key} (murmur2). */
@@ -28,13 +27,15 @@ public final class TaskPartitions {
     /**
      * {@code baseId} itself if it already lands with {@code keys}, else {@code baseId} followed by {@code ~} and the
      * smallest number that makes it land there. Unchanged when there are no keys, or when the keys are spread over
-     * several partitions (no id can be with all of them), or when a suffix would make the id too long. Deterministic, so the same base and keys give the same id.
+     * several partitions (no id can be with all of them), or when a suffix would make the id too long. Deterministic,
+     * so the same base and keys give the same id.
      */
     public static String alignedWith(String baseId, Collection<String> keys, int partitions) {
         int tries = partitions * 64;
         // Room for the longest suffix tried: '~' and the digits of the last number.
         int suffixRoom = 1 + String.valueOf(tries).length();
-        if (keys == null || keys.isEmpty() || partitions <= 1 || baseId.length() + suffixRoom > ContentRules.MAX_NAME_CHARS) {
+        if (keys == null || keys.isEmpty() || partitions <= 1
+                || baseId.length() + suffixRoom > ContentRules.MAX_NAME_CHARS) {
             return baseId;
         }
         int target = -1;

@@ -81,14 +81,15 @@ public class TaskService {
                     + ") must be at least retryPolicy.initialBackoffMs (" + retryPolicy.getInitialBackoffMs() + ")",
                     Map.of("field", "retryPolicy.maxBackoffMs"));
         }
-        String taskId = submitter.newTaskId(body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys());
+        List<String> changedKeys = body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys();
+        String taskId = submitter.newTaskId(changedKeys);
         TaskRequest request = TaskRequest.newBuilder()
                 .setId(taskId).setTopic(body.topic()).setSubtype(body.subtype()).setSource(source)
                 .setArgumentsJson(arguments)
                 .setIncludedDocuments(body.includedDocuments() == null ? List.of() : body.includedDocuments().entrySet()
                         .stream().map(e -> IncludedDocument.newBuilder().setKey(e.getKey())
                                 .setValueJson(e.getValue() == null ? null : e.getValue().toString()).build()).toList())
-                .setChangedDocumentKeys(body.changedDocumentKeys() == null ? List.of() : body.changedDocumentKeys())
+                .setChangedDocumentKeys(changedKeys)
                 .setQueueTimeoutMs(body.queueTimeoutMs()).setExecutionTimeoutMs(body.timeoutMs())
                 .setIdempotencyKey(idempotencyKey).setSubmittedAt(Instant.now()).setRetryPolicy(retryPolicy).build();
         Duration bound = bound(wait, body);

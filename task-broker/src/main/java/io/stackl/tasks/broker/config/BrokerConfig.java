@@ -162,7 +162,7 @@ public interface BrokerConfig {
         return new BrokerSettings(Set.copyOf(taskTopics()), timeouts().queueDefault(), timeouts().queueMax(),
                 timeouts().executionDefault(), timeouts().executionMax(), timeouts().requireExplicit(),
                 timeouts().rollback(), terminalRetention(), idempotencyWindow(), deadlineScan().interval(),
-                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce(), localLocks(), partitions(),
-                retries);
+                deadlineScan().maxEntries(), deadlineScan().budget(), maxLockKeys(), tryLocksAtOnce(), localLocks(),
+                partitions(), retries);
     }
 }

@@ -59,7 +59,8 @@ public final class LockProcessor implements Processor<String, byte[], String, Ob
         if (command == null) {
             return;
         }
-        OptionalLong offset = context.recordMetadata().map(m -> OptionalLong.of(m.offset())).orElse(OptionalLong.empty());
+        OptionalLong offset =
+                context.recordMetadata().map(m -> OptionalLong.of(m.offset())).orElse(OptionalLong.empty());
         LockGrant answer = locks.apply(command, context.currentSystemTimeMs(), offset);
         if (answer != null) {
             Record<String, Object> grant = new Record<>(answer.taskId(), answer, context.currentSystemTimeMs());
