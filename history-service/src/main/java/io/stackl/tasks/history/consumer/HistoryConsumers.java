@@ -19,15 +19,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -53,6 +56,9 @@ import org.jboss.logging.Logger;
 public class HistoryConsumers {
 
     private static final Logger LOG = Logger.getLogger(HistoryConsumers.class);
+    /** The two loops, by the names of their threads. */
+    private static final String RECORDER = "history-recorder";
+    private static final String ROLLBACK_LOOP = "history-rollbacks";
 
     private final HistoryConfig config;
     private final HistoryRecorder recorder;
@@ -63,6 +69,8 @@ public class HistoryConsumers {
     private final AtomicBoolean running = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<?, ?>> consumers = new ArrayList<>();
+    /** The loops whose consumer has not joined its group yet (its first assignment, perhaps empty, has not come). */
+    private final Set<String> joining = ConcurrentHashMap.newKeySet();
     /** Created once: each keeps its own cache of schemas by id, so the registry is asked once per schema. */
     private Deserializer<TaskEvent> eventReader;
     private Deserializer<TaskResult> resultReader;
@@ -77,6 +85,10 @@ public class HistoryConsumers {
         this.metrics = metrics;
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
+        if (config.consumersEnabled()) {
+            // From the start, so that the readiness check never sees a loop not yet started as joined.
+            joining.addAll(List.of(RECORDER, ROLLBACK_LOOP));
+        }
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -100,9 +112,9 @@ public class HistoryConsumers {
         SerdeWarmUp.warmReader(TaskEvent.class, Topics.TASK_EVENTS.name(), eventReader, registryUrl);
         SerdeWarmUp.warmReader(TaskResult.class, Topics.TASK_RESULTS.name(), resultReader, registryUrl);
         SerdeWarmUp.warmReader(RollbackCommand.class, Topics.TASK_ROLLBACKS.name(), rollbackReader, registryUrl);
-        start("history-recorder", config.consumerGroup(),
+        start(RECORDER, config.consumerGroup(),
                 List.of(Topics.TASK_EVENTS.name(), Topics.TASK_RESULTS.name()), this::record);
-        start("history-rollbacks", config.consumerGroup() + "-rollbacks", List.of(Topics.TASK_ROLLBACKS.name()),
+        start(ROLLBACK_LOOP, config.consumerGroup() + "-rollbacks", List.of(Topics.TASK_ROLLBACKS.name()),
                 this::rollback);
     }
 
@@ -125,6 +137,16 @@ public class HistoryConsumers {
         void handle(ConsumerRecords<String, byte[]> records, Outbox outbox);
     }
 
+    /**
+     * The loops whose consumer has not joined its group yet; empty when both have, or when the consumers are switched
+     * off. Before that the service has not read the DISPATCHED event of a task just dispatched, and a worker's first
+     * write for it waits (ADR 0011) until the group has formed: ~1 s after a restart, which the first task paid on top
+     * of its own time while the service already said it was ready.
+     */
+    public Set<String> consumersJoining() {
+        return Set.copyOf(joining);
+    }
+
     private void start(String name, String group, List<String> topics, BatchHandler handler) {
         Thread thread = new Thread(() -> loop(name, group, topics, handler), name);
         thread.setDaemon(true);
@@ -143,7 +165,16 @@ public class HistoryConsumers {
             synchronized (consumers) {
                 consumers.add(consumer);
             }
-            consumer.subscribe(topics);
+            consumer.subscribe(topics, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // Called after every rebalance, also with nothing assigned.
+                    joining.remove(name);
+                }
+            });
             while (running.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
                 if (records.isEmpty()) {

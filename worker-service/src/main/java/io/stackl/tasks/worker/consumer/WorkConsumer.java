@@ -77,6 +77,8 @@ public class WorkConsumer {
     private final String bootstrapServers;
     private final String registryUrl;
     private final AtomicBoolean running = new AtomicBoolean();
+    /** Set at the first assignment of the group (empty or not): from then on the worker takes its share of items. */
+    private final AtomicBoolean joined = new AtomicBoolean();
     /** How long a poll waits for records while slots are free, and while all are taken (then it only waits). */
     private static final long POLL_MS = 100;
     private static final long PAUSED_POLL_MS = 5;
@@ -116,6 +118,15 @@ public class WorkConsumer {
     /** The task topics this worker serves: the configured ones, else every topic a handler serves. */
     private Set<String> servedTopics() {
         return config.topics().orElse(handlers.topics());
+    }
+
+    /**
+     * Whether the work consumer has joined its group: the first assignment came (perhaps empty, when there are more
+     * replicas than partitions). Before that a work item waits for the group to form, so a worker that reported ready
+     * at once made the first task after a start wait ~0.6 s longer than the next.
+     */
+    public boolean joinedGroup() {
+        return joined.get();
     }
 
     /** The work topics this worker reads. */
@@ -206,7 +217,10 @@ public class WorkConsumer {
                 }
 
                 @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // Called after every rebalance, also with nothing assigned.
+                    joined.set(true);
+                }
             });
             while (true) {
                 if (!running.get()) {
