@@ -103,11 +103,14 @@ public interface BrokerConfig {
     }
 
     interface DeadlineScan {
-        /** How often the wall-clock punctuator looks for due deadlines. */
-        @WithDefault("100ms")
+        /**
+         * The longest time between two scans of the deadline index. A scan runs when the earliest deadline is due
+         * (ADR 0018); this bounds the wait when none is, and each scan costs Kafka Streams a commit of the partition.
+         */
+        @WithDefault("1s")
         Duration interval();
 
-        /** At most this many deadlines per scan; the rest wait for the next. */
+        /** At most this many deadlines per scan; the rest are taken by the next, right after the records waiting. */
         @WithDefault("1000")
         int maxEntries();
 

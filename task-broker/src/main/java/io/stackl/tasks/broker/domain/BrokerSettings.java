@@ -59,7 +59,12 @@ public record BrokerSettings(
     public static BrokerSettings defaults(Set<String> taskTopics) {
         return new BrokerSettings(taskTopics, Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofSeconds(60),
                 Duration.ofHours(24), false, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofHours(24),
-                Duration.ofMillis(100), 1000, Duration.ofMillis(50), 256, true, true, 1, Map.of());
+                Duration.ofSeconds(1), 1000, Duration.ofMillis(50), 256, true, true, 1, Map.of());
+    }
+
+    /** With another longest wait between deadline scans, and another count of deadlines one scan takes at most. */
+    public BrokerSettings withDeadlineScan(Duration interval, int maxEntries) {
+        return toBuilder().deadlineScan(interval, maxEntries).build();
     }
 
     public BrokerSettings withTryLocksAtOnce(boolean tryAtOnce) {
@@ -131,6 +136,12 @@ public record BrokerSettings(
 
         Builder localLocks(boolean value) {
             localLocks = value;
+            return this;
+        }
+
+        Builder deadlineScan(Duration interval, int maxEntries) {
+            deadlineScanInterval = interval;
+            deadlineScanMaxEntries = maxEntries;
             return this;
         }
 

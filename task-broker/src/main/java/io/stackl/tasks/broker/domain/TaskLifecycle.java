@@ -287,13 +287,16 @@ public final class TaskLifecycle {
     }
 
     /**
-     * A backoff's end is seen at the next deadline scan: a retry is planned only if it starts within the bound even
-     * then, so that one planned is not dropped at the bound for want of a scan (only a broker stalled past it drops
-     * one).
+     * A backoff's end is seen by a deadline scan, which runs when it is due (ADR 0018), give or take a poll loop of the
+     * stream thread: a retry is planned only if it starts within the bound even 100 ms late (the scan interval before
+     * ADR 0018), so that one planned is not dropped at the bound for want of a scan (only a broker stalled past it
+     * drops one).
      */
-    private long scanMargin() {
-        return settings.deadlineScanInterval().toMillis();
+    private static long scanMargin() {
+        return SCAN_MARGIN_MS;
     }
+
+    private static final long SCAN_MARGIN_MS = 100;
 
     /**
      * A failed attempt is undone: the next waits its backoff, a deadline like any other (never early), keeping every

@@ -18,8 +18,10 @@ import io.stackl.tasks.schema.TaskCommand;
 import io.stackl.tasks.schema.TaskEvent;
 import io.stackl.tasks.schema.TaskResult;
 import io.stackl.tasks.schema.WorkItem;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -52,7 +54,9 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, BrokerTask> tasks;
     private DeadlineIndex deadlines;
+    /** The next deadline scan, at {@link #scanAt}: the earliest deadline, or the longest wait between scans. */
     private Cancellable deadlineScan;
+    private long scanAt = Long.MAX_VALUE;
     /** Null unless local locks are on. */
     private LockTable locks;
     private LockTable.Placement placement;
@@ -78,8 +82,10 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
                     context.getStateStore(TopologyNames.LOCK_EPOCHS_STORE));
             this.placement = new LockTable.Placement(context.taskId().partition(), settings.partitions());
         }
-        this.deadlineScan = context.schedule(settings.deadlineScanInterval(), PunctuationType.WALL_CLOCK_TIME,
-                this::scanDeadlines);
+        // At once: a restored store may hold deadlines that are due, and the first scan finds the earliest of the rest.
+        this.deadlineScan = null;
+        this.scanAt = Long.MAX_VALUE;
+        scheduleScan(context.currentSystemTimeMs(), context.currentSystemTimeMs());
     }
 
     @Override
@@ -90,6 +96,11 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
         localGrants.clear();
         handle(record.key(), record.value(), record, now);
         settleLocalGrants(now);
+        // A deadline earlier than the next scan (a task's first, or a short timeout) brings the scan forward.
+        long earliestPut = deadlines.takeEarliestPut();
+        if (earliestPut < scanAt) {
+            scheduleScan(earliestPut, now);
+        }
     }
 
     private void handle(String taskId, Object input, Record<String, Object> record, long now) {
@@ -135,14 +146,25 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
 
     /**
      * Takes every deadline due up to now, oldest first, within a count and time budget; the rest waits for the next
-     * scan, which finds it again because entries are deleted only when handled.
+     * scan, which finds it again because entries are deleted only when handled. Then schedules the next scan (ADR
+     * 0018): at once when this one stopped short, else at the earliest deadline left, and never later than
+     * {@code deadline-scan.interval} from now.
      */
-    void scanDeadlines(long now) {
+    private void scanDeadlines(long now) {
+        // The punctuator is periodic; each scan schedules the next one itself.
+        if (deadlineScan != null) {
+            deadlineScan.cancel();
+        }
+        deadlineScan = null;
+        scanAt = Long.MAX_VALUE;
         long started = nanoClock.getAsLong();
         long budget = settings.deadlineScanBudget().toNanos();
         int handled = 0;
-        for (DeadlineIndex.Entry due : deadlines.due(now, settings.deadlineScanMaxEntries())) {
+        List<DeadlineIndex.Entry> dueNow = deadlines.due(now, settings.deadlineScanMaxEntries());
+        boolean stoppedShort = dueNow.size() >= settings.deadlineScanMaxEntries();
+        for (DeadlineIndex.Entry due : dueNow) {
             if (handled > 0 && nanoClock.getAsLong() - started > budget) {
+                stoppedShort = true;
                 break;
             }
             localGrants.clear();
@@ -166,6 +188,28 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             handled++;
         }
         observer.deadlineScan(handled, nanoClock.getAsLong() - started);
+        deadlines.takeEarliestPut(); // the puts of this scan are in the index, which earliest() reads
+        long latest = now + settings.deadlineScanInterval().toMillis();
+        scheduleScan(stoppedShort ? now : Math.min(deadlines.earliest().orElse(latest), latest), now);
+    }
+
+    /**
+     * Makes the next deadline scan run at {@code at} (not before the next poll loop when that has passed), unless one is
+     * scheduled earlier already. Kafka Streams commits a stream task after each of its wall-clock punctuations, whether
+     * the punctuator changed anything or not: a scan every 100 ms on each partition made an idle broker run ~35
+     * transactions a second. Scheduled by deadline, an idle broker commits once per {@code deadline-scan.interval} and
+     * partition, and a timeout fires at its deadline rather than up to an interval after it.
+     */
+    private void scheduleScan(long at, long now) {
+        if (deadlineScan != null) {
+            if (at >= scanAt) {
+                return;
+            }
+            deadlineScan.cancel();
+        }
+        scanAt = Math.max(at, now + 1);
+        deadlineScan = context.schedule(Duration.ofMillis(scanAt - now), PunctuationType.WALL_CLOCK_TIME,
+                this::scanDeadlines);
     }
 
     private void apply(String taskId, BrokerTask before, Outcome outcome, long now) {

@@ -2,6 +2,7 @@ package io.stackl.tasks.broker.store;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -28,6 +29,8 @@ public final class DeadlineIndex {
      * lowered by every put, so that a deadline put in the past (a wall clock that went back) is still found.
      */
     private long scanFrom;
+    /** The earliest deadline put since {@link #takeEarliestPut} last ran; {@code Long.MAX_VALUE} for none. */
+    private long earliestPut = Long.MAX_VALUE;
 
     public DeadlineIndex(KeyValueStore<String, String> store) {
         this.store = store;
@@ -49,6 +52,25 @@ public final class DeadlineIndex {
     public void put(long deadline, String id) {
         store.put(key(deadline, id), id);
         scanFrom = Math.min(scanFrom, deadline);
+        earliestPut = Math.min(earliestPut, deadline);
+    }
+
+    /** The earliest deadline put since the last call ({@code Long.MAX_VALUE} for none), and forgets it. */
+    public long takeEarliestPut() {
+        long earliest = earliestPut;
+        earliestPut = Long.MAX_VALUE;
+        return earliest;
+    }
+
+    /**
+     * The earliest deadline in the index, due or not. One seek from {@link #scanFrom}: the tombstones below it are not
+     * stepped over, but those of deadlines deleted before they were due (most tasks end long before theirs) are, so it
+     * is called once per scan, not per step.
+     */
+    public OptionalLong earliest() {
+        try (KeyValueIterator<String, String> it = store.range(key(scanFrom, ""), null)) {
+            return it.hasNext() ? OptionalLong.of(Long.parseLong(it.next().key.substring(0, 13))) : OptionalLong.empty();
+        }
     }
 
     public void remove(long deadline, String id) {

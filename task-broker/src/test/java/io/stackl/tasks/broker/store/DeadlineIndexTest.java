@@ -131,4 +131,37 @@ class DeadlineIndexTest {
 
         assertThat(new DeadlineIndex(sameStore).due(6_000, 10)).extracting(DeadlineIndex.Entry::id).containsExactly("a");
     }
+
+    @Test
+    void shouldGiveTheEarliestDeadlineDueOrNot() {
+        assertThat(index.earliest()).isEmpty();
+        index.put(5_000, "later");
+        index.put(3_000, "sooner");
+
+        assertThat(index.earliest()).hasValue(3_000);
+        index.due(4_000, 10).forEach(e -> index.remove(e.deadline(), e.id()));
+        assertThat(index.earliest()).hasValue(5_000);
+        index.due(4_500, 10); // nothing due: the scan starts above 4,500 from now on
+        assertThat(index.earliest()).hasValue(5_000);
+        index.remove(5_000, "later");
+        assertThat(index.earliest()).isEmpty();
+    }
+
+    @Test
+    void shouldFindADeadlinePutBelowWhereScansStart() {
+        index.due(10_000, 10); // scans start above 10,000 now
+        index.put(2_000, "clock went back");
+
+        assertThat(index.earliest()).hasValue(2_000);
+    }
+
+    @Test
+    void shouldTellTheEarliestPutSinceItWasLastAskedOnce() {
+        assertThat(index.takeEarliestPut()).isEqualTo(Long.MAX_VALUE);
+        index.put(7_000, "a");
+        index.put(6_000, "b");
+
+        assertThat(index.takeEarliestPut()).isEqualTo(6_000);
+        assertThat(index.takeEarliestPut()).isEqualTo(Long.MAX_VALUE);
+    }
 }

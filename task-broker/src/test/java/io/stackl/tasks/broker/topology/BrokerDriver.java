@@ -46,6 +46,8 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
     final BrokerSettings settings;
     final TopologyTestDriver driver;
     final List<Long> latenesses = new ArrayList<>();
+    /** Deadline scans run so far. */
+    int deadlineScans;
     final List<String> deadLetteredTopics = new ArrayList<>();
     private final PlainAvroSerdes serdes = new PlainAvroSerdes();
     private final TestInputTopic<String, TaskRequest> requests;
@@ -70,6 +72,11 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
             @Override
             public void timeoutFired(long latenessMs) {
                 latenesses.add(latenessMs);
+            }
+
+            @Override
+            public void deadlineScan(int handled, long tookNanos) {
+                deadlineScans++;
             }
 
             @Override

@@ -160,7 +160,7 @@ class RetryTopologyTest {
     @Test
     void shouldNotDispatchARetryWhoseBackoffEndedOnTheBoundButWasFoundAfterIt() {
         // Bound 1.7 s; attempt 1 fails at t + 0.6 s, undone at once, backoff 1 s: due at t + 1.6 s, within the bound
-        // with a scan interval (0.1 s) to spare. The clock then jumps past the bound before the scan runs (a stalled
+        // with the scan margin (0.1 s) to spare. The clock then jumps past the bound before the scan runs (a stalled
         // broker): the retry is not dispatched late.
         broker.submit(request("on-the-edge")
                 .setRetryPolicy(threeAttemptsWithin(1_700L)).build());
