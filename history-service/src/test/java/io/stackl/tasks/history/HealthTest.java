@@ -22,5 +22,7 @@ class HealthTest extends ServiceHealthContract {
         given().get("/q/health/ready").then()
                 .body("checks.find { it.name == 'history-service consumers' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'history-service consumers' }.data.groups", equalTo("joined"));
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'history-service consumers' }.data.loops", equalTo("running"));
     }
 }

@@ -21,5 +21,7 @@ class HealthTest extends ServiceHealthContract {
         given().get("/q/health/ready").then()
                 .body("checks.find { it.name == 'worker-service work consumer' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'worker-service work consumer' }.data.group", equalTo("joined"));
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'worker-service work consumer' }.data.loop", equalTo("running"));
     }
 }

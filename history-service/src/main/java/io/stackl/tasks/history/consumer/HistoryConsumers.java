@@ -71,6 +71,8 @@ public class HistoryConsumers {
     private final List<KafkaConsumer<?, ?>> consumers = new ArrayList<>();
     /** The loops whose consumer has not joined its group yet (its first assignment, perhaps empty, has not come). */
     private final Set<String> joining = ConcurrentHashMap.newKeySet();
+    /** The loops that ended on an error they could not get past while the service was running. */
+    private final Set<String> stopped = ConcurrentHashMap.newKeySet();
     /** Created once: each keeps its own cache of schemas by id, so the registry is asked once per schema. */
     private Deserializer<TaskEvent> eventReader;
     private Deserializer<TaskResult> resultReader;
@@ -147,6 +149,11 @@ public class HistoryConsumers {
         return Set.copyOf(joining);
     }
 
+    /** The loops that ended although the service was not stopping: nothing more is recorded or rolled back by them. */
+    public Set<String> consumersStopped() {
+        return Set.copyOf(stopped);
+    }
+
     private void start(String name, String group, List<String> topics, BatchHandler handler) {
         Thread thread = new Thread(() -> loop(name, group, topics, handler), name);
         thread.setDaemon(true);
@@ -198,6 +205,10 @@ public class HistoryConsumers {
             // Shutdown.
         } catch (RuntimeException e) {
             LOG.errorf(e, "%s stopped", name);
+        } finally {
+            if (running.get()) {
+                stopped.add(name);
+            }
         }
     }
 

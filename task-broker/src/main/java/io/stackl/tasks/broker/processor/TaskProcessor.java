@@ -10,6 +10,7 @@ import io.stackl.tasks.broker.domain.Outcome;
 import io.stackl.tasks.broker.domain.TaskLifecycle;
 import io.stackl.tasks.broker.store.DeadlineIndex;
 import io.stackl.tasks.broker.store.LockTable;
+import io.stackl.tasks.broker.topology.BrokerClock;
 import io.stackl.tasks.broker.topology.TaskObserver;
 import io.stackl.tasks.broker.topology.TopologyNames;
 import io.stackl.tasks.schema.RollbackCommand;
@@ -23,7 +24,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.function.LongSupplier;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -49,8 +49,11 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
     private final BrokerSettings settings;
     private final TaskLifecycle lifecycle;
     private final TaskObserver observer;
-    /** Measures the scan's time budget only; the lifecycle's "now" is always Kafka Streams' wall-clock time. */
-    private final LongSupplier nanoClock;
+    /**
+     * Measures the scan's time budget, and schedules the next scan from the time it is; the lifecycle's "now" is
+     * always the time Kafka Streams hands the processor.
+     */
+    private final BrokerClock clock;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, BrokerTask> tasks;
     private DeadlineIndex deadlines;
@@ -63,11 +66,11 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
     /** Grants for tasks of this partition, from a lock command carried out here, not yet fed to the lifecycle. */
     private final Deque<LockGrant> localGrants = new ArrayDeque<>();
 
-    public TaskProcessor(BrokerSettings settings, TaskObserver observer, LongSupplier nanoClock) {
+    public TaskProcessor(BrokerSettings settings, TaskObserver observer, BrokerClock clock) {
         this.settings = settings;
         this.lifecycle = new TaskLifecycle(settings);
         this.observer = observer;
-        this.nanoClock = nanoClock;
+        this.clock = clock;
     }
 
     @Override
@@ -83,9 +86,11 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             this.placement = new LockTable.Placement(context.taskId().partition(), settings.partitions());
         }
         // At once: a restored store may hold deadlines that are due, and the first scan finds the earliest of the rest.
+        // (Kafka Streams' time for this task may not be set yet here: the wall clock says when "at once" is.)
         this.deadlineScan = null;
         this.scanAt = Long.MAX_VALUE;
-        scheduleScan(context.currentSystemTimeMs(), context.currentSystemTimeMs());
+        long now = clock.wallMillis();
+        scheduleScan(now, now);
     }
 
     @Override
@@ -157,13 +162,23 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
         }
         deadlineScan = null;
         scanAt = Long.MAX_VALUE;
-        long started = nanoClock.getAsLong();
+        try {
+            scanDue(now);
+        } catch (RuntimeException e) {
+            // Whatever becomes of the exception, a scan must follow: not at once, which could spin on the same error.
+            scheduleScan(now + settings.deadlineScanInterval().toMillis(), now);
+            throw e;
+        }
+    }
+
+    private void scanDue(long now) {
+        long started = clock.nanos();
         long budget = settings.deadlineScanBudget().toNanos();
         int handled = 0;
         List<DeadlineIndex.Entry> dueNow = deadlines.due(now, settings.deadlineScanMaxEntries());
         boolean stoppedShort = dueNow.size() >= settings.deadlineScanMaxEntries();
         for (DeadlineIndex.Entry due : dueNow) {
-            if (handled > 0 && nanoClock.getAsLong() - started > budget) {
+            if (handled > 0 && clock.nanos() - started > budget) {
                 stoppedShort = true;
                 break;
             }
@@ -187,7 +202,7 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             settleLocalGrants(now);
             handled++;
         }
-        observer.deadlineScan(handled, nanoClock.getAsLong() - started);
+        observer.deadlineScan(handled, clock.nanos() - started);
         deadlines.takeEarliestPut(); // the puts of this scan are in the index, which earliest() reads
         long latest = now + settings.deadlineScanInterval().toMillis();
         scheduleScan(stoppedShort ? now : Math.min(deadlines.earliest().orElse(latest), latest), now);
@@ -207,8 +222,14 @@ public final class TaskProcessor implements Processor<String, Object, String, Ob
             }
             deadlineScan.cancel();
         }
-        scanAt = Math.max(at, now + 1);
-        deadlineScan = context.schedule(Duration.ofMillis(scanAt - now), PunctuationType.WALL_CLOCK_TIME,
+        // Kafka Streams counts the delay from the wall clock as it reads it now, and "now" here is when its loop began:
+        // measured from that, a scan scheduled at the end of a 40 ms scan would run 40 ms late. Never at or before the
+        // loop's own time either, or a wall clock set back meanwhile would make the punctuation fire again in the same
+        // loop, and again, until the clock caught up.
+        long fresh = clock.wallMillis();
+        long delay = Math.max(1, Math.max(at, now + 1) - fresh);
+        scanAt = fresh + delay;
+        deadlineScan = context.schedule(Duration.ofMillis(delay), PunctuationType.WALL_CLOCK_TIME,
                 this::scanDeadlines);
     }
 

@@ -26,7 +26,6 @@ import io.stackl.tasks.schema.Topics;
 import io.stackl.tasks.schema.WorkItem;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -57,7 +56,7 @@ public final class TaskTopology {
     private TaskTopology() {}
 
     public static Topology build(BrokerSettings settings, RecordSerdes serdes, TaskObserver observer,
-            LongSupplier nanoClock) {
+            BrokerClock clock) {
         Topology topology = new Topology();
         StringDeserializer keys = new StringDeserializer();
         ByteArrayDeserializer raw = new ByteArrayDeserializer();
@@ -90,7 +89,7 @@ public final class TaskTopology {
         if (settings.localLocks()) {
             taskInputs.add(LOCK_PROCESSOR);
         }
-        topology.addProcessor(TASK_PROCESSOR, () -> new TaskProcessor(settings, observer, nanoClock),
+        topology.addProcessor(TASK_PROCESSOR, () -> new TaskProcessor(settings, observer, clock),
                 taskInputs.toArray(String[]::new));
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TASKS_STORE),
                 Serdes.String(), new JsonSerde<>(BrokerTask.class)), TASK_PROCESSOR);

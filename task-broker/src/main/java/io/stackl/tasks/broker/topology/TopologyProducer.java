@@ -14,6 +14,6 @@ public class TopologyProducer {
     Topology topology(BrokerConfig config, BrokerMetrics metrics,
             @ConfigProperty(name = "tasks.schema-registry.url") String registryUrl) {
         return TaskTopology.build(config.toSettings(), RecordSerdes.registry(registryUrl, config.taskTopics()), metrics,
-                System::nanoTime);
+                BrokerClock.SYSTEM);
     }
 }

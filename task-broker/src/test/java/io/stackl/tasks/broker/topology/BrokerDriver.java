@@ -88,7 +88,7 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "task-broker-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TaskTopology.build(settings, serdes, observer, System::nanoTime), props, T0);
+        driver = new TopologyTestDriver(TaskTopology.build(settings, serdes, observer, mockedClock()), props, T0);
         StringSerializer keys = new StringSerializer();
         requests = driver.createInputTopic(Topics.TASK_REQUESTS.name(), keys, serdes.serializer(TaskRequest.class));
         rawRequests = driver.createInputTopic(Topics.TASK_REQUESTS.name(), keys, new ByteArraySerializer());
@@ -104,6 +104,24 @@ final class BrokerDriver implements AutoCloseable, AfterEachCallback {
         deadLetters = driver.createOutputTopic(Topics.TASK_DEAD_LETTERS, keysIn, new ByteArrayDeserializer());
         lockRequests = driver.createOutputTopic(TopologyNames.LOCK_REQUESTS_TOPIC, keysIn, keysIn);
         lockGrants = driver.createOutputTopic(TopologyNames.LOCK_GRANTS_TOPIC, keysIn, keysIn);
+    }
+
+    /**
+     * Both of the processor's clocks from the mocked wall clock, which stands still while the driver processes: a scan
+     * never runs out of its time budget, and a scan scheduled from "now" is due exactly when the test says.
+     */
+    private BrokerClock mockedClock() {
+        return new BrokerClock() {
+            @Override
+            public long nanos() {
+                return java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(elapsedMs);
+            }
+
+            @Override
+            public long wallMillis() {
+                return now().toEpochMilli();
+            }
+        };
     }
 
     static BrokerDriver withDefaults() {

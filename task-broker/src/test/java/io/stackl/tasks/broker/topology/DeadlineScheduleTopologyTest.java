@@ -48,18 +48,6 @@ class DeadlineScheduleTopologyTest {
     }
 
     @Test
-    void shouldScanAnIdlePartitionOncePerIntervalOnly() {
-        broker.advanceMs(1); // the first scan, at start-up, looks at what a restored store holds
-        int atStart = broker.deadlineScans;
-
-        for (int i = 0; i < 1_000; i++) {
-            broker.advanceMs(10); // 10 s of a stream thread's poll loop with nothing to do
-        }
-
-        assertThat(broker.deadlineScans - atStart).isEqualTo(10);
-    }
-
-    @Test
     void shouldBringTheNextScanForwardForADeadlineEarlierThanIt() {
         broker.submit(request("long").setExecutionTimeoutMs(60_000L).build());
         broker.advanceMs(100);

@@ -29,7 +29,7 @@ class TopologyDescriptionTest {
     }
 
     private void assertRecorded(BrokerSettings settings, String file) throws IOException {
-        String described = TaskTopology.build(settings, new PlainAvroSerdes(), TaskObserver.NONE, System::nanoTime)
+        String described = TaskTopology.build(settings, new PlainAvroSerdes(), TaskObserver.NONE, BrokerClock.SYSTEM)
                 .describe().toString();
 
         if (Boolean.getBoolean("stackl.topology.record")) {

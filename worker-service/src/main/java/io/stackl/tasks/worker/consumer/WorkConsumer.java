@@ -79,6 +79,8 @@ public class WorkConsumer {
     private final AtomicBoolean running = new AtomicBoolean();
     /** Set at the first assignment of the group (empty or not): from then on the worker takes its share of items. */
     private final AtomicBoolean joined = new AtomicBoolean();
+    /** Set when the loop ended while the service was still running: this worker takes no more work. */
+    private volatile boolean loopDied;
     /** How long a poll waits for records while slots are free, and while all are taken (then it only waits). */
     private static final long POLL_MS = 100;
     private static final long PAUSED_POLL_MS = 5;
@@ -127,6 +129,11 @@ public class WorkConsumer {
      */
     public boolean joinedGroup() {
         return joined.get();
+    }
+
+    /** Whether the work loop has ended although the service was not stopping (an error it could not get past). */
+    public boolean loopDied() {
+        return loopDied;
     }
 
     /** The work topics this worker reads. */
@@ -260,6 +267,7 @@ public class WorkConsumer {
         } catch (RuntimeException e) {
             LOG.error("worker loop stopped", e);
         } finally {
+            loopDied = running.get();
             deadlines.shutdownNow();
         }
     }
