@@ -142,8 +142,7 @@ public class HistoryConsumers {
     /**
      * The loops whose consumer has not joined its group yet; empty when both have, or when the consumers are switched
      * off. Before that the service has not read the DISPATCHED event of a task just dispatched, and a worker's first
-     * write for it waits (ADR 0011) until the group has formed: ~1 s after a restart, which the first task paid on top
-     * of its own time while the service already said it was ready.
+     * write for it waits (ADR 0011) until the group has formed, while the service would already have said it was ready.
      */
     public Set<String> consumersJoining() {
         return Set.copyOf(joining);
