@@ -7,8 +7,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.stackl.tasks.infra.InfrastructureTestResource;
 import io.stackl.tasks.testkit.ServiceHealthContract;
-import java.time.Duration;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -17,8 +15,7 @@ class HealthTest extends ServiceHealthContract {
 
     @Test
     void readinessIncludesBothConsumerGroups() {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        awaitReady();
         given().get("/q/health/ready").then()
                 .body("checks.find { it.name == 'history-service consumers' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'history-service consumers' }.data.groups", equalTo("joined"));

@@ -104,8 +104,7 @@ class HistoryServiceTest {
         given().contentType(ContentType.JSON).body(write).put("/documents/{key}", "docs/guarded").then()
                 .statusCode(401);
         // Probes and scrapers need no token (readiness waits for the consumer groups, which may still be forming).
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        io.stackl.tasks.testkit.ServiceHealthContract.awaitReady();
         given().get("/q/metrics").then().statusCode(200);
 
         // Workers write and read single documents; listings, timelines and snapshots are the gateway's.

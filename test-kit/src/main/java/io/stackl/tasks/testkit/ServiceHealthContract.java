@@ -16,12 +16,17 @@ public abstract class ServiceHealthContract {
     @Test
     void shouldBecomeReadyAndAnswerHealthUp() {
         // Readiness waits for what the service needs (Kafka Streams running in the broker); liveness does not.
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        awaitReady();
 
         given().when().get("/q/health")
                 .then().statusCode(200)
                 .body("status", equalTo("UP"));
+    }
+
+    /** Until {@code /q/health/ready} answers 200, for at most a minute. */
+    public static void awaitReady() {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
     }
 
     @Test

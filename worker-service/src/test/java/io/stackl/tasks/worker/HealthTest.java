@@ -6,8 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.stackl.tasks.testkit.ServiceHealthContract;
-import java.time.Duration;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -16,8 +14,7 @@ class HealthTest extends ServiceHealthContract {
 
     @Test
     void readinessIncludesTheWorkConsumersGroup() {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        awaitReady();
         given().get("/q/health/ready").then()
                 .body("checks.find { it.name == 'worker-service work consumer' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'worker-service work consumer' }.data.group", equalTo("joined"));

@@ -283,7 +283,7 @@ public final class TaskLifecycle {
     private boolean retries(BrokerTask task, boolean retryable, String code, long now) {
         RetryPolicy policy = task.spec().retries();
         return policy.retries(task.attempt(), retryable, code) && policy.startsInTime(task.acceptedAt(),
-                now + policy.backoffMs(task.id(), task.attempt()) + scanMargin());
+                now + policy.backoffMs(task.id(), task.attempt()) + SCAN_MARGIN_MS);
     }
 
     /**
@@ -292,10 +292,6 @@ public final class TaskLifecycle {
      * ADR 0018), so that one planned is not dropped at the bound for want of a scan (only a broker stalled past it
      * drops one).
      */
-    private static long scanMargin() {
-        return SCAN_MARGIN_MS;
-    }
-
     private static final long SCAN_MARGIN_MS = 100;
 
     /**
@@ -305,7 +301,7 @@ public final class TaskLifecycle {
     private BrokerTask awaitRetry(BrokerTask task, long now, Outcome.Builder out) {
         RetryPolicy policy = task.spec().retries();
         long backoff = policy.backoffMs(task.id(), task.attempt());
-        if (!policy.startsInTime(task.acceptedAt(), now + backoff + scanMargin())) {
+        if (!policy.startsInTime(task.acceptedAt(), now + backoff + SCAN_MARGIN_MS)) {
             // The undo took the time that was left: the next attempt would start after the task's overall bound.
             return finish(task.withRetrying(false).withOutcome(null, storable(task.reason() + "; not retried: attempt "
                     + (task.attempt() + 1) + " would start after the task's bound of " + policy.retryWithinMs()
