@@ -189,7 +189,7 @@ public class HistoryConsumers {
                 try {
                     handler.handle(records, outbox);
                     outbox.flush();
-                    consumer.commitSync();
+                    consumer.commitSync(readUpTo(records));
                 } catch (RuntimeException e) {
                     if (e instanceof WakeupException) {
                         throw e;
@@ -356,6 +356,20 @@ public class HistoryConsumers {
                     + record.offset());
         }
         return value;
+    }
+
+    /**
+     * The offsets after this batch, of the partitions it read only. {@code commitSync()} without offsets commits every
+     * assigned partition (12 with the default topics), so each batch wrote 12 records to {@code __consumer_offsets}
+     * when a task's records come from one or two; a partition the batch did not read has nothing new to commit.
+     */
+    private static Map<TopicPartition, OffsetAndMetadata> readUpTo(ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<String, byte[]>> read = records.records(partition);
+            offsets.put(partition, new OffsetAndMetadata(read.get(read.size() - 1).offset() + 1));
+        }
+        return offsets;
     }
 
     private static void rewind(KafkaConsumer<String, byte[]> consumer) {
