@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * The history service's document and undo API, as the worker's handlers use it. Waits and retries while the history
@@ -25,12 +26,15 @@ import java.util.List;
  */
 public final class HistoryClient {
 
+    private static final Logger LOG = Logger.getLogger(HistoryClient.class);
     // Numbers exactly as the user wrote them, through to the history service.
     private static final ObjectMapper JSON = ExactJsonNumbers.newMapper();
     /** The first wait after a 503; it doubles with each one after it. */
     private static final long FIRST_RETRY_MS = 5;
     /** The longest wait, per second of the answer's Retry-After. */
     private static final long MAX_RETRY_MS = 200;
+    /** The document {@link #warmUp} reads; whether it exists does not matter. */
+    static final String WARM_UP_KEY = "stackl/worker-warm-up";
 
     private final String baseUrl;
     /** {@code Bearer <the workers' service token>}: the history service's internal API answers no one without it. */
@@ -58,6 +62,23 @@ public final class HistoryClient {
 
         public String problemType() {
             return problemType;
+        }
+    }
+
+    /**
+     * Reads a document that need not exist, once, at start-up: the first task's write then does not also pay for this
+     * client's first request and the history service's (classes loaded, a connection opened and kept, the document
+     * read path run once). Best effort: a history service that is not up yet is simply not warmed up.
+     */
+    public void warmUp() {
+        HttpRequest request = HttpRequest.newBuilder(documentUri(WARM_UP_KEY)).timeout(Duration.ofSeconds(5))
+                .header("Authorization", authorization).GET().build();
+        try {
+            http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("history service not warmed up: %s", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -16,7 +16,9 @@ import io.stackl.tasks.worker.handler.HandlerRegistry;
 import io.stackl.tasks.worker.handler.TaskHandler;
 import io.stackl.tasks.worker.history.HistoryClient;
 import io.stackl.tasks.worker.metrics.WorkerMetrics;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,6 +55,13 @@ public class TaskManager {
         this.history = history;
         this.metrics = metrics;
         this.workerId = workerId;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        // Beside the consumer's start, not before it: a history service that is down must not delay the worker.
+        Thread warmUp = new Thread(history::warmUp, "history-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /**
