@@ -189,14 +189,18 @@ public class HistoryConsumers {
                 try {
                     handler.handle(records, outbox);
                     outbox.flush();
-                    consumer.commitSync(readUpTo(records));
+                    // Only the partitions this poll moved: commitSync() without offsets commits every assigned one
+                    // (12 for the recorder), one __consumer_offsets record each, when a batch mostly comes from one
+                    // or two. nextOffsets() is the position after the batch, past transaction markers, with its
+                    // leader epoch.
+                    consumer.commitSync(records.nextOffsets());
                 } catch (RuntimeException e) {
                     if (e instanceof WakeupException) {
                         throw e;
                     }
                     LOG.errorf(e, "%s: batch of %d failed; rewinding to the last committed offsets", name,
                             records.count());
-                    rewind(consumer);
+                    rewindUntilDone(name, consumer);
                     sleepQuietly(1_000);
                 }
             }
@@ -359,17 +363,21 @@ public class HistoryConsumers {
     }
 
     /**
-     * The offsets after this batch, of the partitions it read only. {@code commitSync()} without offsets commits every
-     * assigned partition (12 with the default topics), so each batch wrote 12 records to {@code __consumer_offsets}
-     * when a task's records come from one or two; a partition the batch did not read has nothing new to commit.
+     * Reading on from where the failed batch left off would skip it, so the loop does not poll again before the rewind
+     * succeeded; Kafka being unavailable makes it wait, as a failed batch does, instead of ending the loop.
      */
-    private static Map<TopicPartition, OffsetAndMetadata> readUpTo(ConsumerRecords<String, byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : records.partitions()) {
-            List<ConsumerRecord<String, byte[]>> read = records.records(partition);
-            offsets.put(partition, new OffsetAndMetadata(read.get(read.size() - 1).offset() + 1));
+    private void rewindUntilDone(String name, KafkaConsumer<String, byte[]> consumer) {
+        while (running.get()) {
+            try {
+                rewind(consumer);
+                return;
+            } catch (WakeupException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.warnf("%s: could not rewind yet (%s); trying again", name, e.getMessage());
+                sleepQuietly(1_000);
+            }
         }
-        return offsets;
     }
 
     private static void rewind(KafkaConsumer<String, byte[]> consumer) {

@@ -40,13 +40,14 @@ final class Outbox implements AutoCloseable {
 
     Outbox(String bootstrapServers, String registryUrl) {
         this.registryUrl = registryUrl;
-        producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(),
-                new ByteArraySerializer());
-        // Before the loop reads: the first rollback need not build these writers, find their schemas in the registry
-        // (a first rollback took ~280 ms more than the next ones from its command to ROLLED_BACK). A compensation work
-        // item's topic depends on the task, so its writer is left to its first use.
+        // Before the loop reads: the first rollback need not load these writers' classes, start them and find their
+        // schemas in the registry (a first rollback took ~280 ms more than the next ones from its command to
+        // ROLLED_BACK). A compensation work item's topic depends on the task, so its writer is left to its first use.
+        // Before the producer, which a writer that cannot be built would otherwise leave open.
         warmUp(CompensationEvent.class, Topics.TASK_COMPENSATIONS.name());
         warmUp(RollbackReport.class, Topics.TASK_ROLLBACK_REPORTS.name());
+        producer = new KafkaProducer<>(KafkaClientSettings.reliableProducer(bootstrapServers), new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private <T extends SpecificRecord> void warmUp(Class<T> type, String topic) {
@@ -80,7 +81,7 @@ final class Outbox implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private <T extends SpecificRecord> Serializer<T> serializer(Class<T> type) {
-        return (Serializer<T>) serializers.computeIfAbsent(type, t -> AvroSerdes.serializer(type, registryUrl));
+        return (Serializer<T>) serializers.computeIfAbsent(type, absent -> AvroSerdes.serializer(type, registryUrl));
     }
 
     /** Runs {@code action} once everything sent so far is acknowledged (at the next successful {@link #flush}). */
