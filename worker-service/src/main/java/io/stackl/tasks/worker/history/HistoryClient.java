@@ -35,6 +35,7 @@ public final class HistoryClient {
     private static final long MAX_RETRY_MS = 200;
     /** The document {@link #warmUp} reads; whether it exists does not matter. */
     static final String WARM_UP_KEY = "stackl/worker-warm-up";
+    static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(5);
 
     private final String baseUrl;
     /** {@code Bearer <the workers' service token>}: the history service's internal API answers no one without it. */
@@ -67,14 +68,19 @@ public final class HistoryClient {
 
     /**
      * Reads a document that need not exist, once, at start-up: the first task's write then does not also pay for this
-     * client's first request and the history service's (classes loaded, a connection opened and kept, the document
-     * read path run once). Best effort: a history service that is not up yet is simply not warmed up.
+     * client's first request and the history service's (classes loaded, a connection opened and kept for a while, the
+     * document read path run once). Best effort, bounded by the connect and request timeouts: a history service that
+     * is not up yet is simply not warmed up. A refused token is worth a warning, since every write would be refused.
      */
     public void warmUp() {
-        HttpRequest request = HttpRequest.newBuilder(documentUri(WARM_UP_KEY)).timeout(Duration.ofSeconds(5))
-                .header("Authorization", authorization).GET().build();
         try {
-            http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = HttpRequest.newBuilder(documentUri(WARM_UP_KEY)).timeout(WARM_UP_TIMEOUT)
+                    .header("Authorization", authorization).GET().build();
+            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status == 401 || status == 403) {
+                LOG.warnf("the history service at %s refused the workers' service token (%d): every document write"
+                        + " will be refused until it is set right", baseUrl, status);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.debugf("history service not warmed up: %s", e.getMessage());
         } catch (InterruptedException e) {

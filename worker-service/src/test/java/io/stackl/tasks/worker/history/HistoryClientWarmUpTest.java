@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** The start-up warm-up: a real request the history service answers with its read path, and never an error. */
+/**
+ * The start-up warm-up: a real request the history service answers with its read path, bounded, and never an error
+ * (it runs beside the worker's start, which it must not hold up or stop).
+ */
 class HistoryClientWarmUpTest {
 
     @Test
@@ -32,6 +38,19 @@ class HistoryClientWarmUpTest {
         }
         // With the token: without it the history service would answer 401 before its document path runs.
         assertThat(seen).containsExactly("GET /documents/" + HistoryClient.WARM_UP_KEY + " Bearer a-token");
+    }
+
+    @Test
+    @Timeout(30) // without a request timeout it would wait for good
+    void warmUpOfAHistoryServiceThatNeverAnswersEndsWithinItsTimeout() throws IOException {
+        // Connections are accepted into the backlog and never answered.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            HistoryClient client = new HistoryClient("http://127.0.0.1:" + silent.getLocalPort(), "a-token");
+            long started = System.nanoTime();
+            assertThatCode(client::warmUp).doesNotThrowAnyException();
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(took).isLessThan(HistoryClient.WARM_UP_TIMEOUT.plusSeconds(5));
+        }
     }
 
     @Test
