@@ -94,11 +94,25 @@ class SerdeWarmUpTest {
         }
     }
 
+    /**
+     * A second try after a first that gave up: what this test asserts is that the warm-up works against the real
+     * registry, not how fast a cold registry answers on a loaded CI machine (in one CI run its first registration of
+     * a subject took longer than the warm-up's 5 s bound, which {@link #shouldGiveUpWithinItsDeadlineWhenTheRegistryNeverAnswers} tests on its own).
+     * A warm-up that does not work fails both tries.
+     */
+    private static <T extends SpecificRecord> boolean warmWriter(Topics.Topic<T> topic, Serializer<T> serializer) {
+        if (SerdeWarmUp.warmWriter(topic.valueType(), topic.name(), serializer)) {
+            return true;
+        }
+        SerdeWarmUp.reset();
+        return SerdeWarmUp.warmWriter(topic.valueType(), topic.name(), serializer);
+    }
+
     private static <T extends SpecificRecord> void assertWarms(Topics.Topic<T> topic) {
         T sample = SerdeWarmUp.sample(topic.valueType());
         try (Serializer<T> serializer = topic.serializer(registryUrl);
                 Deserializer<T> deserializer = topic.deserializer(registryUrl)) {
-            assertThat(SerdeWarmUp.warmWriter(topic.valueType(), topic.name(), serializer)).as(topic.name()).isTrue();
+            assertThat(warmWriter(topic, serializer)).as(topic.name()).isTrue();
             // The writer registered the schema (as its first record would); now a reader finds it.
             assertThat(SerdeWarmUp.warmReader(topic.valueType(), topic.name(), deserializer, registryUrl))
                     .as(topic.name()).isTrue();
