@@ -97,8 +97,9 @@ class SerdeWarmUpTest {
     /**
      * A second try after a first that gave up: what this test asserts is that the warm-up works against the real
      * registry, not how fast a cold registry answers on a loaded CI machine (in one CI run its first registration of
-     * a subject took longer than the warm-up's 5 s bound, which {@link #shouldGiveUpWithinItsDeadlineWhenTheRegistryNeverAnswers} tests on its own).
-     * A warm-up that does not work fails both tries.
+     * a subject took longer than the warm-up's 5 s bound, which
+     * {@link #shouldGiveUpWithinItsDeadlineWhenTheRegistryNeverAnswers} tests on its own). A warm-up that does not
+     * work fails both tries.
      */
     private static <T extends SpecificRecord> boolean warmWriter(Topics.Topic<T> topic, Serializer<T> serializer) {
         if (SerdeWarmUp.warmWriter(topic.valueType(), topic.name(), serializer)) {
