@@ -3,6 +3,7 @@ package io.stackl.tasks.history;
 import static io.restassured.RestAssured.given;
 import static io.stackl.tasks.history.InternalCallers.asGateway;
 import static io.stackl.tasks.history.InternalCallers.asWorker;
+import static io.stackl.tasks.testkit.ServiceHealthContract.awaitReady;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
@@ -104,7 +105,7 @@ class HistoryServiceTest {
         given().contentType(ContentType.JSON).body(write).put("/documents/{key}", "docs/guarded").then()
                 .statusCode(401);
         // Probes and scrapers need no token (readiness waits for the consumer groups, which may still be forming).
-        io.stackl.tasks.testkit.ServiceHealthContract.awaitReady();
+        awaitReady();
         given().get("/q/metrics").then().statusCode(200);
 
         // Workers write and read single documents; listings, timelines and snapshots are the gateway's.
