@@ -329,6 +329,31 @@ class HistoryServiceTest {
     }
 
     /**
+     * A retry's first write can reach the history service before its DISPATCHED event, while the fence still holds
+     * the previous attempt, sealed by that attempt's rollback (an e2e run failed this way: WRITE_REFUSED, "is
+     * RETRY_WAITING and sealed"). The newer token is a dispatch not seen yet, to wait for, not a write into a sealed
+     * attempt, refused for good.
+     */
+    @Test
+    void shouldTellARetrysEarlyWriteToWaitForItsDispatchRatherThanRefuseIt() {
+        String task = Tasks.newId("retry-early");
+        String key = "docs/" + task;
+        recorder.recordEvents(Tasks.dispatched(task, List.of(key)));
+        RollbackCommand undoFirst = Tasks.rollback(task);
+        undoFirst.setRetry(true);
+        rollbacks.rollback(undoFirst, Duration.ofMinutes(1));
+
+        assertThatThrownBy(() -> documents.put(key, task, 2, null, "{\"v\": \"attempt 2\"}"))
+                .isInstanceOfSatisfying(HistoryException.class,
+                        e -> assertThat(e.type()).isEqualTo(HistoryException.TASK_NOT_YET_KNOWN));
+        recorder.recordEvents(List.of(attempt(Tasks.event(task, 6, TaskState.DISPATCHED, 2, List.of(key)), 2)));
+        assertThat(documents.put(key, task, 2, null, "{\"v\": \"attempt 2\"}").version()).isNotNull();
+        // The rolled-back attempt stays sealed.
+        assertThatThrownBy(() -> documents.put(key, task, 1, null, "{\"v\": \"attempt 1, late\"}"))
+                .isInstanceOf(HistoryException.class);
+    }
+
+    /**
      * Review of ADR 0012, finding 1: the rollback of attempt 2 may come before the history service has recorded
      * attempt 2's DISPATCHED event (two consumers). The event, when it comes, must not reopen the fence the rollback
      * closed: a late write of attempt 2 is refused.

@@ -239,15 +239,17 @@ public class DocumentService {
         if (fence == null) {
             throw HistoryException.taskNotYetKnown(taskId);
         }
-        if (fence.sealed()) {
-            throw HistoryException.sealed(taskId, fence.state());
-        }
         if (fencingToken < fence.fencingToken()) {
             throw HistoryException.staleToken(taskId, fencingToken, fence.fencingToken());
         }
         if (fencingToken > fence.fencingToken()) {
-            // The broker dispatched a newer attempt that history has not seen yet.
+            // The broker dispatched a newer attempt that history has not seen yet. Asked before the seal, which is the
+            // fence's current attempt's: a retry's first write can come before its DISPATCHED event, while the fence
+            // still holds the previous attempt, sealed by its rollback. Its DISPATCHED event opens the fence.
             throw HistoryException.taskNotYetKnown(taskId);
+        }
+        if (fence.sealed()) {
+            throw HistoryException.sealed(taskId, fence.state());
         }
         if (!"DISPATCHED".equals(fence.state())) {
             throw HistoryException.notInFlight(taskId, fence.state());
